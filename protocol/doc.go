@@ -1,0 +1,21 @@
+// Package protocol is wiretalk's own implementation of the WebSocket
+// protocol, RFC 6455, written from scratch with the standard library only.
+//
+// It is organised one concern per file, so that each can be read in one
+// sitting and taught from:
+//
+//   - handshake.go: the opening handshake, server (Accept) and client (Dial)
+//   - frame.go: the frame header, a plain struct with pure codec functions
+//   - mask.go: client-to-server masking, eight bytes at a time
+//   - utf8.go: incremental UTF-8 validation of text messages
+//   - close.go: status codes, CloseError and the closing handshake
+//   - read.go, write.go: messages, fragmentation and control frames
+//   - conn.go: the connection and its concurrency contract
+//   - observer.go: an optional hook that sees every frame on the wire
+//   - prepared.go: a frame encoded once and written to many connections
+//
+// Rules of RFC 6455 are cited where they are enforced.
+//
+// This package must not import any other wiretalk package nor anything
+// outside the standard library: everything else is built on it.
+package protocol
