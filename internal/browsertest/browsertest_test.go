@@ -1,0 +1,123 @@
+package browsertest_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/device"
+
+	"wiretalk/internal/browsertest"
+)
+
+func page(body string) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, body)
+	}))
+}
+
+func TestNewTabsShareOneBrowser(t *testing.T) {
+	srv := page(`<!doctype html><title>hello from the test</title><p>hi`)
+	defer srv.Close()
+
+	ctx, cancel := browsertest.New(t)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL)); err != nil {
+		t.Fatal(err)
+	}
+	title, err := chromedp.Run(ctx, chromedp.Title())
+	if err != nil || title != "hello from the test" {
+		t.Fatalf("title = %q, %v", title, err)
+	}
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`innerWidth`))
+	if err != nil || width != 1280 {
+		t.Errorf("default window: innerWidth = %d, %v; want 1280", width, err)
+	}
+
+	tab, closeTab := browsertest.NewTab(t, ctx)
+	defer closeTab()
+	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL)); err != nil {
+		t.Fatal(err)
+	}
+	text, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("p")))
+	if err != nil || text != "hi" {
+		t.Fatalf("second tab: p = %q, %v", text, err)
+	}
+	if got := chromedp.FromContext(tab).Browser; got != chromedp.FromContext(ctx).Browser {
+		t.Error("NewTab started another browser")
+	}
+
+	path := filepath.Join(t.TempDir(), "page.png")
+	browsertest.Screenshot(t, ctx, path)
+	png, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("screenshot is not a PNG (%d bytes, %v)", len(png), err)
+	}
+}
+
+func TestDeviceAndDarkReachEveryTab(t *testing.T) {
+	srv := page(`<!doctype html><meta name="viewport" content="width=device-width"><title>t</title>`)
+	defer srv.Close()
+
+	first, _ := browsertest.New(t, browsertest.Device(device.GalaxyS5), browsertest.Dark())
+	second, _ := browsertest.NewTab(t, first)
+	for _, tab := range []struct {
+		name string
+		ctx  context.Context
+	}{{"first tab", first}, {"second tab", second}} {
+		if err := chromedp.Do(tab.ctx, chromedp.Navigate(srv.URL)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(tab.ctx, chromedp.Evaluate[string](
+			`[innerWidth, matchMedia("(prefers-color-scheme: dark)").matches, "ontouchstart" in window].join(" ")`))
+		if want := "360 true true"; err != nil || got != want {
+			t.Errorf("%s: width, dark, touch = %q, %v; want %q", tab.name, got, err, want)
+		}
+	}
+}
+
+// recorder is a testing.TB that keeps the errors reported to it.
+type recorder struct {
+	testing.TB
+	mu     sync.Mutex
+	errors []string
+}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func TestUncaughtExceptionFailsTheTest(t *testing.T) {
+	srv := page(`<!doctype html><title>t</title><body>`)
+	defer srv.Close()
+
+	var rec *recorder
+	t.Run("page throws", func(t *testing.T) {
+		rec = &recorder{TB: t}
+		ctx, _ := browsertest.New(rec)
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(srv.URL),
+			chromedp.Evaluate[chromedp.Void](`setTimeout(() => { throw new Error("boom") })`),
+			chromedp.Sleep(300*time.Millisecond), // for the console reader to see it
+		); err != nil {
+			t.Fatal(err)
+		}
+	})
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "boom") {
+		t.Errorf("errors reported = %q; want one about the uncaught boom", rec.errors)
+	}
+}
