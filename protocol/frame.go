@@ -181,7 +181,10 @@ var ErrShortHeader = errors.New("websocket: frame header is incomplete")
 // with the number of bytes it took. It returns ErrShortHeader when b holds
 // only part of a header, and a *ProtocolError (close code 1002) for a
 // length that breaks RFC 6455 §5.2: a 64-bit length with its most
-// significant bit set, or a length not in its minimal encoding.
+// significant bit set, or a length not in its minimal encoding. With a
+// *ProtocolError, h and n still describe the whole header as it was sent
+// (Length is 0 when its most significant bit is set), so that a frame
+// inspector can show it.
 //
 // ParseHeader checks only what the header alone can tell. Whether the
 // reserved bits, opcode, MASK bit and control-frame rules are acceptable
@@ -191,6 +194,11 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 		return h, 0, ErrShortHeader
 	}
 	b0, b1 := b[0], b[1]
+	// The whole header must be there before any of it is judged, so that
+	// ParseHeader and ReadHeader give the same answer for the same bytes.
+	if len(b) < HeaderSize(b1) {
+		return h, 0, ErrShortHeader
+	}
 	h.Fin = b0&bitFin != 0
 	h.Rsv1 = b0&bitRsv1 != 0
 	h.Rsv2 = b0&bitRsv2 != 0
@@ -200,39 +208,50 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 	n = 2
 	switch l := b1 &^ bitMask; l {
 	case 126:
-		if len(b) < n+2 {
-			return h, 0, ErrShortHeader
-		}
 		h.Length = int64(binary.BigEndian.Uint16(b[n:]))
 		n += 2
 		if h.Length <= 125 {
-			return h, n, protocolErrorf("16-bit payload length %d is not minimal: it fits in 7 bits", h.Length)
+			err = protocolErrorf("16-bit payload length %d is not minimal: it fits in 7 bits", h.Length)
 		}
 	case 127:
-		if len(b) < n+8 {
-			return h, 0, ErrShortHeader
-		}
 		u := binary.BigEndian.Uint64(b[n:])
 		n += 8
-		// RFC 6455 §5.2: "the most significant bit MUST be 0".
-		if u>>63 != 0 {
-			return h, n, protocolErrorf("64-bit payload length has its most significant bit set")
-		}
-		h.Length = int64(u)
-		if h.Length <= 0xFFFF {
-			return h, n, protocolErrorf("64-bit payload length %d is not minimal: it fits in 16 bits", h.Length)
+		switch {
+		case u>>63 != 0:
+			// RFC 6455 §5.2: "the most significant bit MUST be 0".
+			err = protocolErrorf("64-bit payload length has its most significant bit set")
+		case u <= 0xFFFF:
+			h.Length = int64(u)
+			err = protocolErrorf("64-bit payload length %d is not minimal: it fits in 16 bits", h.Length)
+		default:
+			h.Length = int64(u)
 		}
 	default:
 		h.Length = int64(l)
 	}
 	if h.Masked {
-		if len(b) < n+4 {
-			return h, 0, ErrShortHeader
-		}
 		copy(h.Key[:], b[n:n+4])
 		n += 4
 	}
-	return h, n, nil
+	return h, n, err
+}
+
+// HeaderSize returns the size in bytes of a frame header whose second
+// byte is b1: that byte says whether a 16- or 64-bit extended length and
+// a masking key follow. It tells a reader how much to wait for after the
+// first two bytes.
+func HeaderSize(b1 byte) int {
+	n := 2
+	switch b1 &^ bitMask {
+	case 126:
+		n += 2
+	case 127:
+		n += 8
+	}
+	if b1&bitMask != 0 {
+		n += 4
+	}
+	return n
 }
 
 // ReadHeader reads one frame header from r, using buf (at least
@@ -244,16 +263,7 @@ func ReadHeader(r io.Reader, buf []byte) (Header, error) {
 	if _, err := io.ReadFull(r, buf[:2]); err != nil {
 		return Header{}, err
 	}
-	need := 2
-	switch buf[1] &^ bitMask {
-	case 126:
-		need += 2
-	case 127:
-		need += 8
-	}
-	if buf[1]&bitMask != 0 {
-		need += 4
-	}
+	need := HeaderSize(buf[1])
 	if need > 2 {
 		if _, err := io.ReadFull(r, buf[2:need]); err != nil {
 			if err == io.EOF {
