@@ -25,9 +25,32 @@ func Mask(b []byte, key [4]byte, pos int) int {
 	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*(pos&3))
 	k := uint64(k32)<<32 | uint64(k32)
 
-	// 64 bytes per iteration. Slicing to exactly 64 bytes first lets the
-	// compiler drop the bounds checks on the constant offsets below.
-	for len(b) >= 64 {
+	// 128 bytes per iteration, then at most one 64- and one 32-byte
+	// chunk. Slicing to the chunk's exact size first lets the compiler
+	// drop the bounds checks on the constant offsets, and each load, XOR
+	// and store fuses into one XORQ to memory. (128 measured some 10%
+	// faster than 64 per iteration: less loop overhead per byte.)
+	for len(b) >= 128 {
+		s := b[:128:128]
+		binary.LittleEndian.PutUint64(s[0:], binary.LittleEndian.Uint64(s[0:])^k)
+		binary.LittleEndian.PutUint64(s[8:], binary.LittleEndian.Uint64(s[8:])^k)
+		binary.LittleEndian.PutUint64(s[16:], binary.LittleEndian.Uint64(s[16:])^k)
+		binary.LittleEndian.PutUint64(s[24:], binary.LittleEndian.Uint64(s[24:])^k)
+		binary.LittleEndian.PutUint64(s[32:], binary.LittleEndian.Uint64(s[32:])^k)
+		binary.LittleEndian.PutUint64(s[40:], binary.LittleEndian.Uint64(s[40:])^k)
+		binary.LittleEndian.PutUint64(s[48:], binary.LittleEndian.Uint64(s[48:])^k)
+		binary.LittleEndian.PutUint64(s[56:], binary.LittleEndian.Uint64(s[56:])^k)
+		binary.LittleEndian.PutUint64(s[64:], binary.LittleEndian.Uint64(s[64:])^k)
+		binary.LittleEndian.PutUint64(s[72:], binary.LittleEndian.Uint64(s[72:])^k)
+		binary.LittleEndian.PutUint64(s[80:], binary.LittleEndian.Uint64(s[80:])^k)
+		binary.LittleEndian.PutUint64(s[88:], binary.LittleEndian.Uint64(s[88:])^k)
+		binary.LittleEndian.PutUint64(s[96:], binary.LittleEndian.Uint64(s[96:])^k)
+		binary.LittleEndian.PutUint64(s[104:], binary.LittleEndian.Uint64(s[104:])^k)
+		binary.LittleEndian.PutUint64(s[112:], binary.LittleEndian.Uint64(s[112:])^k)
+		binary.LittleEndian.PutUint64(s[120:], binary.LittleEndian.Uint64(s[120:])^k)
+		b = b[128:]
+	}
+	if len(b) >= 64 {
 		s := b[:64:64]
 		binary.LittleEndian.PutUint64(s[0:], binary.LittleEndian.Uint64(s[0:])^k)
 		binary.LittleEndian.PutUint64(s[8:], binary.LittleEndian.Uint64(s[8:])^k)
