@@ -45,7 +45,9 @@ type command struct {
 // commands lists the subcommands in the order "wiretalk help" shows them.
 // A subcommand appears here only once it is implemented.
 func commands() []command {
-	return []command{}
+	return []command{
+		decodeCommand(),
+	}
 }
 
 // defaultCommand is what "wiretalk" with no arguments runs.
