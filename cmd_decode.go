@@ -74,7 +74,11 @@ func runDecode(e *env, args []string) int {
 		return exitFail
 	}
 	if d.bad > 0 {
-		fmt.Fprintf(e.stderr, "decode: %d of %d frames break a rule of RFC 6455\n", d.bad, d.frames)
+		verb := "break"
+		if d.bad == 1 {
+			verb = "breaks"
+		}
+		fmt.Fprintf(e.stderr, "decode: %d of %s %s a rule of RFC 6455\n", d.bad, plural(int64(d.frames), "frame"), verb)
 		return exitFail
 	}
 	return exitOK
@@ -152,7 +156,7 @@ func (d *frameDecoder) decodeAll(data []byte) error {
 		off += n
 	}
 	if d.inMessage {
-		fmt.Fprintf(d.w, "\nthe input ends inside a fragmented %s message (%d frames, %d bytes so far)\n", d.msgOp, d.msgFrames, d.msgLen)
+		fmt.Fprintf(d.w, "\nthe input ends inside a fragmented %s message (%s in %s so far)\n", d.msgOp, plural(d.msgLen, "byte"), plural(int64(d.msgFrames), "frame"))
 	}
 	return nil
 }
@@ -372,7 +376,7 @@ func (d *frameDecoder) message(out *bytes.Buffer, h protocol.Header, p []byte, v
 	case !h.Fin && d.msgFrames == 1:
 		fmt.Fprintf(out, "  starts a fragmented %s message (FIN=0)\n", d.msgOp)
 	case h.Fin && d.msgFrames > 1:
-		fmt.Fprintf(out, "  ends the %s message: %d bytes in %d frames\n", d.msgOp, d.msgLen, d.msgFrames)
+		fmt.Fprintf(out, "  ends the %s message: %s in %d frames\n", d.msgOp, plural(d.msgLen, "byte"), d.msgFrames)
 		if d.msgOp == protocol.OpText {
 			shown, more := d.msgText, ""
 			if d.show > 0 && len(shown) > d.show {
@@ -405,11 +409,14 @@ func (d *frameDecoder) finish(out *bytes.Buffer, violations []string) {
 }
 
 // moreBytes says how many more bytes are needed: "1 more byte", "4 more bytes".
-func moreBytes(n int64) string {
+func moreBytes(n int64) string { return plural(n, "more byte") }
+
+// plural writes n things: "1 frame", "2 frames".
+func plural(n int64, thing string) string {
 	if n == 1 {
-		return "1 more byte"
+		return "1 " + thing
 	}
-	return fmt.Sprintf("%d more bytes", n)
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // decodeBits writes a byte as two nibbles of bits, e.g. "1000 0001".

@@ -255,7 +255,7 @@ func TestDecodeViolations(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runDecodeCLI(t, "", tc.hex)
-			if code != exitFail || !strings.Contains(stderr, "break a rule of RFC 6455") {
+			if code != exitFail || !strings.Contains(stderr, "a rule of RFC 6455") {
 				t.Errorf("status %d, stderr %q; want 1 and a summary", code, stderr)
 			}
 			wantLines(t, stdout, tc.want...)
@@ -291,7 +291,7 @@ func TestDecodeValidFrames(t *testing.T) {
 	}
 	// A message still open at the end of the input is said so.
 	_, stdout, _ := runDecodeCLI(t, "", "01 01 41")
-	wantLines(t, stdout, "the input ends inside a fragmented text message (1 frames, 1 bytes so far)")
+	wantLines(t, stdout, "the input ends inside a fragmented text message (1 byte in 1 frame so far)")
 }
 
 // TestDecodeAgreesWithCheck makes sure the decoder's role-independent
