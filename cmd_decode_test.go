@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -351,4 +352,20 @@ func TestParseHexBytes(t *testing.T) {
 			t.Errorf("parseHexBytes(%q) = %x, want %s", tc.in, got, tc.want)
 		}
 	}
+}
+
+// FuzzDecode feeds arbitrary bytes to the decoder: it must never panic,
+// and it must either reach the end or stop with an error.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		"818537fa213d7f9f4d5158", "010348656c80026c6f", "827e0100", "827f8000000000000000",
+		"880203ed", "010241e2800282ac", "c100", "097e007e",
+	} {
+		b, _ := parseHexBytes(s)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := &frameDecoder{w: io.Discard, show: 8}
+		_ = d.decodeAll(data)
+	})
 }
