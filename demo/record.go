@@ -1,0 +1,482 @@
+package demo
+
+import (
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"wiretalk/protocol"
+)
+
+// A Record is one line of the inspector: a frame, the opening handshake or
+// a notice, as the JSON that the page renders. It is built from what the
+// protocol observer saw and owns all its memory, so it can be queued after
+// the observer call returns.
+type Record struct {
+	Type string `json:"type"` // "frame", "handshake" or "notice"
+	Seq  int    `json:"seq"`  // position on the feed, from 1; gaps are records not shown
+	Conn int    `json:"conn"` // the specimen connection, from 1 (0: the feed itself)
+	Time string `json:"time"` // RFC 3339 with nanoseconds
+	// Ms is the time in milliseconds since the feed opened (or since start
+	// for FromFrame), to a microsecond.
+	Ms float64 `json:"ms"`
+
+	Frame     *FrameRecord     `json:"frame,omitempty"`
+	Handshake *HandshakeRecord `json:"handshake,omitempty"`
+	Notice    *Notice          `json:"notice,omitempty"`
+}
+
+// FrameRecord is one frame decoded field by field (RFC 6455 §5.2).
+type FrameRecord struct {
+	// Dir is "in" for browser to server (always masked) and "out" for
+	// server to browser (never masked); Label says it in words.
+	Dir   string `json:"dir"`
+	Label string `json:"label"`
+
+	Fin    bool   `json:"fin"`
+	Rsv1   bool   `json:"rsv1"`
+	Rsv2   bool   `json:"rsv2"`
+	Rsv3   bool   `json:"rsv3"`
+	Opcode int    `json:"opcode"`
+	OpName string `json:"opName"` // "text", "continuation", "reserved(0x3)", …
+	// Message is, for a data frame, the type of the message it belongs
+	// to: "text" or "binary" ("" for a continuation whose start was not
+	// seen). For control frames it is "".
+	Message string `json:"message,omitempty"`
+	Control bool   `json:"control"`
+	Mask    bool   `json:"mask"`
+
+	Len7       int    `json:"len7"`       // the 7-bit length field: the length, or 126 or 127
+	LengthBits int    `json:"lengthBits"` // 7, 16 or 64: how the length is encoded
+	Length     int64  `json:"length"`     // payload length in bytes
+	ExtLen     string `json:"extLen"`     // the extended length bytes in hex, "" for 7-bit lengths
+	Key        string `json:"key"`        // the masking key in hex, "" when not masked
+	Header     string `json:"header"`     // the whole header in hex, as on the wire
+
+	// Rows are the first RowLimit payload bytes, the XOR worked out.
+	Rows []Row `json:"rows"`
+
+	// Payload is the start of the unmasked payload for display: text for
+	// text messages (invalid UTF-8 replaced by U+FFFD) and for control
+	// payloads that are UTF-8, space-separated hex otherwise. Shown bytes
+	// of it are displayed and More are not.
+	Payload   string `json:"payload"`
+	PayloadAs string `json:"payloadAs"` // "text" or "hex"
+	Shown     int    `json:"shown"`
+	More      int64  `json:"more"`
+
+	// UTF8Valid is set for text frames and close reasons: whether the
+	// bytes are valid UTF-8. A fragment of a text message may end inside
+	// a character and still be part of a valid message.
+	UTF8Valid *bool `json:"utf8Valid,omitempty"`
+
+	Close *CloseRecord `json:"close,omitempty"`
+
+	// Violations are the RFC 6455 rules this frame breaks, as seen by the
+	// endpoint receiving it. The protocol package fails a connection on
+	// any of them; the inspector still shows the frame.
+	Violations []string `json:"violations,omitempty"`
+}
+
+// Row is one payload byte and how masking transforms it (RFC 6455 §5.3):
+// Unmasked = Masked XOR Key, where Key is byte I mod 4 of the masking key.
+// For an unmasked frame, Masked equals Unmasked and Key is 0.
+type Row struct {
+	I        int    `json:"i"`
+	Masked   byte   `json:"masked"` // the byte on the wire
+	Key      byte   `json:"key"`
+	Unmasked byte   `json:"unmasked"`
+	Char     string `json:"char"` // the character starting at this byte, "" if none
+}
+
+// CloseRecord is a close frame's payload decoded (RFC 6455 §5.5.1).
+type CloseRecord struct {
+	Code   int    `json:"code"` // 1005 when the payload is empty
+	Name   string `json:"name"` // "normal closure", …
+	Reason string `json:"reason"`
+}
+
+// HandshakeRecord is the opening handshake of a specimen connection with
+// the accept computation of RFC 6455 §4.2.2 worked out step by step.
+type HandshakeRecord struct {
+	Request  []string `json:"request"`  // request line and headers; Cookie and Authorization values hidden
+	Response []string `json:"response"` // status line and headers
+
+	Key    string `json:"key"`    // Sec-WebSocket-Key
+	GUID   string `json:"guid"`   // the RFC's fixed GUID
+	Concat string `json:"concat"` // Key + GUID
+	SHA1   string `json:"sha1"`   // SHA-1 of Concat, hex
+	Accept string `json:"accept"` // base64 of the SHA-1: the expected Sec-WebSocket-Accept
+	Sent   string `json:"sent"`   // the Sec-WebSocket-Accept the server sent
+	Match  bool   `json:"match"`  // Accept == Sent
+
+	Subprotocol string `json:"subprotocol,omitempty"`
+}
+
+// Notice is a message about the inspection rather than a frame: limits
+// hit, records dropped, a connection closed.
+type Notice struct {
+	Level string `json:"level"` // "info" or "warn"
+	// Code names the kind of notice for the page and tests: "rate",
+	// "dropped", "limit", "closed", "command", "fragments".
+	Code string `json:"code,omitempty"`
+	Text string `json:"text"`
+}
+
+// Display limits. A record stays small however large the frame: the
+// length is always given in full.
+const (
+	RowLimit     = 64   // payload bytes in the XOR table
+	TextLimit    = 4096 // payload bytes shown as text
+	HexLimit     = 1024 // payload bytes shown as hex
+	handshakeMax = 64   // header lines kept from each side of the handshake
+)
+
+// GUID is the fixed string that RFC 6455 §1.3 appends to the key: "a
+// Globally Unique Identifier ... in string form".
+const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// Direction labels.
+const (
+	labelIn  = "browser → server"
+	labelOut = "server → browser"
+)
+
+// FromFrame turns an observed frame into a teaching record with the given
+// sequence number; Ms counts from start. A continuation frame's message
+// type is unknown to a single frame, so its payload is shown as hex; the
+// inspector's observer, which sees the whole message, shows text
+// continuations as text.
+func FromFrame(f protocol.Frame, seq int, start time.Time) Record {
+	msg := f.Header.Opcode
+	if msg == protocol.OpContinuation {
+		msg = msgUnknown
+	}
+	return fromFrame(f, seq, start, msg)
+}
+
+// msgUnknown is fromFrame's msg when the frame's message is not known.
+const msgUnknown protocol.Opcode = 0xFF
+
+// fromFrame is FromFrame for a frame of a message of type msg: the opcode
+// of the message's first frame (a text or binary frame's own opcode); for
+// a continuation frame 0 when no fragmented message is in progress, or
+// msgUnknown.
+func fromFrame(f protocol.Frame, seq int, start time.Time, msg protocol.Opcode) Record {
+	h := f.Header
+	fr := &FrameRecord{
+		Dir:     "in",
+		Label:   labelIn,
+		Fin:     h.Fin,
+		Rsv1:    h.Rsv1,
+		Rsv2:    h.Rsv2,
+		Rsv3:    h.Rsv3,
+		Opcode:  int(h.Opcode),
+		OpName:  h.Opcode.String(),
+		Control: h.Opcode.IsControl(),
+		Mask:    h.Masked,
+		Length:  h.Length,
+	}
+	if f.Dir == protocol.Outbound {
+		fr.Dir, fr.Label = "out", labelOut
+	}
+	if !fr.Control && (msg == protocol.OpText || msg == protocol.OpBinary) {
+		fr.Message = msg.String()
+	}
+
+	raw := f.Raw
+	if len(raw) < 2 { // not given: encode it; the codec is exact
+		raw = protocol.AppendHeader(nil, h)
+	}
+	fr.Header = hex.EncodeToString(raw)
+	fr.Len7 = int(raw[1] & 0x7F)
+	fr.LengthBits = 7
+	extEnd := 2
+	switch fr.Len7 {
+	case 126:
+		fr.LengthBits, extEnd = 16, 4
+	case 127:
+		fr.LengthBits, extEnd = 64, 10
+	}
+	if extEnd > 2 && len(raw) >= extEnd {
+		fr.ExtLen = hex.EncodeToString(raw[2:extEnd])
+	}
+	if h.Masked {
+		fr.Key = hex.EncodeToString(h.Key[:])
+	}
+
+	wire, plain := f.Payload, f.Unmasked
+	if plain == nil {
+		plain = unmasked(wire, h)
+	}
+	if wire == nil && !h.Masked {
+		wire = plain
+	}
+
+	fr.Rows = rows(wire, plain, h, msg == protocol.OpText)
+	fr.setPayload(plain, h, msg)
+	fr.Violations = violations(f, raw, plain, msg)
+
+	return Record{
+		Type:  "frame",
+		Seq:   seq,
+		Time:  f.Time.Format(time.RFC3339Nano),
+		Ms:    msSince(f.Time, start),
+		Frame: fr,
+	}
+}
+
+// unmasked returns wire unmasked with h's key, or wire itself when h is
+// not masked.
+func unmasked(wire []byte, h protocol.Header) []byte {
+	if !h.Masked {
+		return wire
+	}
+	p := append([]byte(nil), wire...)
+	protocol.Mask(p, h.Key, 0)
+	return p
+}
+
+func rows(wire, plain []byte, h protocol.Header, text bool) []Row {
+	n := min(len(plain), len(wire), RowLimit)
+	rs := make([]Row, n)
+	for i := range n {
+		r := Row{I: i, Masked: wire[i], Unmasked: plain[i]}
+		if h.Masked {
+			r.Key = h.Key[i%4]
+		}
+		r.Char = charAt(plain, i, text)
+		rs[i] = r
+	}
+	return rs
+}
+
+// charAt returns the character that starts at plain[i], for the table's
+// last column: printable ASCII always, and for text a whole multi-byte
+// UTF-8 character at its first byte. Control characters, continuation
+// bytes and invalid bytes give "".
+func charAt(plain []byte, i int, text bool) string {
+	c := plain[i]
+	switch {
+	case c >= 0x20 && c < 0x7F:
+		return string(rune(c))
+	case c < 0x80 || !text:
+		return ""
+	}
+	r, size := utf8.DecodeRune(plain[i:])
+	if r == utf8.RuneError && size <= 1 {
+		return ""
+	}
+	return string(r)
+}
+
+func (fr *FrameRecord) setPayload(plain []byte, h protocol.Header, msg protocol.Opcode) {
+	var asText bool
+	switch {
+	case h.Opcode == protocol.OpText || (h.Opcode == protocol.OpContinuation && msg == protocol.OpText):
+		asText = true
+		v := utf8.Valid(plain)
+		fr.UTF8Valid = &v
+	case h.Opcode == protocol.OpClose:
+		fr.Close = closeRecord(plain)
+		if len(plain) > 2 {
+			v := utf8.Valid(plain[2:])
+			fr.UTF8Valid = &v
+		}
+	case h.Opcode == protocol.OpPing || h.Opcode == protocol.OpPong:
+		asText = len(plain) > 0 && utf8.Valid(plain) && printable(plain)
+	}
+	if asText {
+		shown := len(plain)
+		if shown > TextLimit {
+			shown = TextLimit
+			for shown > 0 && !utf8.RuneStart(plain[shown]) { // do not split a character
+				shown--
+			}
+		}
+		fr.Payload = strings.ToValidUTF8(string(plain[:shown]), "\uFFFD")
+		fr.PayloadAs, fr.Shown = "text", shown
+	} else {
+		shown := min(len(plain), HexLimit)
+		fr.Payload = spacedHex(plain[:shown])
+		fr.PayloadAs, fr.Shown = "hex", shown
+	}
+	fr.More = max(h.Length, int64(len(plain))) - int64(fr.Shown)
+}
+
+// printable reports whether valid UTF-8 text b has no control characters
+// other than tab and newlines, so that showing it as text hides nothing.
+func printable(b []byte) bool {
+	for _, r := range string(b) {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7F {
+			return false
+		}
+	}
+	return true
+}
+
+func spacedHex(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	out := make([]byte, 0, 3*len(b)-1)
+	for i, c := range b {
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		out = hex.AppendEncode(out, []byte{c})
+	}
+	return string(out)
+}
+
+func closeRecord(p []byte) *CloseRecord {
+	if len(p) < 2 {
+		return &CloseRecord{Code: int(protocol.StatusNoStatusReceived), Name: statusName(protocol.StatusNoStatusReceived)}
+	}
+	code := protocol.StatusCode(uint16(p[0])<<8 | uint16(p[1]))
+	return &CloseRecord{
+		Code:   int(code),
+		Name:   statusName(code),
+		Reason: strings.ToValidUTF8(string(p[2:]), "\uFFFD"),
+	}
+}
+
+// statusName returns the name in c.String(), "1000 (normal closure)",
+// without the number.
+func statusName(c protocol.StatusCode) string {
+	s := c.String()
+	if i := strings.IndexByte(s, '('); i >= 0 && strings.HasSuffix(s, ")") {
+		return s[i+1 : len(s)-1]
+	}
+	return s
+}
+
+// violations lists the RFC 6455 rules that f breaks for the endpoint that
+// receives it: the server for inbound frames, the browser for outbound.
+func violations(f protocol.Frame, raw, plain []byte, msg protocol.Opcode) []string {
+	var vs []string
+	add := func(err error) {
+		var pe *protocol.ProtocolError
+		if errors.As(err, &pe) {
+			vs = append(vs, pe.Reason+" (close "+strconv.Itoa(int(pe.Code))+")")
+		} else if err != nil {
+			vs = append(vs, err.Error())
+		}
+	}
+	if _, _, err := protocol.ParseHeader(raw); err != nil && !errors.Is(err, protocol.ErrShortHeader) {
+		add(err)
+	}
+	role := protocol.RoleServer
+	if f.Dir == protocol.Outbound {
+		role = protocol.RoleClient
+	}
+	add(f.Header.Check(role, 0))
+	h := f.Header
+	// A single-frame text message can be checked whole; fragments are
+	// checked as a message by the reader.
+	if h.Opcode == protocol.OpText && h.Fin && !utf8.Valid(plain) {
+		vs = append(vs, "text message is not valid UTF-8 (close 1007)")
+	}
+	if h.Opcode == protocol.OpClose {
+		_, err := protocol.ParseClosePayload(plain)
+		add(err)
+	}
+	// RFC 6455 §5.4: a continuation frame continues a message whose
+	// first frame had FIN=0. (The observer, which sees the frames in
+	// order, also checks that no message starts inside another.)
+	if h.Opcode == protocol.OpContinuation && msg == 0 {
+		vs = append(vs, "continuation frame with no fragmented message to continue (close 1002)")
+	}
+	return vs
+}
+
+func msSince(t, start time.Time) float64 {
+	if t.IsZero() || start.IsZero() {
+		return 0
+	}
+	return float64(t.Sub(start).Microseconds()) / 1000
+}
+
+// FromHandshake turns an observed opening handshake into a record with
+// the accept computation of RFC 6455 §4.2.2 worked out: the key plus the
+// GUID, its SHA-1, and that digest in base64, compared with the
+// Sec-WebSocket-Accept the server sent. Cookie and Authorization values
+// are hidden: the inspector may be on a projector.
+func FromHandshake(h protocol.Handshake) Record {
+	hr := &HandshakeRecord{
+		Request:     headerLines(h.Request),
+		Response:    headerLines(h.Response),
+		Key:         h.Key,
+		GUID:        GUID,
+		Sent:        h.Accept,
+		Subprotocol: h.Subprotocol,
+	}
+	if hr.Key == "" {
+		hr.Key = headerValue(hr.Request, "Sec-WebSocket-Key")
+	}
+	if hr.Sent == "" {
+		hr.Sent = headerValue(hr.Response, "Sec-WebSocket-Accept")
+	}
+	hr.Concat = hr.Key + GUID
+	sum := sha1.Sum([]byte(hr.Concat))
+	hr.SHA1 = hex.EncodeToString(sum[:])
+	hr.Accept = base64.StdEncoding.EncodeToString(sum[:])
+	hr.Match = hr.Sent != "" && hr.Sent == hr.Accept
+	return Record{Type: "handshake", Handshake: hr}
+}
+
+// headerLines splits an HTTP head into its lines, without the blank line
+// that ends it, hiding credentials.
+func headerLines(head []byte) []string {
+	s := strings.ToValidUTF8(string(head), "\uFFFD")
+	if i := strings.Index(s, "\r\n\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	var lines []string
+	for line := range strings.SplitSeq(s, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			continue
+		}
+		if len(lines) == handshakeMax {
+			lines = append(lines, "…")
+			break
+		}
+		lines = append(lines, hideSecret(line))
+	}
+	return lines
+}
+
+// hideSecret hides the value of a credential header line. The specimen is
+// same-origin, so the browser sends it the site's cookies (the presenter's
+// key among them), and the inspector may be on a projector.
+func hideSecret(line string) string {
+	name, value, ok := strings.Cut(line, ":")
+	if !ok {
+		return line
+	}
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "cookie", "authorization", "proxy-authorization":
+		return name + ": (hidden, " + strconv.Itoa(len(strings.TrimSpace(value))) + " bytes)"
+	}
+	return line
+}
+
+func headerValue(lines []string, name string) string {
+	for _, line := range lines {
+		if n, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(n), name) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// notice returns a notice record.
+func notice(level, code, text string) Record {
+	return Record{Type: "notice", Notice: &Notice{Level: level, Code: code, Text: text}}
+}
