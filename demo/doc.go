@@ -3,5 +3,26 @@
 // (the JSON the inspector page renders), and serves the specimen echo
 // endpoint that a viewer's own browser talks to.
 //
+//   - record.go: Record, FromFrame and FromHandshake, the pure mapping from
+//     what the observer saw to what the page shows
+//   - inspector.go: Inspector and its Options, the set of open feeds
+//   - feed.go: the feed socket, its writer and the page's commands
+//   - specimen.go: the specimen echo socket, its observer and its limits
+//
+// A viewer's page opens two sockets. The feed (GET /demo/feed) first sends
+// {"type":"feed","id":ID,"maxMessage":…,"rate":…,"burst":…}; the page then
+// opens the specimen (GET /demo/specimen?feed=ID) with a plain browser
+// WebSocket. Every frame on the specimen, both ways, and its opening
+// handshake reach that feed, and only that feed, as records; the feed's own
+// frames are never observed. The id is 128 random bits: it is all that
+// keeps one viewer's frames from another.
+//
+// The page steers the specimen's server side through the feed, so that its
+// commands do not show up among the frames it inspects:
+//
+//	{"type":"ping","payload":"…"}               the server pings the specimen
+//	{"type":"fragments","on":true}              echoes go out in 3 fragments
+//	{"type":"close","code":4000,"reason":"…"}   the server closes the specimen
+//
 // It may import protocol; it must not import server, slides or main.
 package demo
