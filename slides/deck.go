@@ -1,0 +1,94 @@
+package slides
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+)
+
+// Problem is something wrong with a deck, reported as "file:line: message".
+type Problem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// String formats p as "file:line: message", the form editors jump to.
+func (p Problem) String() string {
+	return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
+}
+
+// Slide is one step as shown on screen. A slide with "--" steps appears
+// once per step; each step holds the whole content shown at that point.
+type Slide struct {
+	Index      int               `json:"index"`      // 0-based position among shown steps
+	Number     int               `json:"number"`     // 1-based slide number, shared by a slide's steps; 0 if count: false
+	Name       string            `json:"name"`       // the slide's own name property (not inherited)
+	Classes    []string          `json:"classes"`    // from the class property, template classes first
+	Properties map[string]string `json:"properties"` // all properties after template inheritance
+	HTML       string            `json:"html"`       // rendered body, template applied, {{vars}} expanded
+	NotesHTML  string            `json:"notes"`      // rendered speaker notes; "" if none
+	Continued  bool              `json:"continued"`  // a "--" step of the slide before
+	StepOf     int               `json:"stepOf"`     // Index of the first step of this slide
+	Line       int               `json:"line"`       // source line where the slide or step starts
+	Macros     []string          `json:"macros"`     // names of the macros used, in order of first use
+}
+
+// Deck is a parsed and rendered deck.
+type Deck struct {
+	Name      string    `json:"name"`      // file name as given
+	Slides    []Slide   `json:"slides"`    // the steps shown, in order
+	Problems  []Problem `json:"problems"`  // sorted by line; a deck with problems is broken
+	Languages []string  `json:"languages"` // code languages used, lower case, sorted
+	Files     []string  `json:"files"`     // deck-relative local files referenced (images), cleaned, sorted
+}
+
+// Load reads name from fsys (the deck's folder) and parses it; the error is
+// only for an unreadable file. Problems go in Deck.Problems. Files the deck
+// refers to are looked up next to it, in name's directory.
+func Load(fsys fs.FS, name string) (*Deck, error) {
+	src, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if dir := path.Dir(name); dir != "." {
+		sub, err := fs.Sub(fsys, dir)
+		if err != nil {
+			return nil, err
+		}
+		fsys = sub
+	}
+	return Parse(name, src, fsys), nil
+}
+
+// Parse parses src, naming it name in problems; fsys (may be nil) is the
+// deck's folder, used only to check that referenced local files exist.
+func Parse(name string, src []byte, fsys fs.FS) *Deck {
+	text := normalize(src)
+	p := &problems{file: name}
+	sc := newScanner(text, p)
+	raws := sc.run()
+	shown := assemble(raws, p)
+
+	r := newRenderer(sc.defs)
+	d := &Deck{
+		Name:      name,
+		Slides:    make([]Slide, 0, len(shown)),
+		Problems:  []Problem{},
+		Languages: []string{},
+		Files:     []string{},
+	}
+	for _, b := range shown {
+		d.Slides = append(d.Slides, r.slide(b))
+	}
+	d.Languages = r.languages()
+
+	checkNames(raws, p)
+	checkProperties(raws, p, text)
+	if len(d.Slides) == 0 {
+		p.add(1, "the deck has no slides to show: every slide is a layout or excluded")
+	}
+	d.Files = checkFiles(d, shown, text, sc.lines, fsys, p)
+	d.Problems = p.sorted()
+	return d
+}
