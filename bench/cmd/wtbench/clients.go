@@ -1,0 +1,494 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"wiretalk/bench/internal/rawws"
+)
+
+// clientsConfig is what the clients process is told.
+type clientsConfig struct {
+	ws, ctl   netip.AddrPort
+	mode      string
+	path      string
+	ns        []int
+	rounds    int
+	warmup    int
+	initial   int           // messages each socket gets on joining (the hub: hello and state)
+	presenter string        // with a key: trigger broadcasts as wiretalk's presenter
+	sizes     []int         // echo
+	dur       time.Duration // echo: measuring time per size
+	gap       time.Duration // broadcast: pause between rounds
+	profN     int           // profile the server's rounds at this N
+	profFile  string
+}
+
+// Results of the clients process, one JSON document on stdout.
+type (
+	broadcastResult struct {
+		N         int       `json:"n"`
+		ConnectMS float64   `json:"connect_ms"`
+		RoundsMS  []float64 `json:"rounds_ms"`
+	}
+	idleResult struct {
+		N    int      `json:"n"`
+		Base memStats `json:"base"`
+		Mem  memStats `json:"mem"`
+	}
+	echoResult struct {
+		Size       int     `json:"size"`
+		RoundTrips int     `json:"round_trips"`
+		Seconds    float64 `json:"seconds"`
+	}
+	clientsResult struct {
+		Broadcast []broadcastResult `json:"broadcast,omitempty"`
+		Idle      []idleResult      `json:"idle,omitempty"`
+		Echo      []echoResult      `json:"echo,omitempty"`
+	}
+)
+
+func cmdClients(args []string) error {
+	fs := flag.NewFlagSet("clients", flag.ExitOnError)
+	var cfg clientsConfig
+	ws := fs.String("ws", "", "the server's WebSocket address")
+	ctl := fs.String("ctl", "", "the server's control address")
+	fs.StringVar(&cfg.mode, "mode", "broadcast", "broadcast, idle or echo")
+	fs.StringVar(&cfg.path, "path", "/", "request path of the sockets")
+	ns := fs.String("n", "1000,5000,10000", "socket counts, in increasing order")
+	fs.IntVar(&cfg.rounds, "rounds", 30, "timed broadcast rounds at each count")
+	fs.IntVar(&cfg.warmup, "warmup", 3, "untimed broadcast rounds first")
+	fs.IntVar(&cfg.initial, "initial", 0, "messages a socket receives on joining")
+	fs.StringVar(&cfg.presenter, "presenter", "", "presenter key: trigger as wiretalk's presenter page")
+	sizes := fs.String("sizes", "16,1024,65536", "echo payload sizes")
+	fs.DurationVar(&cfg.dur, "dur", time.Second, "echo: time measured per size")
+	fs.DurationVar(&cfg.gap, "gap", 20*time.Millisecond, "broadcast: pause between rounds")
+	fs.IntVar(&cfg.profN, "prof-n", 0, "broadcast: CPU-profile the server during the rounds at this N")
+	fs.StringVar(&cfg.profFile, "prof", "", "broadcast: the server's profile file")
+	fs.Parse(args)
+	var err error
+	if cfg.ws, err = netip.ParseAddrPort(*ws); err != nil {
+		return fmt.Errorf("-ws: %w", err)
+	}
+	if cfg.ctl, err = netip.ParseAddrPort(*ctl); err != nil {
+		return fmt.Errorf("-ctl: %w", err)
+	}
+	if cfg.ns, err = intList(*ns); err != nil {
+		return fmt.Errorf("-n: %w", err)
+	}
+	if cfg.sizes, err = intList(*sizes); err != nil {
+		return fmt.Errorf("-sizes: %w", err)
+	}
+	maxFD, err := raiseNoFile()
+	if err != nil {
+		return err
+	}
+	if n := slices.Max(cfg.ns); uint64(n)+64 > maxFD {
+		return fmt.Errorf("%d sockets need more than the %d open files allowed", n, maxFD)
+	}
+	var res clientsResult
+	switch cfg.mode {
+	case "broadcast":
+		res.Broadcast, err = runBroadcast(cfg, int(maxFD))
+	case "idle":
+		res.Idle, err = runIdle(cfg, int(maxFD))
+	case "echo":
+		res.Echo, err = runEcho(cfg)
+	default:
+		err = fmt.Errorf("unknown mode %q", cfg.mode)
+	}
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+func intList(s string) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// ctlConn is the clients' side of a server's control port.
+type ctlConn struct {
+	nc net.Conn
+	r  *bufio.Reader
+}
+
+func dialCtl(addr netip.AddrPort) (*ctlConn, error) {
+	nc, err := net.DialTimeout("tcp4", addr.String(), 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	nc.(*net.TCPConn).SetNoDelay(true)
+	return &ctlConn{nc: nc, r: bufio.NewReader(nc)}, nil
+}
+
+// send sends a command that has no reply.
+func (c *ctlConn) send(cmd string) error {
+	_, err := c.nc.Write([]byte(cmd + "\n"))
+	return err
+}
+
+// ask sends a command and returns its one-line reply.
+func (c *ctlConn) ask(cmd string) (string, error) {
+	if err := c.send(cmd); err != nil {
+		return "", err
+	}
+	c.nc.SetReadDeadline(time.Now().Add(60 * time.Second))
+	line, err := c.r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimSpace(line)
+	if msg, ok := strings.CutPrefix(line, "error: "); ok {
+		return "", fmt.Errorf("server: %s", msg)
+	}
+	return line, nil
+}
+
+func (c *ctlConn) count() (int, error) {
+	s, err := c.ask("count")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(s)
+}
+
+func (c *ctlConn) mem() (memStats, error) {
+	var m memStats
+	s, err := c.ask("mem")
+	if err != nil {
+		return m, err
+	}
+	return m, json.Unmarshal([]byte(s), &m)
+}
+
+// fleet is the raw sockets of the clients process.
+type fleet struct {
+	cfg   clientsConfig
+	ctl   *ctlConn
+	group *rawws.Group
+	start time.Time
+}
+
+func newFleet(cfg clientsConfig, maxFD int) (*fleet, error) {
+	ctl, err := dialCtl(cfg.ctl)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	g, err := rawws.NewGroup(2, maxFD, start)
+	if err != nil {
+		return nil, err
+	}
+	return &fleet{cfg: cfg, ctl: ctl, group: g, start: start}, nil
+}
+
+// grow opens sockets until there are n, with a few dialers at once, and
+// waits until the server counts them and each has its joining messages.
+func (f *fleet) grow(n int) (time.Duration, error) {
+	t0 := time.Now()
+	todo := n - f.group.Len()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	jobs := make(chan struct{})
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range jobs {
+				fd, rest, err := rawws.Dial(f.cfg.ws, f.cfg.path, 10*time.Second)
+				if err == nil {
+					err = f.group.Add(fd, rest)
+				}
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+			}
+		}()
+	}
+	for range todo {
+		jobs <- struct{}{}
+		if len(errs) > 0 {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return 0, err
+	default:
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := f.ctl.count()
+		if err != nil {
+			return 0, err
+		}
+		got := f.group.Received()
+		if c >= n && got >= int64(f.cfg.initial*n) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("after 30 s the server counts %d of %d sockets, which received %d of %d joining messages",
+				c, n, got, f.cfg.initial*n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Since(t0), nil
+}
+
+func runBroadcast(cfg clientsConfig, maxFD int) ([]broadcastResult, error) {
+	f, err := newFleet(cfg, maxFD)
+	if err != nil {
+		return nil, err
+	}
+	defer f.group.Close()
+	trigger := func() error { return f.ctl.send("b") }
+	if cfg.presenter != "" {
+		p, err := newPresenter(cfg.ws, cfg.presenter)
+		if err != nil {
+			return nil, err
+		}
+		defer p.close()
+		trigger = p.next
+	}
+	var out []broadcastResult
+	for _, n := range cfg.ns {
+		took, err := f.grow(n)
+		if err != nil {
+			return nil, fmt.Errorf("N=%d: %w", n, err)
+		}
+		time.Sleep(300 * time.Millisecond) // let joining settle (the hub's count for presenters waits 250 ms)
+		r := broadcastResult{N: n, ConnectMS: ms(took)}
+		profiling := cfg.profFile != "" && cfg.profN == n
+		for i := range cfg.warmup + cfg.rounds {
+			if profiling && i == cfg.warmup {
+				if _, err := f.ctl.ask("prof start " + cfg.profFile); err != nil {
+					return nil, err
+				}
+			}
+			base := f.group.Received()
+			f.group.Arm(base + int64(n))
+			t0 := time.Since(f.start)
+			if err := trigger(); err != nil {
+				return nil, err
+			}
+			last, err := f.group.Wait(10 * time.Second)
+			if err != nil {
+				return nil, fmt.Errorf("N=%d round %d: %w", n, i, err)
+			}
+			if i >= cfg.warmup {
+				r.RoundsMS = append(r.RoundsMS, ms(last-t0))
+			}
+			time.Sleep(cfg.gap)
+			if extra := f.group.Received() - (base + int64(n)); extra != 0 {
+				return nil, fmt.Errorf("N=%d round %d: %d messages more than one per socket", n, i, extra)
+			}
+		}
+		if profiling {
+			if _, err := f.ctl.ask("prof stop"); err != nil {
+				return nil, err
+			}
+		}
+		if err := f.group.Malformed(); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+func runIdle(cfg clientsConfig, maxFD int) ([]idleResult, error) {
+	f, err := newFleet(cfg, maxFD)
+	if err != nil {
+		return nil, err
+	}
+	defer f.group.Close()
+	base, err := f.ctl.mem()
+	if err != nil {
+		return nil, err
+	}
+	var out []idleResult
+	for _, n := range cfg.ns {
+		if _, err := f.grow(n); err != nil {
+			return nil, fmt.Errorf("N=%d: %w", n, err)
+		}
+		time.Sleep(300 * time.Millisecond) // writers that sent the joining messages exit
+		m, err := f.ctl.mem()
+		if err != nil {
+			return nil, err
+		}
+		if m.Conns < n {
+			return nil, fmt.Errorf("N=%d: the server holds only %d sockets", n, m.Conns)
+		}
+		out = append(out, idleResult{N: n, Base: base, Mem: m})
+	}
+	if d, err := f.group.Dropped(); d > 0 {
+		return nil, fmt.Errorf("%d sockets were dropped: %v", d, err)
+	}
+	return out, nil
+}
+
+// presenter is a raw socket on /ws/presenter that moves the talk.
+type presenter struct {
+	fd     int
+	frames [2][]byte
+	i      int
+	done   chan struct{}
+}
+
+func newPresenter(addr netip.AddrPort, key string) (*presenter, error) {
+	fd, _, err := rawws.Dial(addr, "/ws/presenter?key="+key, 10*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("presenter socket: %w", err)
+	}
+	p := &presenter{fd: fd, done: make(chan struct{})}
+	for i := range p.frames {
+		p.frames[i] = rawws.Frame(rawws.OpText, fmt.Appendf(nil, `{"type":"goto","index":%d}`, 1-i), true)
+	}
+	go func() { // read and drop what the presenter page would show
+		defer close(p.done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := syscall.Read(fd, buf)
+			if err == syscall.EAGAIN || err == syscall.EINTR {
+				continue // the receive timeout
+			}
+			if n <= 0 || err != nil {
+				return
+			}
+		}
+	}()
+	return p, nil
+}
+
+// next sends the key press: go to the other of the first two slides.
+func (p *presenter) next() error {
+	err := rawws.WriteAll(p.fd, p.frames[p.i])
+	p.i = 1 - p.i
+	return err
+}
+
+func (p *presenter) close() {
+	syscall.Shutdown(p.fd, syscall.SHUT_RDWR)
+	<-p.done
+	syscall.Close(p.fd)
+}
+
+func runEcho(cfg clientsConfig) ([]echoResult, error) {
+	fd, rest, err := rawws.Dial(cfg.ws, cfg.path, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	if len(rest) > 0 {
+		return nil, fmt.Errorf("the echo server sent %d unexpected bytes", len(rest))
+	}
+	var out []echoResult
+	buf := make([]byte, 256<<10)
+	for _, size := range cfg.sizes {
+		payload := make([]byte, size)
+		for i := range payload {
+			payload[i] = byte(i*7 + 1)
+		}
+		frame := rawws.Frame(rawws.OpBinary, payload, true) // masked once, sent every time
+		// The first round trip is checked byte for byte.
+		if err := rawws.WriteAll(fd, frame); err != nil {
+			return nil, err
+		}
+		got, err := readMessage(fd, buf)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(got, payload) {
+			return nil, fmt.Errorf("echo of %d bytes came back wrong (%d bytes)", size, len(got))
+		}
+		p := rawws.NewParser()
+		roundTrip := func() error {
+			if err := rawws.WriteAll(fd, frame); err != nil {
+				return err
+			}
+			for msgs := 0; msgs == 0; {
+				n, err := syscall.Read(fd, buf)
+				if err == syscall.EINTR {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				if n == 0 {
+					return errors.New("the echo server closed the connection")
+				}
+				msgs = p.Feed(buf[:n])
+			}
+			return nil
+		}
+		for t0 := time.Now(); time.Since(t0) < cfg.dur/5; { // warm up
+			if err := roundTrip(); err != nil {
+				return nil, err
+			}
+		}
+		n := 0
+		t0 := time.Now()
+		for ; n < 50_000_000; n++ {
+			if err := roundTrip(); err != nil {
+				return nil, err
+			}
+			if n&63 == 0 && time.Since(t0) >= cfg.dur {
+				break
+			}
+		}
+		out = append(out, echoResult{Size: size, RoundTrips: n, Seconds: time.Since(t0).Seconds()})
+		if p.Bad != nil {
+			return nil, p.Bad
+		}
+	}
+	return out, nil
+}
+
+// readMessage reads one whole message, which a server may have sent in
+// several frames, and returns its payload.
+func readMessage(fd int, buf []byte) ([]byte, error) {
+	var raw []byte
+	p := rawws.NewParser()
+	for msgs := 0; msgs == 0; {
+		n, err := syscall.Read(fd, buf)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, errors.New("the server closed the connection")
+		}
+		raw = append(raw, buf[:n]...)
+		msgs = p.Feed(buf[:n])
+	}
+	return rawws.Payloads(raw)
+}

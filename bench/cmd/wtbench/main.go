@@ -1,0 +1,89 @@
+// Command wtbench measures wiretalk's WebSocket protocol package against
+// the best Go WebSocket libraries on this machine, and writes
+// docs/BENCHMARKS.md.
+//
+// From bench/, the one command is
+//
+//	go run ./cmd/wtbench run
+//
+// which starts the other subcommands as processes of their own:
+//
+//	wtbench server  -lib L -mode echo|broadcast|idle   one library serving
+//	wtbench clients -ws ADDR -ctl ADDR -mode ...        the raw clients
+//	wtbench run                                         everything, then the report
+//	wtbench report  -in results.json                    the report again from saved results
+//
+// A server prints its addresses as one JSON line and then takes commands,
+// one per line, on its control port: "count", "b" (broadcast), "mem",
+// "prof start FILE", "prof stop" and "quit". The clients process drives the
+// workload through that port and prints its results as JSON.
+package main
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "server":
+		err = cmdServer(args)
+	case "clients":
+		err = cmdClients(args)
+	case "run":
+		err = cmdRun(args)
+	case "report":
+		err = cmdReport(args)
+	case "micro":
+		err = cmdMicro(args)
+	case "page":
+		err = cmdPage(args)
+	case "help", "-h", "-help", "--help":
+		usage()
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "wtbench: unknown command %q\n", cmd)
+		usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "wtbench %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage: wtbench COMMAND [flags]
+
+  run      run every benchmark and rewrite docs/BENCHMARKS.md (from bench/: go run ./cmd/wtbench run)
+  report   rewrite docs/BENCHMARKS.md from saved results (-in)
+  server   serve one library (-lib, -mode); started by run
+  clients  the raw clients (-mode broadcast|idle|echo); started by run
+  micro    the in-process benchmarks (masking, read, write) as JSON
+  page     the audience page's weight in headless Chromium
+
+"wtbench COMMAND -h" lists a command's flags.
+`)
+}
+
+// raiseNoFile lifts the soft limit on open files to the hard limit: a
+// process holds up to 10,000 sockets.
+func raiseNoFile() (uint64, error) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, err
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			return 0, err
+		}
+	}
+	return lim.Cur, nil
+}

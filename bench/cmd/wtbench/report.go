@@ -1,0 +1,689 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"wiretalk/bench/internal/micro"
+)
+
+// cmdReport writes the report again from saved results, keeping the
+// hand-written analysis of the report it replaces.
+func cmdReport(args []string) error {
+	fs := flag.NewFlagSet("report", flag.ExitOnError)
+	in := fs.String("in", "bin/results.json", "saved results")
+	out := fs.String("out", "", "report to write (default: docs/BENCHMARKS.md of the repository)")
+	fs.Parse(args)
+	b, err := os.ReadFile(*in)
+	if err != nil {
+		return err
+	}
+	var res results
+	if err := json.Unmarshal(b, &res); err != nil {
+		return err
+	}
+	if *out == "" {
+		dir, err := findBenchDir()
+		if err != nil {
+			return err
+		}
+		*out = filepath.Join(dir, "..", "docs", "BENCHMARKS.md")
+	}
+	return writeReport(*out, &res)
+}
+
+// The hand-written part of the report lies between these markers; a new
+// run keeps it.
+const (
+	analysisBegin = "<!-- analysis: written by hand, kept by wtbench -->"
+	analysisEnd   = "<!-- end of analysis -->"
+)
+
+func writeReport(path string, res *results) error {
+	analysis := "\n_No analysis written yet._\n\n"
+	if old, err := os.ReadFile(path); err == nil {
+		if _, rest, ok := bytes.Cut(old, []byte(analysisBegin)); ok {
+			if text, _, ok := bytes.Cut(rest, []byte(analysisEnd)); ok {
+				analysis = string(text)
+			}
+		}
+	}
+	var w strings.Builder
+	r := &reporter{w: &w, res: res}
+	r.header()
+	r.targets()
+	w.WriteString("\n## Analysis\n\n" + analysisBegin + analysis + analysisEnd + "\n")
+	r.echo()
+	r.broadcast()
+	r.memory()
+	r.masking()
+	r.allocs()
+	r.page()
+	r.profile()
+	r.method()
+	r.failures()
+	return os.WriteFile(path, []byte(w.String()), 0o644)
+}
+
+type reporter struct {
+	w   *strings.Builder
+	res *results
+}
+
+func (r *reporter) f(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
+
+// peers are the libraries that wiretalk is compared with.
+var peers = []string{"gorilla", "coder", "gobwas", "gws"}
+
+var libTitle = map[string]string{
+	"wiretalk": "wiretalk",
+	"gorilla":  "gorilla",
+	"coder":    "coder",
+	"gobwas":   "gobwas",
+	"gws":      "gws",
+	"raw":      "raw floor",
+	"hub":      "wiretalk hub",
+}
+
+func median(xs []float64) float64 {
+	xs = slices.DeleteFunc(slices.Clone(xs), func(x float64) bool { return math.IsNaN(x) })
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(xs)
+	if n := len(xs); n%2 == 1 {
+		return xs[n/2]
+	} else {
+		return (xs[n/2-1] + xs[n/2]) / 2
+	}
+}
+
+// percentile returns the nearest-rank p-th percentile of xs.
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	i := int(math.Ceil(p/100*float64(len(s)))) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// comma formats n with thousands separators.
+func comma(n float64) string {
+	if math.IsNaN(n) {
+		return "—"
+	}
+	s := fmt.Sprintf("%.0f", n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func num(x float64, prec int) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return fmt.Sprintf("%.*f", prec, x)
+}
+
+func ratio(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", x)
+}
+
+func (r *reporter) header() {
+	e := r.res.Env
+	r.f("# Benchmarks\n\n")
+	r.f("wiretalk's `protocol/` against the best Go WebSocket libraries, measured in one run on one machine.\n")
+	r.f("This file is rewritten by the harness in `bench/` (a module of its own, so that the product's go.mod stays lean):\n\n")
+	r.f("```sh\ncd bench && go run ./cmd/wtbench run      # everything, under 10 minutes; rewrites this file\n")
+	r.f("cd bench && go run ./cmd/wtbench run -quick   # a smoke test with tiny N (its figures mean nothing)\n")
+	r.f("cd bench && go test -bench . ./internal/micro  # the in-process benchmarks alone\n```\n\n")
+	r.f("Only the section \"Analysis\" is written by hand; the harness keeps it when it rewrites the rest.\n\n")
+	if r.res.Quick {
+		r.f("> **This is a smoke run (`-quick`): tiny N, short times, one run. Its figures are not measurements.**\n\n")
+	}
+	r.f("| | |\n|---|---|\n")
+	r.f("| date | %s (took %s) |\n", r.res.Started.Format("2006-01-02 15:04 MST"), r.res.Finished.Sub(r.res.Started).Round(1e9))
+	r.f("| machine | %s, %d cores, %.0f GiB, %s |\n", e.CPU, e.Cores, e.MemGiB, e.Kernel)
+	r.f("| Go | %s |\n", e.Go)
+	r.f("| wiretalk | commit %s |\n", e.Commit)
+	keys := make([]string, 0, len(e.Libraries))
+	for k := range e.Libraries {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		r.f("| %s | %s |\n", k, e.Libraries[k])
+	}
+	r.f("| runs | medians of %d runs of every workload |\n", r.res.Runs)
+	if r.res.Page != nil {
+		r.f("| browser | %s |\n", r.res.Page.Browser)
+	}
+	r.f("\n")
+}
+
+// Derived figures, shared by the tables and the targets.
+
+// echoRate returns the median round trips per second of lib at size.
+func (r *reporter) echoRate(lib string, size int) float64 {
+	var xs []float64
+	for _, run := range r.res.Echo[lib] {
+		for _, e := range run {
+			if e.Size == size && e.Seconds > 0 {
+				xs = append(xs, float64(e.RoundTrips)/e.Seconds)
+			}
+		}
+	}
+	return median(xs)
+}
+
+func (r *reporter) echoSizes() []int {
+	var sizes []int
+	for _, runs := range r.res.Echo {
+		for _, run := range runs {
+			for _, e := range run {
+				if !slices.Contains(sizes, e.Size) {
+					sizes = append(sizes, e.Size)
+				}
+			}
+		}
+	}
+	slices.Sort(sizes)
+	return sizes
+}
+
+// bcast returns the medians over runs of the p50 and p99 of lib's
+// broadcast rounds at n sockets.
+func (r *reporter) bcast(lib string, n int) (p50, p99 float64) {
+	var a, b []float64
+	for _, run := range r.res.Broadcast[lib] {
+		for _, br := range run {
+			if br.N == n {
+				a = append(a, percentile(br.RoundsMS, 50))
+				b = append(b, percentile(br.RoundsMS, 99))
+			}
+		}
+	}
+	return median(a), median(b)
+}
+
+func (r *reporter) bcastNs(libs ...string) []int {
+	var ns []int
+	for _, lib := range libs {
+		for _, run := range r.res.Broadcast[lib] {
+			for _, br := range run {
+				if !slices.Contains(ns, br.N) {
+					ns = append(ns, br.N)
+				}
+			}
+		}
+	}
+	slices.Sort(ns)
+	return ns
+}
+
+// idleMem returns the medians over runs of the heap and stacks, the RSS
+// and the goroutines per idle connection of lib at n sockets.
+func (r *reporter) idleMem(lib string, n int) (heapStack, rss, goroutines float64) {
+	var a, b, c []float64
+	for _, run := range r.res.Idle[lib] {
+		for _, ir := range run {
+			if ir.N != n {
+				continue
+			}
+			d := float64(ir.N)
+			a = append(a, (float64(ir.Mem.HeapInuse+ir.Mem.StackInuse)-float64(ir.Base.HeapInuse+ir.Base.StackInuse))/d)
+			b = append(b, (float64(ir.Mem.RSS)-float64(ir.Base.RSS))/d)
+			c = append(c, float64(ir.Mem.Goroutines-ir.Base.Goroutines)/d)
+		}
+	}
+	return median(a), median(b), median(c)
+}
+
+func (r *reporter) idleNs() []int {
+	var ns []int
+	for _, runs := range r.res.Idle {
+		for _, run := range runs {
+			for _, ir := range run {
+				if !slices.Contains(ns, ir.N) {
+					ns = append(ns, ir.N)
+				}
+			}
+		}
+	}
+	slices.Sort(ns)
+	return ns
+}
+
+// microMedian returns the medians of one in-process benchmark.
+func (r *reporter) microMedian(name string) (ns, allocs, gbps float64, ok bool) {
+	rs, ok := r.res.Micro[name]
+	if !ok {
+		return math.NaN(), math.NaN(), math.NaN(), false
+	}
+	var a, b, c []float64
+	for _, m := range rs {
+		a = append(a, m.NsPerOp)
+		b = append(b, m.AllocsPerOp)
+		c = append(c, m.MBPerS/1000)
+	}
+	return median(a), median(b), median(c), true
+}
+
+func sizeLabel(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// best returns the peer with the best value, by better(a, b) = a beats b.
+func best(vals map[string]float64, better func(a, b float64) bool) (string, float64) {
+	name, v := "", math.NaN()
+	for _, p := range peers {
+		x, ok := vals[p]
+		if !ok || math.IsNaN(x) {
+			continue
+		}
+		if math.IsNaN(v) || better(x, v) {
+			name, v = p, x
+		}
+	}
+	return name, v
+}
+
+func higher(a, b float64) bool { return a > b }
+func lower(a, b float64) bool  { return a < b }
+
+func mark(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+// target is one row of the targets table.
+type target struct {
+	what, goal, measured string
+	met                  bool
+	known                bool
+}
+
+func (r *reporter) targets() {
+	var ts []target
+	// Broadcast.
+	for _, n := range r.bcastNs("wiretalk") {
+		vals := map[string]float64{}
+		for _, lib := range peers {
+			vals[lib], _ = r.bcast(lib, n)
+		}
+		ours, _ := r.bcast("wiretalk", n)
+		floor, _ := r.bcast("raw", n)
+		bn, bv := best(vals, lower)
+		if !math.IsNaN(bv) && !math.IsNaN(ours) {
+			ts = append(ts, target{fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), "≤ best library",
+				fmt.Sprintf("%s ms vs %s %s ms (%s)", num(ours, 1), bn, num(bv, 1), ratio(ours/bv)), ours <= bv, true})
+		}
+		if !math.IsNaN(floor) && !math.IsNaN(ours) {
+			ts = append(ts, target{fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), "≤ 1.3× raw-write floor",
+				fmt.Sprintf("%s ms vs floor %s ms (%s)", num(ours, 1), num(floor, 1), ratio(ours/floor)), ours <= 1.3*floor, true})
+		}
+	}
+	// Memory.
+	for _, n := range r.idleNs() {
+		hs, _, _ := r.idleMem("wiretalk", n)
+		if !math.IsNaN(hs) {
+			ts = append(ts, target{fmt.Sprintf("idle connection, N=%s", comma(float64(n))), "≤ 8 KiB heap + stack",
+				fmt.Sprintf("%s B (%.2f KiB)", comma(hs), hs/1024), hs <= 8192, true})
+		}
+	}
+	// Masking.
+	for _, size := range micro.MaskSizes {
+		_, _, gbps, ok := r.microMedian("mask/wiretalk/" + microSize(size))
+		if ok {
+			ts = append(ts, target{"masking in place, " + sizeLabel(size), "≥ 50 GB/s, pure Go",
+				num(gbps, 1) + " GB/s", gbps >= 50, true})
+		}
+	}
+	// Echo.
+	for _, size := range r.echoSizes() {
+		vals := map[string]float64{}
+		for _, lib := range peers {
+			vals[lib] = r.echoRate(lib, size)
+		}
+		ours := r.echoRate("wiretalk", size)
+		bn, bv := best(vals, higher)
+		if !math.IsNaN(bv) && !math.IsNaN(ours) {
+			ts = append(ts, target{"echo round trips/s, " + sizeLabel(size), "≥ best library",
+				fmt.Sprintf("%s vs %s %s (%s)", comma(ours), bn, comma(bv), ratio(ours/bv)), ours >= bv, true})
+		}
+	}
+	// Allocations.
+	for _, dir := range []string{"read", "write"} {
+		worst, any := 0.0, false
+		for _, size := range micro.MessageSizes {
+			if _, a, _, ok := r.microMedian(dir + "/wiretalk/" + microSize(size)); ok {
+				worst, any = max(worst, a), true
+			}
+		}
+		if any {
+			// Below one allocation per 100 messages is steady-state zero:
+			// the rare allocation is a pool refilled after a GC.
+			ts = append(ts, target{"allocations per message, " + dir, "0 in steady state",
+				fmt.Sprintf("at most %s per message (16 B to 64 KiB)", num(worst, 3)), worst < 0.01, true})
+		}
+	}
+	// Page.
+	if p := r.res.Page; p != nil {
+		ts = append(ts, target{"audience page, first slide", "≤ 25 KB on the wire",
+			fmt.Sprintf("%s B (%.1f KB)", comma(float64(p.Total)), float64(p.Total)/1000), p.Total <= 25000, true})
+	}
+	r.f("## Targets\n\n")
+	if len(ts) == 0 {
+		r.f("Nothing measured.\n\n")
+		return
+	}
+	r.f("| target | goal | measured (medians) | |\n|---|---|---|---|\n")
+	for _, t := range ts {
+		r.f("| %s | %s | %s | %s |\n", t.what, t.goal, t.measured, mark(t.met))
+	}
+	r.f("\n")
+}
+
+func microSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+func (r *reporter) echo() {
+	sizes := r.echoSizes()
+	if len(sizes) == 0 {
+		return
+	}
+	r.f("## 1. Echo round trips over one connection\n\n")
+	r.f("One connection, the raw client sends a pre-masked binary message and waits for the echo, for %s per size after a warm-up. ", r.res.EchoDur)
+	r.f("Client and server run pinned to the same CPU (`taskset -c 1`), so the figure is software cost, not the cost of waking another CPU. ")
+	r.f("Round trips per second, median of %d runs; higher is better.\n\n", r.res.Runs)
+	r.f("| size |")
+	for _, lib := range echoLibs {
+		r.f(" %s |", libTitle[lib])
+	}
+	r.f(" wiretalk ÷ best peer |\n|---|")
+	for range echoLibs {
+		r.f("---:|")
+	}
+	r.f("---:|\n")
+	for _, size := range sizes {
+		r.f("| %s |", sizeLabel(size))
+		vals := map[string]float64{}
+		for _, lib := range echoLibs {
+			vals[lib] = r.echoRate(lib, size)
+			r.f(" %s |", comma(vals[lib]))
+		}
+		bn, bv := best(vals, higher)
+		r.f(" %s (%s) |\n", ratio(vals["wiretalk"]/bv), bn)
+	}
+	r.f("\n")
+}
+
+func (r *reporter) broadcast() {
+	ns := r.bcastNs(bcastLibs...)
+	if len(ns) > 0 {
+		r.f("## 2. Broadcast: one 200-byte text message to N connections\n\n")
+		r.f("N raw clients in a second process (one epoll loop per core) hold the connections. For each round the clients process sends `b` on the server's control port and times, on its own monotonic clock, from just before that write to the receipt of the message by the last of the N sockets; %d rounds after 3 of warm-up, 20 ms apart. ", r.res.Rounds)
+		r.f("p50 and p99 (nearest rank) of the rounds of a run, then the median over %d runs; milliseconds, lower is better. ", r.res.Runs)
+		r.f("Each library broadcasts the way its users would do it best: wiretalk one `Prepared` frame written by one goroutine per connection (the fan-out of `server/hub.go`); gorilla one `PreparedMessage`, a goroutine per connection; coder `Conn.Write` from a goroutine per connection; gobwas one `ws.CompileFrame` frame written by 2 goroutines over halves of the connections; gws its `Broadcaster`. ")
+		r.f("The floor writes the same bytes to the same kind of sockets (upgraded by hand) with plain `conn.Write` calls from 2 goroutines.\n\n")
+		r.f("| N |")
+		for _, lib := range bcastLibs {
+			r.f(" %s p50 / p99 |", libTitle[lib])
+		}
+		r.f(" wiretalk ÷ best peer (p50) | wiretalk ÷ floor (p50) |\n|---|")
+		for range bcastLibs {
+			r.f("---:|")
+		}
+		r.f("---:|---:|\n")
+		for _, n := range ns {
+			r.f("| %s |", comma(float64(n)))
+			vals := map[string]float64{}
+			for _, lib := range bcastLibs {
+				p50, p99 := r.bcast(lib, n)
+				vals[lib] = p50
+				r.f(" %s / %s |", num(p50, 1), num(p99, 1))
+			}
+			bn, bv := best(vals, lower)
+			r.f(" %s (%s) | %s |\n", ratio(vals["wiretalk"]/bv), bn, ratio(vals["wiretalk"]/vals["raw"]))
+		}
+		r.f("\n")
+	}
+	if hns := r.bcastNs("hub"); len(hns) > 0 {
+		r.f("### The wiretalk hub\n\n")
+		r.f("The same measurement through wiretalk's real server (`server/`, the embedded talk, `server.New` as `wiretalk serve` builds it): a raw presenter socket sends the `{\"type\":\"goto\"}` frame the presenter page sends on a key press, and the round ends when the last audience socket at `/ws` has the new `state` message (about 70 bytes of JSON). This adds the presenter socket's read, the JSON command, the position change and the state message's encoding to the broadcast itself.\n\n")
+		r.f("| N | hub p50 | hub p99 | hub ÷ protocol-level wiretalk (p50) | hub ÷ floor (p50) |\n|---|---:|---:|---:|---:|\n")
+		for _, n := range hns {
+			p50, p99 := r.bcast("hub", n)
+			ours, _ := r.bcast("wiretalk", n)
+			floor, _ := r.bcast("raw", n)
+			r.f("| %s | %s | %s | %s | %s |\n", comma(float64(n)), num(p50, 1), num(p99, 1), ratio(p50/ours), ratio(p50/floor))
+		}
+		r.f("\n")
+	}
+}
+
+func (r *reporter) memory() {
+	ns := r.idleNs()
+	if len(ns) == 0 {
+		return
+	}
+	r.f("## 3. Memory per idle connection\n\n")
+	r.f("A server process of its own per library holds N connections that have done the handshake and nothing else, each in the library's normal reading model: a goroutine per connection for wiretalk, gorilla, coder and gws (its own server); an epoll loop and no goroutine for gobwas and the raw floor, as gobwas is used to be lean. ")
+	r.f("After `runtime.GC()` and `debug.FreeOSMemory()`: (HeapInuse + StackInuse) and RSS, minus the same before the first connection, divided by N; median of %d runs. ", r.res.Runs)
+	r.f("The wiretalk hub row is `server/` itself, whose audience sockets have also received `hello` and `state`. Lower is better.\n\n")
+	r.f("| library |")
+	for _, n := range ns {
+		r.f(" heap+stack N=%s | RSS N=%s |", comma(float64(n)), comma(float64(n)))
+	}
+	r.f(" goroutines per connection |\n|---|")
+	for range ns {
+		r.f("---:|---:|")
+	}
+	r.f("---:|\n")
+	for _, lib := range idleLibs {
+		if len(r.res.Idle[lib]) == 0 {
+			continue
+		}
+		r.f("| %s |", libTitle[lib])
+		var g float64
+		for _, n := range ns {
+			hs, rss, gr := r.idleMem(lib, n)
+			g = gr
+			r.f(" %s B | %s B |", comma(hs), comma(rss))
+		}
+		r.f(" %s |\n", num(g, 2))
+	}
+	if len(ns) > 0 {
+		n := ns[len(ns)-1]
+		vals := map[string]float64{}
+		for _, lib := range peers {
+			vals[lib], _, _ = r.idleMem(lib, n)
+		}
+		ours, _, _ := r.idleMem("wiretalk", n)
+		bn, bv := best(vals, lower)
+		r.f("\nAt N=%s wiretalk holds an idle connection in %s of the best peer's heap and stack (%s).\n", comma(float64(n)), ratio(ours/bv), bn)
+	}
+	r.f("\n")
+}
+
+func (r *reporter) masking() {
+	if _, _, _, ok := r.microMedian("mask/wiretalk/64KiB"); !ok {
+		return
+	}
+	r.f("## 4. Masking throughput, in place\n\n")
+	r.f("XOR with a 4-byte key over a buffer that stays in cache (64 KiB) and one that mostly does too (1 MiB), in GB/s (10⁹ bytes/s), median of %d runs; `copy` is `copy(dst, src)` of the same size, the pace of memory itself. ", r.res.Runs)
+	r.f("gobwas's `ws.Cipher` is measured twice: as built by default (AVX2/SSE2 assembly) and with `-tags purego` (its Go loop). ")
+	r.f("gorilla's `maskBytes` and coder's `mask` are unexported and gws's `MaskXOR` is in its `internal` package, so none of the three can be called from outside its module (coder v1.8.15 uses its pure Go `maskGo` on every platform: its assembly is commented out).\n\n")
+	r.f("| function |")
+	for _, size := range micro.MaskSizes {
+		r.f(" %s |", sizeLabel(size))
+	}
+	r.f("\n|---|")
+	for range micro.MaskSizes {
+		r.f("---:|")
+	}
+	r.f("\n")
+	for _, fn := range []struct{ key, title string }{
+		{"wiretalk", "wiretalk `protocol.Mask` (pure Go)"},
+		{"gobwas-purego", "gobwas `ws.Cipher`, `-tags purego` (pure Go)"},
+		{"gobwas-asm", "gobwas `ws.Cipher`, default build (assembly)"},
+		{"byteloop", "byte loop"},
+		{"copy", "`copy`"},
+	} {
+		r.f("| %s |", fn.title)
+		for _, size := range micro.MaskSizes {
+			_, _, gbps, _ := r.microMedian("mask/" + fn.key + "/" + microSize(size))
+			r.f(" %s |", num(gbps, 1))
+		}
+		r.f("\n")
+	}
+	r.f("\n")
+}
+
+func (r *reporter) allocs() {
+	if _, _, _, ok := r.microMedian("read/wiretalk/16B"); !ok {
+		return
+	}
+	r.f("## 5. Allocations per message, steady state\n\n")
+	r.f("One server connection on loopback TCP reads messages that a raw client streams to it pre-masked, or writes messages that a raw client drains; `testing.Benchmark` with `ReportAllocs`, %d runs, medians. ", r.res.Runs)
+	r.f("Each library uses its cheapest API for a whole message in memory it owns: wiretalk `Read`/`Write`; gorilla `NextReader` into a reused buffer and `WriteMessage`; coder `Reader` into a reused buffer and `Write`; gobwas `ReadHeaderBuffer` + `io.ReadFull` + `Cipher` and `WriteHeaderBuffer` + `Write` through bufio; gws `ReadMessage` + `Message.Close` and `WriteMessage`. ")
+	r.f("Allocations per message are shown unrounded (0.002 is one allocation per 500 messages). The ns/op include the feeding or draining goroutine on the other core and are a rough guide only; the echo table is the speed comparison.\n\n")
+	r.f("| operation |")
+	for _, lib := range micro.Libs {
+		r.f(" %s allocs | %s ns |", libTitle[lib], libTitle[lib])
+	}
+	r.f("\n|---|")
+	for range micro.Libs {
+		r.f("---:|---:|")
+	}
+	r.f("\n")
+	for _, dir := range []string{"read", "write"} {
+		for _, size := range micro.MessageSizes {
+			r.f("| %s %s |", dir, sizeLabel(size))
+			for _, lib := range micro.Libs {
+				ns, a, _, _ := r.microMedian(dir + "/" + lib + "/" + microSize(size))
+				r.f(" %s | %s |", num(a, 3), comma(ns))
+			}
+			r.f("\n")
+		}
+	}
+	r.f("\n")
+}
+
+func (r *reporter) page() {
+	p := r.res.Page
+	if p == nil {
+		return
+	}
+	r.f("## 6. Audience page weight\n\n")
+	r.f("wiretalk's server with the embedded talk, its audience page (`/`) opened in a fresh headless Chromium with the cache disabled until the first slide is on screen (plus one second). The sum of `encodedDataLength` of every `Network.loadingFinished`: response headers and bodies as they crossed the wire (compressed when they were). The WebSocket's frames are not counted. Total: **%s bytes (%.1f KB)**.\n\n", comma(float64(p.Total)), float64(p.Total)/1000)
+	r.f("| resource | type | encoding | bytes on the wire |\n|---|---|---|---:|\n")
+	for _, res := range p.Resources {
+		u := res.URL
+		if i := strings.Index(u, "//"); i >= 0 {
+			if j := strings.Index(u[i+2:], "/"); j >= 0 {
+				u = u[i+2+j:]
+			}
+		}
+		enc := res.Encoding
+		if enc == "" {
+			enc = "none"
+		}
+		r.f("| `%s` | %s | %s | %s |\n", u, res.MIME, enc, comma(float64(res.Bytes)))
+	}
+	r.f("\n")
+}
+
+func (r *reporter) profile() {
+	if r.res.Profile == "" {
+		return
+	}
+	r.f("## Profile of wiretalk's broadcast\n\n")
+	r.f("CPU profile of the wiretalk server process during the timed rounds at the largest N (`wtbench run -profile`), `go tool pprof -top`:\n\n```\n%s```\n\n", r.res.Profile)
+}
+
+func (r *reporter) method() {
+	r.f("## How it is measured\n\n")
+	r.f("- `wtbench run` starts, for every library and run, a server process (`wtbench server -lib L -mode M`, its own process so that its memory is its own) and a clients process (`wtbench clients`), and takes medians. Runs are interleaved (run 1 of every library, then run 2, …) so that a disturbance of the shared machine does not land on one library only.\n")
+	r.f("- The clients are the same for every server: raw Linux sockets driven by syscalls (`bench/internal/rawws`), the handshake written by hand with a fixed key, frames masked once before the clock starts, and a minimal frame parser that only counts messages. Loopback only (127.0.0.1).\n")
+	r.f("- Servers run on loopback TCP with the libraries' default options (permessage-deflate off everywhere: none of the clients offers it). wiretalk, gorilla and coder sit behind `net/http`; gobwas and gws use their own accept loops and HTTP parsers, their lean way.\n")
+	r.f("- The broadcast clients process raises its open-file limit to the hard limit (`setrlimit`) and holds at most 10,000 sockets; the server holds the other ends.\n")
+	r.f("- No figure here is asserted by a test: the unit tests check behaviour, and this file records speed.\n\n")
+}
+
+func (r *reporter) failures() {
+	if len(r.res.Failures) == 0 {
+		return
+	}
+	r.f("## Failures in this run\n\n")
+	for _, f := range r.res.Failures {
+		r.f("- %s\n", strings.ReplaceAll(f, "\n", " "))
+	}
+	r.f("\n")
+}
+
+// Lines for the progress log.
+
+func echoLine(rs []echoResult) string {
+	var b strings.Builder
+	for _, e := range rs {
+		fmt.Fprintf(&b, " %s %s/s", sizeLabel(e.Size), comma(float64(e.RoundTrips)/e.Seconds))
+	}
+	return b.String()
+}
+
+func bcastLine(rs []broadcastResult) string {
+	var b strings.Builder
+	for _, br := range rs {
+		fmt.Fprintf(&b, " N=%d p50 %.1f p99 %.1f ms (connect %.0f ms);", br.N, percentile(br.RoundsMS, 50), percentile(br.RoundsMS, 99), br.ConnectMS)
+	}
+	return b.String()
+}
+
+func idleLine(rs []idleResult) string {
+	var b strings.Builder
+	for _, ir := range rs {
+		d := float64(ir.N)
+		fmt.Fprintf(&b, " N=%d heap+stack %.0f B RSS %.0f B goroutines %.2f;", ir.N,
+			(float64(ir.Mem.HeapInuse+ir.Mem.StackInuse)-float64(ir.Base.HeapInuse+ir.Base.StackInuse))/d,
+			(float64(ir.Mem.RSS)-float64(ir.Base.RSS))/d, float64(ir.Mem.Goroutines-ir.Base.Goroutines)/d)
+	}
+	return b.String()
+}

@@ -1,0 +1,480 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// results is everything one "wtbench run" measured; it is saved as JSON
+// and the report is written from it.
+type results struct {
+	Env      envInfo   `json:"env"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	Quick    bool      `json:"quick,omitempty"`
+	Runs     int       `json:"runs"`
+	Rounds   int       `json:"rounds"`
+	EchoDur  string    `json:"echo_dur"`
+
+	Echo      map[string][][]echoResult      `json:"echo"`      // library → runs
+	Broadcast map[string][][]broadcastResult `json:"broadcast"` // library (and "raw", "hub") → runs
+	Idle      map[string][][]idleResult      `json:"idle"`      // library (and "raw", "hub") → runs
+	Micro     map[string][]microResult       `json:"micro"`     // benchmark → runs
+	Page      *pageResult                    `json:"page,omitempty"`
+	Profile   string                         `json:"profile,omitempty"` // pprof top of our broadcast, when asked
+	Failures  []string                       `json:"failures,omitempty"`
+}
+
+// envInfo describes the machine and the software measured.
+type envInfo struct {
+	CPU       string            `json:"cpu"`
+	Cores     int               `json:"cores"`
+	MemGiB    float64           `json:"mem_gib"`
+	Kernel    string            `json:"kernel"`
+	Go        string            `json:"go"`
+	Libraries map[string]string `json:"libraries"` // module path → version
+	Commit    string            `json:"commit"`    // wiretalk's commit, "+dirty" with changes in protocol/ or server/
+}
+
+// benchLibs are the libraries and floor of the cross-process workloads.
+var (
+	echoLibs  = []string{"wiretalk", "gorilla", "coder", "gobwas", "gws"}
+	bcastLibs = []string{"wiretalk", "gorilla", "coder", "gobwas", "gws", "raw"}
+	idleLibs  = []string{"wiretalk", "gorilla", "coder", "gobwas", "gws", "raw", "hub"}
+)
+
+type runConfig struct {
+	runs      int
+	quick     bool
+	only      map[string]bool
+	ns        string
+	idleNs    string
+	hubNs     string
+	rounds    int
+	echoDur   time.Duration
+	benchtime string
+	chromium  string
+	profile   bool
+	save      string
+	out       string
+	exe       string
+	benchDir  string
+	cpu       string // taskset CPU list of the echo workload
+}
+
+func cmdRun(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	var cfg runConfig
+	fs.IntVar(&cfg.runs, "runs", 3, "runs of every workload; the report gives medians")
+	fs.BoolVar(&cfg.quick, "quick", false, "a smoke test: tiny N, short times, one run (the report says so)")
+	only := fs.String("only", "echo,broadcast,hub,idle,micro,page", "workloads to run")
+	fs.StringVar(&cfg.ns, "n", "1000,5000,10000", "broadcast socket counts")
+	fs.StringVar(&cfg.idleNs, "idle-n", "5000,10000", "idle-memory socket counts")
+	fs.StringVar(&cfg.hubNs, "hub-n", "1000,5000,10000", "wiretalk hub socket counts")
+	fs.IntVar(&cfg.rounds, "rounds", 30, "timed broadcast rounds at each N")
+	fs.DurationVar(&cfg.echoDur, "echo-dur", time.Second, "echo: time measured per size")
+	fs.StringVar(&cfg.benchtime, "benchtime", "300ms", "in-process benchmarks: time per run")
+	fs.StringVar(&cfg.chromium, "chromium", "/usr/lib/chromium/chromium", "Chromium for the page weight")
+	fs.BoolVar(&cfg.profile, "profile", false, "CPU-profile wiretalk's broadcast at the largest N and report its top")
+	fs.StringVar(&cfg.cpu, "cpu", "1", "CPU that client and server of the echo workload share (taskset -c)")
+	fs.StringVar(&cfg.save, "save", "bin/results.json", "where to save the raw results")
+	fs.StringVar(&cfg.out, "out", "", "report to write (default: docs/BENCHMARKS.md of the repository)")
+	fs.Parse(args)
+	if cfg.quick {
+		cfg.runs = 1
+		cfg.ns, cfg.idleNs, cfg.hubNs = "50,200", "100,200", "50,200"
+		cfg.rounds = 5
+		cfg.echoDur = 100 * time.Millisecond
+		cfg.benchtime = "20ms"
+	}
+	cfg.only = map[string]bool{}
+	for w := range strings.SplitSeq(*only, ",") {
+		cfg.only[strings.TrimSpace(w)] = true
+	}
+	var err error
+	if cfg.exe, err = os.Executable(); err != nil {
+		return err
+	}
+	if cfg.benchDir, err = findBenchDir(); err != nil {
+		return err
+	}
+	if cfg.out == "" {
+		cfg.out = filepath.Join(cfg.benchDir, "..", "docs", "BENCHMARKS.md")
+	}
+	if !filepath.IsAbs(cfg.save) {
+		cfg.save = filepath.Join(cfg.benchDir, cfg.save)
+	}
+	if _, err := exec.LookPath("taskset"); err != nil && cfg.only["echo"] {
+		return errors.New("taskset is needed for the echo workload (Debian: util-linux)")
+	}
+
+	res := &results{
+		Env:       collectEnv(cfg.benchDir),
+		Started:   time.Now().UTC(),
+		Quick:     cfg.quick,
+		Runs:      cfg.runs,
+		Rounds:    cfg.rounds,
+		EchoDur:   cfg.echoDur.String(),
+		Echo:      map[string][][]echoResult{},
+		Broadcast: map[string][][]broadcastResult{},
+		Idle:      map[string][][]idleResult{},
+		Micro:     map[string][]microResult{},
+	}
+	fail := func(what string, err error) {
+		msg := fmt.Sprintf("%s: %v", what, err)
+		logf("FAILED %s", msg)
+		res.Failures = append(res.Failures, msg)
+	}
+	logf("wtbench run: %d run(s) of %s; %s, Go %s", cfg.runs, *only, res.Env.CPU, res.Env.Go)
+
+	if cfg.only["echo"] {
+		for run := range cfg.runs {
+			for _, lib := range echoLibs {
+				r, err := cfg.echo(lib)
+				if err != nil {
+					fail("echo "+lib, err)
+					continue
+				}
+				res.Echo[lib] = append(res.Echo[lib], r)
+				logf("[echo %d/%d] %-8s %s", run+1, cfg.runs, lib, echoLine(r))
+			}
+		}
+	}
+	if cfg.only["broadcast"] {
+		for run := range cfg.runs {
+			for _, lib := range bcastLibs {
+				prof := cfg.profile && lib == "wiretalk" && run == cfg.runs-1
+				r, top, err := cfg.broadcast(lib, cfg.ns, prof)
+				if err != nil {
+					fail("broadcast "+lib, err)
+					continue
+				}
+				if top != "" {
+					res.Profile = top
+				}
+				res.Broadcast[lib] = append(res.Broadcast[lib], r)
+				logf("[broadcast %d/%d] %-8s %s", run+1, cfg.runs, lib, bcastLine(r))
+			}
+		}
+	}
+	if cfg.only["hub"] {
+		for run := range cfg.runs {
+			r, _, err := cfg.broadcast("hub", cfg.hubNs, false)
+			if err != nil {
+				fail("broadcast hub", err)
+				continue
+			}
+			res.Broadcast["hub"] = append(res.Broadcast["hub"], r)
+			logf("[hub %d/%d] %s", run+1, cfg.runs, bcastLine(r))
+		}
+	}
+	if cfg.only["idle"] {
+		for run := range cfg.runs {
+			for _, lib := range idleLibs {
+				r, err := cfg.idle(lib)
+				if err != nil {
+					fail("idle "+lib, err)
+					continue
+				}
+				res.Idle[lib] = append(res.Idle[lib], r)
+				logf("[idle %d/%d] %-8s %s", run+1, cfg.runs, lib, idleLine(r))
+			}
+		}
+	}
+	if cfg.only["micro"] {
+		logf("[micro] masking, read and write, %d run(s) of %s each", cfg.runs, cfg.benchtime)
+		if err := cfg.micro(cfg.exe, ".", res.Micro); err != nil {
+			fail("micro", err)
+		}
+		logf("[micro] gobwas ws.Cipher built with -tags purego")
+		if err := cfg.microPurego(res.Micro); err != nil {
+			fail("micro purego", err)
+		}
+	}
+	if cfg.only["page"] {
+		var p pageResult
+		if err := runJSON(context.Background(), 2*time.Minute, &p, exec.Command(cfg.exe, "page", "-chromium", cfg.chromium)); err != nil {
+			fail("page", err)
+		} else {
+			res.Page = &p
+			logf("[page] %d bytes on the wire in %d responses", p.Total, len(p.Resources))
+		}
+	}
+	res.Finished = time.Now().UTC()
+	logf("measured in %v", res.Finished.Sub(res.Started).Round(time.Second))
+
+	if err := os.MkdirAll(filepath.Dir(cfg.save), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(res, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg.save, b, 0o644); err != nil {
+		return err
+	}
+	if err := writeReport(cfg.out, res); err != nil {
+		return err
+	}
+	logf("results in %s; report in %s", cfg.save, cfg.out)
+	if len(res.Failures) > 0 {
+		return fmt.Errorf("%d workload(s) failed; see the report", len(res.Failures))
+	}
+	return nil
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
+}
+
+// findBenchDir finds the bench module's folder from the working directory.
+func findBenchDir() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && bytes.Contains(b, []byte("module wiretalk/bench\n")) {
+			return d, nil
+		}
+		if b, err := os.ReadFile(filepath.Join(d, "bench", "go.mod")); err == nil && bytes.Contains(b, []byte("module wiretalk/bench\n")) {
+			return filepath.Join(d, "bench"), nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no bench module above %s: run from the repository or bench/", dir)
+		}
+	}
+}
+
+// serverProc is a running "wtbench server".
+type serverProc struct {
+	cmd   *exec.Cmd
+	addrs serverAddrs
+}
+
+// command returns the command for exe args, pinned to cpus with taskset
+// when cpus is not empty.
+func command(cpus, exe string, args ...string) *exec.Cmd {
+	if cpus != "" {
+		return exec.Command("taskset", append([]string{"-c", cpus, exe}, args...)...)
+	}
+	return exec.Command(exe, args...)
+}
+
+func startServer(cmd *exec.Cmd) (*serverProc, error) {
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &serverProc{cmd: cmd}
+	line := make(chan error, 1)
+	go func() {
+		l, err := bufio.NewReader(out).ReadBytes('\n')
+		if err == nil {
+			err = json.Unmarshal(l, &s.addrs)
+		}
+		line <- err
+	}()
+	select {
+	case err = <-line:
+	case <-time.After(30 * time.Second):
+		err = errors.New("the server did not start within 30 s")
+	}
+	if err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// stop asks the server to quit and kills it if it does not.
+func (s *serverProc) stop() {
+	if s.addrs.Ctl != "" {
+		if c, err := dialCtlString(s.addrs.Ctl); err == nil {
+			c.send("quit")
+			c.nc.Close()
+		}
+	}
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func dialCtlString(addr string) (*ctlConn, error) {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	return dialCtl(ap)
+}
+
+// runJSON runs cmd to completion within timeout and decodes its stdout.
+func runJSON(ctx context.Context, timeout time.Duration, v any, cmd *exec.Cmd) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("%s: %w", strings.Join(cmd.Args, " "), err)
+		}
+	case <-ctx.Done():
+		cmd.Process.Kill()
+		<-done
+		return fmt.Errorf("%s: no result within %v", strings.Join(cmd.Args, " "), timeout)
+	}
+	return json.Unmarshal(stdout.Bytes(), v)
+}
+
+// pair runs a server of lib in mode and a clients process against it.
+func (cfg *runConfig) pair(cpus, lib, mode string, clientArgs ...string) (clientsResult, error) {
+	var res clientsResult
+	s, err := startServer(command(cpus, cfg.exe, "server", "-lib", lib, "-mode", mode))
+	if err != nil {
+		return res, err
+	}
+	defer s.stop()
+	args := append([]string{"clients", "-ws", s.addrs.WS, "-ctl", s.addrs.Ctl}, clientArgs...)
+	err = runJSON(context.Background(), 4*time.Minute, &res, command(cpus, cfg.exe, args...))
+	return res, err
+}
+
+func (cfg *runConfig) echo(lib string) ([]echoResult, error) {
+	r, err := cfg.pair(cfg.cpu, lib, "echo", "-mode", "echo", "-dur", cfg.echoDur.String())
+	return r.Echo, err
+}
+
+func (cfg *runConfig) broadcast(lib, ns string, profile bool) ([]broadcastResult, string, error) {
+	args := []string{"-mode", "broadcast", "-n", ns, "-rounds", strconv.Itoa(cfg.rounds)}
+	mode := "broadcast"
+	if lib == "hub" {
+		args = append(args, "-path", "/ws", "-initial", "2", "-presenter", hubKey)
+	}
+	var prof string
+	if profile {
+		f, err := os.CreateTemp("", "wtbench-*.pprof")
+		if err != nil {
+			return nil, "", err
+		}
+		f.Close()
+		prof = f.Name()
+		defer os.Remove(prof)
+		counts, _ := intList(ns)
+		args = append(args, "-prof", prof, "-prof-n", strconv.Itoa(slices.Max(counts)))
+	}
+	r, err := cfg.pair("", lib, mode, args...)
+	if err != nil || !profile {
+		return r.Broadcast, "", err
+	}
+	out, perr := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", cfg.exe, prof).Output()
+	if perr != nil {
+		return r.Broadcast, "", nil
+	}
+	return r.Broadcast, string(out), nil
+}
+
+func (cfg *runConfig) idle(lib string) ([]idleResult, error) {
+	args := []string{"-mode", "idle", "-n", cfg.idleNs}
+	if lib == "hub" {
+		args = append(args, "-path", "/ws", "-initial", "2")
+	}
+	r, err := cfg.pair("", lib, "idle", args...)
+	return r.Idle, err
+}
+
+func (cfg *runConfig) micro(exe, match string, into map[string][]microResult) error {
+	var out map[string][]microResult
+	cmd := exec.Command(exe, "micro", "-match", match, "-count", strconv.Itoa(cfg.runs), "-benchtime", cfg.benchtime)
+	if err := runJSON(context.Background(), 5*time.Minute, &out, cmd); err != nil {
+		return err
+	}
+	for k, v := range out {
+		into[k] = v
+	}
+	return nil
+}
+
+// microPurego builds wtbench with -tags purego, in which gobwas's
+// ws.Cipher is its Go loop instead of assembly, and measures that.
+func (cfg *runConfig) microPurego(into map[string][]microResult) error {
+	dir, err := os.MkdirTemp("", "wtbench-purego-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	exe := filepath.Join(dir, "wtbench")
+	build := exec.Command("go", "build", "-tags", "purego", "-o", exe, "./cmd/wtbench")
+	build.Dir = cfg.benchDir
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build -tags purego: %v\n%s", err, out)
+	}
+	return cfg.micro(exe, "^mask/gobwas", into)
+}
+
+func collectEnv(benchDir string) envInfo {
+	e := envInfo{Cores: runtime.NumCPU(), Go: runtime.Version(), Libraries: map[string]string{}}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				e.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		e.Kernel = "Linux " + strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb float64
+		fmt.Sscanf(string(b), "MemTotal: %f kB", &kb)
+		e.MemGiB = kb / (1 << 20)
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			switch d.Path {
+			case "github.com/gorilla/websocket", "github.com/coder/websocket", "github.com/gobwas/ws",
+				"github.com/lxzan/gws", "github.com/chromedp/chromedp":
+				e.Libraries[d.Path] = d.Version
+			}
+		}
+	}
+	root := filepath.Join(benchDir, "..")
+	if out, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output(); err == nil {
+		e.Commit = strings.TrimSpace(string(out))
+		if st, err := exec.Command("git", "-C", root, "status", "--porcelain", "--", "protocol", "server").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+			e.Commit += "+dirty"
+		}
+	}
+	return e
+}

@@ -1,0 +1,54 @@
+package libs
+
+import (
+	"context"
+	"net"
+	"net/http"
+
+	"wiretalk/protocol"
+)
+
+// ours is wiretalk's protocol package, used as server/ uses it: the
+// handler goroutine stays in Read for the life of the connection, and a
+// broadcast is one Prepared frame written by one goroutine per connection,
+// the fan-out of server/hub.go.
+type ours struct {
+	mode  Mode
+	conns registry[*protocol.Conn]
+}
+
+func newOurs(mode Mode) *ours { return &ours{mode: mode} }
+
+func (s *ours) Serve(ln net.Listener) error { return (&http.Server{Handler: s}).Serve(ln) }
+
+func (s *ours) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c, err := protocol.Accept(w, r, &protocol.AcceptOptions{ReadLimit: 1 << 20})
+	if err != nil {
+		return
+	}
+	defer c.CloseNow()
+	s.conns.add(c)
+	defer s.conns.remove(c)
+	ctx := context.Background()
+	for {
+		op, p, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if s.mode == Echo {
+			if err := c.Write(ctx, op, p); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (s *ours) Broadcast(payload []byte) {
+	m := protocol.NewPrepared(protocol.OpText, payload)
+	ctx := context.Background()
+	for _, c := range s.conns.snapshot() {
+		go c.WritePrepared(ctx, m)
+	}
+}
+
+func (s *ours) Conns() int { return s.conns.len() }
