@@ -1,0 +1,131 @@
+package protocol
+
+import "time"
+
+// Direction says which way a frame went.
+type Direction uint8
+
+const (
+	Inbound  Direction = iota // read from the peer
+	Outbound                  // written to the peer
+)
+
+// String returns "in" or "out".
+func (d Direction) String() string {
+	if d == Outbound {
+		return "out"
+	}
+	return "in"
+}
+
+// Frame is one frame as it crossed the wire, shown to an Observer. Its
+// slices are valid only during the ObserveFrame call.
+type Frame struct {
+	Dir    Direction
+	Time   time.Time
+	Header Header
+	Raw    []byte // the header's bytes exactly as on the wire
+	// Payload is the payload as on the wire: masked when Header.Masked.
+	// It is shorter than Header.Length when the connection failed in the
+	// middle of the frame (say, at the first byte of invalid UTF-8), and
+	// empty when the header itself was rejected.
+	Payload  []byte
+	Unmasked []byte // the payload unmasked (the same bytes as Payload when not masked)
+}
+
+// Handshake is the opening handshake as it crossed the wire, shown to an
+// Observer.
+type Handshake struct {
+	// Request is the request line and headers. The client side has them
+	// exactly as sent. The server side rebuilds them in wire form from the
+	// parsed http.Request (method, request URI, protocol, Host, then the
+	// headers in canonical form, sorted), since net/http keeps no copy of
+	// the bytes it read.
+	Request []byte
+	// Response is the status line and headers exactly as written (server)
+	// or received (client).
+	Response    []byte
+	Key         string // Sec-WebSocket-Key
+	Accept      string // Sec-WebSocket-Accept
+	Subprotocol string // the subprotocol chosen, or ""
+}
+
+// Observer sees a connection's handshake and every frame it reads or
+// writes, for the frame inspector and "wiretalk echo -v". ObserveFrame is
+// called from the goroutine that reads or writes the frame, in wire order
+// for each direction; it must not block long, nor keep the slices. With
+// an Observer each inbound frame's payload is also copied for it; without
+// one, observing costs nothing.
+type Observer interface {
+	ObserveHandshake(Handshake)
+	ObserveFrame(Frame)
+}
+
+// ObserverFuncs is an Observer made of functions; nil ones are skipped.
+type ObserverFuncs struct {
+	Handshake func(Handshake)
+	Frame     func(Frame)
+}
+
+func (o ObserverFuncs) ObserveHandshake(h Handshake) {
+	if o.Handshake != nil {
+		o.Handshake(h)
+	}
+}
+
+func (o ObserverFuncs) ObserveFrame(f Frame) {
+	if o.Frame != nil {
+		o.Frame(f)
+	}
+}
+
+// frameRecord collects an inbound frame for the observer as it is read.
+type frameRecord struct {
+	hdr      Header
+	raw      [MaxHeaderSize]byte
+	rawLen   int
+	masked   []byte
+	unmasked []byte
+	pending  bool // started and not yet observed
+}
+
+func (r *frameRecord) start(h Header, raw []byte) {
+	r.hdr = h
+	r.rawLen = copy(r.raw[:], raw)
+	r.masked = r.masked[:0]
+	r.unmasked = r.unmasked[:0]
+	r.pending = true
+}
+
+// observeIn shows the inbound frame recorded so far to the observer, once.
+func (c *Conn) observeIn() {
+	r := c.obs
+	if r == nil || !r.pending {
+		return
+	}
+	r.pending = false
+	c.observer.ObserveFrame(Frame{
+		Dir:      Inbound,
+		Time:     time.Now(),
+		Header:   r.hdr,
+		Raw:      r.raw[:r.rawLen],
+		Payload:  r.masked,
+		Unmasked: r.unmasked,
+	})
+	// Do not keep a large message's copy for the life of the connection.
+	if cap(r.masked) > readBufSize {
+		r.masked, r.unmasked = nil, nil
+	}
+}
+
+// observeOut shows a frame just written to the observer.
+func (c *Conn) observeOut(h Header, raw, payload, unmasked []byte) {
+	c.observer.ObserveFrame(Frame{
+		Dir:      Outbound,
+		Time:     time.Now(),
+		Header:   h,
+		Raw:      raw,
+		Payload:  payload,
+		Unmasked: unmasked,
+	})
+}

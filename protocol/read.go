@@ -1,0 +1,579 @@
+package protocol
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"sync"
+	"time"
+)
+
+// Read reads the next data message whole and returns its opcode (OpText
+// or OpBinary) and payload. The payload is owned by c and valid until the
+// next Read; in steady state Read does not allocate.
+//
+// Control frames that arrive meanwhile are handled: a ping is answered
+// with a pong, a pong is recorded (LastPong), and a close frame is
+// answered and ends the connection, Read returning the peer's
+// *CloseError. A violation of RFC 6455 fails the connection and Read
+// returns the *ProtocolError. A message whose frames announce more than
+// the read limit fails with 1009 before its excess is read.
+func (c *Conn) Read(ctx context.Context) (Opcode, []byte, error) {
+	if err := c.beginRead(ctx); err != nil {
+		return 0, nil, err
+	}
+	op, p, err := c.readMessage(ctx)
+	c.endRead(ctx)
+	return op, p, err
+}
+
+// Reader waits for the next data message and returns its opcode and a
+// reader of its payload, which returns io.EOF at the message's end. The
+// reader is valid until the next Reader or Read call, which skips what is
+// left of the message; reading from it after that reads the newer
+// message. ctx bounds the whole message.
+func (c *Conn) Reader(ctx context.Context) (Opcode, io.Reader, error) {
+	if err := c.beginRead(ctx); err != nil {
+		return 0, nil, err
+	}
+	err := c.startMessage(ctx)
+	c.endRead(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	c.reader.ctx = ctx
+	return c.msgOp, &c.reader, nil
+}
+
+// beginRead takes the read lock and applies ctx to the socket.
+func (c *Conn) beginRead(ctx context.Context) error {
+	if err := c.lock(ctx, c.rlock); err != nil {
+		return err
+	}
+	if c.closed() {
+		<-c.rlock
+		return c.reason(errClosedConn)
+	}
+	if err := c.readWatch.start(ctx); err != nil {
+		<-c.rlock
+		return err
+	}
+	return nil
+}
+
+func (c *Conn) endRead(ctx context.Context) {
+	c.readWatch.end(ctx)
+	if c.closed() && len(c.rbuf) != smallReadSize {
+		c.releaseReadBuf()
+	}
+	<-c.rlock
+}
+
+var errClosedConn = errors.New("websocket: connection closed")
+
+// startMessage skips what is left of the previous message and reads up to
+// the first data frame of the next.
+func (c *Conn) startMessage(ctx context.Context) error {
+	for c.msgActive {
+		if err := c.skipPayload(ctx); err != nil {
+			return err
+		}
+		if c.msgActive {
+			if err := c.nextDataFrame(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if c.msg != nil {
+		putMsgBuffer(c.msg)
+		c.msg = nil
+	}
+	return c.nextDataFrame(ctx)
+}
+
+func (c *Conn) readMessage(ctx context.Context) (Opcode, []byte, error) {
+	if err := c.startMessage(ctx); err != nil {
+		return 0, nil, err
+	}
+	var buf []byte
+	for {
+		if c.left > 0 {
+			if need := int64(len(buf)) + c.left; need > int64(cap(buf)) {
+				if need > maxWholeMessage {
+					return 0, nil, c.fail(&ProtocolError{Code: StatusMessageTooBig, Reason: "message too big to read whole"})
+				}
+				buf = c.growMsg(buf, int(need))
+			}
+			n, err := c.readPayload(ctx, buf[len(buf):len(buf)+int(c.left)])
+			buf = buf[:len(buf)+n]
+			if err != nil {
+				return 0, nil, err
+			}
+			continue
+		}
+		if !c.msgActive {
+			return c.msgOp, buf, nil
+		}
+		if err := c.nextDataFrame(ctx); err != nil {
+			return 0, nil, err
+		}
+	}
+}
+
+// nextDataFrame reads frame headers up to the next data frame, handling
+// the control frames before it, and checks the rules that span frames.
+func (c *Conn) nextDataFrame(ctx context.Context) error {
+	for {
+		h, err := c.readHeader()
+		if err != nil {
+			return c.readErr(ctx, err)
+		}
+		if err := h.Check(c.role, 0); err != nil {
+			c.observeIn()
+			return c.fail(err)
+		}
+		if h.Opcode.IsControl() {
+			if err := c.handleControl(ctx, h); err != nil {
+				return err
+			}
+			continue
+		}
+		// RFC 6455 §5.4: a fragmented message is one frame with FIN clear
+		// and an opcode, then continuation frames, the last with FIN set;
+		// its fragments "MUST NOT" be interleaved with another message's.
+		if h.Opcode == OpContinuation {
+			if !c.msgActive {
+				c.observeIn()
+				return c.fail(errLoneContinuation)
+			}
+		} else {
+			if c.msgActive {
+				c.observeIn()
+				return c.fail(errNewMessageInMessage)
+			}
+			c.msgActive = true
+			c.msgOp = h.Opcode
+			c.msgSize = 0
+			c.utf8.Reset()
+		}
+		// Judge the message by the lengths announced, before reading them.
+		if limit := c.readLimit.Load(); limit > 0 && h.Length > limit-c.msgSize {
+			c.observeIn()
+			return c.fail(&ProtocolError{Code: StatusMessageTooBig,
+				Reason: fmt.Sprintf("message of at least %d bytes is over the %d-byte limit", c.msgSize+h.Length, limit)})
+		}
+		c.msgSize += h.Length
+		c.hdr = h
+		c.left = h.Length
+		c.maskPos = 0
+		if c.left == 0 {
+			return c.frameDone()
+		}
+		return nil
+	}
+}
+
+// maxWholeMessage is the largest message Read returns whole, whatever the
+// read limit; larger ones need Reader.
+const maxWholeMessage = math.MaxInt32
+
+var (
+	errLoneContinuation    = &ProtocolError{Code: StatusProtocolError, Reason: "continuation frame without a message to continue"}
+	errNewMessageInMessage = &ProtocolError{Code: StatusProtocolError, Reason: "new data frame while a fragmented message is still open"}
+	errInvalidUTF8         = &ProtocolError{Code: StatusInvalidPayload, Reason: "text message is not valid UTF-8"}
+)
+
+// readHeader reads the next frame header. A control frame's payload is
+// buffered along with its header (it is at most 125 bytes), so that a
+// control frame is handled whole or not at all.
+func (c *Conn) readHeader() (Header, error) {
+	if err := c.fill(2); err != nil {
+		if c.rend > c.rpos {
+			err = unexpectedEOF(err)
+		}
+		return Header{}, err
+	}
+	n := HeaderSize(c.rbuf[c.rpos+1])
+	if err := c.fill(n); err != nil {
+		return Header{}, unexpectedEOF(err)
+	}
+	h, _, err := ParseHeader(c.rbuf[c.rpos : c.rpos+n])
+	if err == nil && h.Opcode.IsControl() && h.Length <= MaxControlPayload {
+		if err := c.fill(n + int(h.Length)); err != nil {
+			return Header{}, unexpectedEOF(err)
+		}
+	}
+	if c.obs != nil {
+		c.obs.start(h, c.rbuf[c.rpos:c.rpos+n])
+	}
+	c.rpos += n
+	if err != nil {
+		c.observeIn()
+	}
+	return h, err
+}
+
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// handleControl acts on a control frame whose payload is buffered.
+func (c *Conn) handleControl(ctx context.Context, h Header) error {
+	n := int(h.Length)
+	p := c.rbuf[c.rpos : c.rpos+n]
+	if c.obs != nil {
+		c.obs.masked = append(c.obs.masked, p...)
+	}
+	if h.Masked {
+		Mask(p, h.Key, 0)
+	}
+	if c.obs != nil {
+		c.obs.unmasked = append(c.obs.unmasked, p...)
+		c.observeIn()
+	}
+	var err error
+	switch h.Opcode {
+	case OpPing:
+		// RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST
+		// send a Pong frame in response, unless it already received a
+		// Close frame." The Pong "MUST have identical Application data".
+		// Once we have sent a close frame we send nothing more.
+		if !c.closeSent.Load() {
+			err = c.writeFrame(ctx, true, OpPong, p)
+		}
+	case OpPong:
+		// RFC 6455 §5.5.3: "A response to an unsolicited Pong frame is not
+		// expected." It is only recorded.
+		c.lastPong.Store(time.Now().UnixNano())
+		c.pongs.Add(1)
+	case OpClose:
+		err = c.handleClose(p)
+	}
+	c.rpos += n
+	if err != nil && c.msgActive && !c.closed() {
+		// The pong could not be sent (ctx ended): Read is about to return
+		// in the middle of a message, which would be lost.
+		c.closeNow(err)
+	}
+	return err
+}
+
+// handleClose answers the peer's close frame and closes the connection.
+func (c *Conn) handleClose(p []byte) error {
+	ce, err := ParseClosePayload(p)
+	if err != nil {
+		return c.fail(err)
+	}
+	peer := &ce
+	c.setErr(peer)
+	if !c.closeSent.Swap(true) {
+		// RFC 6455 §5.5.1: "If an endpoint receives a Close frame and did
+		// not previously send a Close frame, the endpoint MUST send a
+		// Close frame in response. (When sending a Close frame in
+		// response, the endpoint typically echos the status code it
+		// received.)" We echo the code, not the reason.
+		c.writeClose(ce.Code, "", time.Now().Add(c.closeTimeout))
+	}
+	c.shutdown(c.closeTimeout)
+	c.closeNow(peer)
+	return c.reason(peer)
+}
+
+// drainUntilClose reads and discards frames until the peer's close frame
+// arrives, the connection fails or the deadline passes. Close uses it
+// when no one else is reading. The caller holds rlock.
+func (c *Conn) drainUntilClose(deadline time.Time) {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if c.readWatch.start(ctx) != nil {
+		return
+	}
+	defer c.readWatch.end(ctx)
+	for !c.closed() {
+		if c.left > 0 {
+			if c.skipPayload(ctx) != nil {
+				return
+			}
+			continue
+		}
+		if c.nextDataFrame(ctx) != nil {
+			return
+		}
+	}
+}
+
+// readErr turns an error from reading the socket or parsing a header into
+// what Read returns, failing or closing the connection as needed.
+func (c *Conn) readErr(ctx context.Context, err error) error {
+	if c.closed() {
+		return c.reason(err)
+	}
+	var pe *ProtocolError
+	if errors.As(err, &pe) {
+		return c.fail(err)
+	}
+	if cerr := ctxErr(ctx, err); cerr != nil {
+		if !c.msgActive {
+			// Still waiting for a message: nothing is lost, whatever part
+			// of a header arrived stays buffered.
+			return cerr
+		}
+		err = cerr
+	} else if err == io.EOF && c.msgActive {
+		err = io.ErrUnexpectedEOF
+	}
+	c.closeNow(err)
+	return c.reason(err)
+}
+
+// fill makes at least n bytes (n ≤ readBufSize) available in
+// rbuf[rpos:rend], reading from the socket.
+//
+// While idle the connection waits in the small array inside Conn and holds
+// no buffer. A pooled buffer is taken when more is needed than the small
+// array holds, or when the last read filled it (more is probably waiting),
+// and it is given back when drained by a read that did not fill it (the
+// socket was drained too, so the next read is likely to wait).
+func (c *Conn) fill(n int) error {
+	for c.rend-c.rpos < n {
+		if c.rpos == c.rend {
+			c.rpos, c.rend = 0, 0
+			if !c.rfull && len(c.rbuf) != smallReadSize {
+				c.releaseReadBuf()
+			}
+		}
+		if len(c.rbuf) == smallReadSize && (c.rfull || c.rpos+n > len(c.rbuf)) {
+			c.takeReadBuf()
+		} else if c.rpos+n > len(c.rbuf) {
+			c.rend = copy(c.rbuf, c.rbuf[c.rpos:c.rend])
+			c.rpos = 0
+		}
+		m, err := c.nc.Read(c.rbuf[c.rend:])
+		c.rend += m
+		c.rfull = c.rend == len(c.rbuf)
+		if err != nil {
+			if c.rend-c.rpos >= n {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// releaseReadBuf goes back to the small array; rbuf must be empty.
+func (c *Conn) releaseReadBuf() {
+	if c.rpooled != nil {
+		readBufPool.Put(c.rpooled)
+		c.rpooled = nil
+	}
+	c.rbuf = c.small[:]
+	c.rpos, c.rend = 0, 0
+}
+
+// takeReadBuf moves the unread bytes (at most readBufSize) from the small
+// array into a pooled buffer.
+func (c *Conn) takeReadBuf() {
+	p := readBufPool.Get().(*[readBufSize]byte)
+	c.rend = copy(p[:], c.rbuf[c.rpos:c.rend])
+	c.rpos = 0
+	c.rpooled = p
+	c.rbuf = p[:]
+}
+
+// readPayload reads up to len(p) bytes of the current frame's payload
+// into p, unmasked and checked.
+func (c *Conn) readPayload(ctx context.Context, p []byte) (int, error) {
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	var n int
+	switch {
+	case c.rpos < c.rend:
+		n = copy(p, c.rbuf[c.rpos:c.rend])
+		c.rpos += n
+	case len(p) >= readBufSize:
+		// Large reads go straight into p, as bufio does: no copy and
+		// never a byte beyond this frame.
+		var err error
+		n, err = c.nc.Read(p)
+		if n == 0 {
+			if err == nil {
+				return 0, nil
+			}
+			return 0, c.readErr(ctx, unexpectedEOF(err))
+		}
+	default:
+		if err := c.fill(1); err != nil {
+			return 0, c.readErr(ctx, unexpectedEOF(err))
+		}
+		n = copy(p, c.rbuf[c.rpos:c.rend])
+		c.rpos += n
+	}
+	return n, c.consumed(p[:n])
+}
+
+// skipPayload reads and discards the rest of the current frame's payload,
+// still checking it.
+func (c *Conn) skipPayload(ctx context.Context) error {
+	for c.left > 0 {
+		if c.rpos == c.rend {
+			if err := c.fill(1); err != nil {
+				return c.readErr(ctx, unexpectedEOF(err))
+			}
+		}
+		n := int(min(c.left, int64(c.rend-c.rpos)))
+		p := c.rbuf[c.rpos : c.rpos+n]
+		c.rpos += n
+		if err := c.consumed(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// consumed processes p, the next bytes of the current frame's payload:
+// it unmasks them, validates text, and finishes the frame at its end.
+func (c *Conn) consumed(p []byte) error {
+	if c.obs != nil {
+		c.obs.masked = append(c.obs.masked, p...)
+	}
+	if c.hdr.Masked {
+		c.maskPos = Mask(p, c.hdr.Key, c.maskPos)
+	}
+	if c.obs != nil {
+		c.obs.unmasked = append(c.obs.unmasked, p...)
+	}
+	c.left -= int64(len(p))
+	// RFC 6455 §8.1: an endpoint that finds a text message is not valid
+	// UTF-8 "MUST _Fail the WebSocket Connection_". We check each piece
+	// as it arrives, so a message is failed at its first bad byte.
+	if c.msgOp == OpText && !c.utf8.Write(p) {
+		c.observeIn()
+		return c.fail(errInvalidUTF8)
+	}
+	if c.left == 0 {
+		return c.frameDone()
+	}
+	return nil
+}
+
+// frameDone finishes a data frame whose payload has been read.
+func (c *Conn) frameDone() error {
+	c.observeIn()
+	if !c.hdr.Fin {
+		return nil
+	}
+	c.msgActive = false
+	// A text message may not end in the middle of a code point.
+	if c.msgOp == OpText && !c.utf8.Complete() {
+		return c.fail(errInvalidUTF8)
+	}
+	return nil
+}
+
+// msgReader is the io.Reader that Reader returns; each Conn has one.
+type msgReader struct {
+	c   *Conn
+	ctx context.Context
+}
+
+func (r *msgReader) Read(p []byte) (int, error) {
+	c := r.c
+	ctx := r.ctx
+	if ctx == nil {
+		return 0, io.EOF
+	}
+	if err := c.beginRead(ctx); err != nil {
+		return 0, err
+	}
+	n, err := r.read(p)
+	c.endRead(ctx)
+	return n, err
+}
+
+func (r *msgReader) read(p []byte) (int, error) {
+	c := r.c
+	for c.left == 0 {
+		if !c.msgActive {
+			return 0, io.EOF
+		}
+		if err := c.nextDataFrame(r.ctx); err != nil {
+			return 0, err
+		}
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	return c.readPayload(r.ctx, p)
+}
+
+// msgBuffer is a pooled buffer for whole messages. Buffers come in
+// power-of-two sizes from 512 bytes to 64 MiB, one pool per size.
+type msgBuffer struct{ b []byte }
+
+const (
+	minMsgShift = 9
+	maxMsgShift = 26
+)
+
+var msgPools [maxMsgShift - minMsgShift + 1]sync.Pool
+
+func getMsgBuffer(n int) *msgBuffer {
+	shift := max(bits.Len(uint(n-1)), minMsgShift)
+	if shift > maxMsgShift {
+		return &msgBuffer{b: make([]byte, 0, n)}
+	}
+	if v := msgPools[shift-minMsgShift].Get(); v != nil {
+		return v.(*msgBuffer)
+	}
+	return &msgBuffer{b: make([]byte, 0, 1<<shift)}
+}
+
+func putMsgBuffer(m *msgBuffer) {
+	c := cap(m.b)
+	shift := bits.Len(uint(c - 1))
+	if c != 1<<shift || shift < minMsgShift || shift > maxMsgShift {
+		return
+	}
+	m.b = m.b[:0]
+	msgPools[shift-minMsgShift].Put(m)
+}
+
+// growMsg returns buf's bytes in a buffer that holds at least need bytes.
+func (c *Conn) growMsg(buf []byte, need int) []byte {
+	m := getMsgBuffer(need)
+	m.b = append(m.b[:0], buf...)
+	if c.msg != nil {
+		putMsgBuffer(c.msg)
+	}
+	c.msg = m
+	return m.b
+}
+
+// ctxErr returns ctx's error when err is the timeout of a deadline that
+// ctx set (or made us set), else nil.
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Done() == nil || !isTimeout(err) {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	// The socket's deadline can fire a moment before ctx's timer does.
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}

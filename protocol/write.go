@@ -1,0 +1,279 @@
+package protocol
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"sync"
+	"time"
+)
+
+// Write sends p as one message of one frame. op is OpText or OpBinary;
+// OpPing and OpPong send a control frame (payload at most 125 bytes).
+// Write does not check that text is valid UTF-8: that is the caller's
+// promise. It does not allocate.
+func (c *Conn) Write(ctx context.Context, op Opcode, p []byte) error {
+	switch op {
+	case OpText, OpBinary:
+	case OpPing, OpPong:
+		return c.writeControl(ctx, op, p)
+	default:
+		return errWriteOpcode(op)
+	}
+	if err := c.lock(ctx, c.msgLock); err != nil {
+		return err
+	}
+	err := c.writeFrame(ctx, true, op, p)
+	<-c.msgLock
+	return err
+}
+
+// WriteFragments sends p as one message in fragments of size bytes (the
+// last may be shorter); size ≤ 0 sends one frame. Control frames may go
+// out between the fragments.
+func (c *Conn) WriteFragments(ctx context.Context, op Opcode, p []byte, size int) error {
+	if op != OpText && op != OpBinary {
+		return errWriteOpcode(op)
+	}
+	if size <= 0 {
+		size = max(len(p), 1)
+	}
+	if err := c.lock(ctx, c.msgLock); err != nil {
+		return err
+	}
+	defer func() { <-c.msgLock }()
+	for first := true; ; first = false {
+		n := min(size, len(p))
+		fin := n == len(p)
+		frameOp := OpContinuation
+		if first {
+			frameOp = op
+		}
+		if err := c.writeFrame(ctx, fin, frameOp, p[:n]); err != nil {
+			if !first {
+				c.abandonMessage(err)
+			}
+			return err
+		}
+		if fin {
+			return nil
+		}
+		p = p[n:]
+	}
+}
+
+// Writer starts a message and returns a writer of its payload: each Write
+// call sends one fragment (empty writes send nothing) and Close sends the
+// final frame. No other data message can be sent until Close; control
+// frames can. If a fragment cannot be sent, the connection is closed, as
+// the peer would wait for the rest of the message forever. The writer is
+// valid until Close.
+func (c *Conn) Writer(ctx context.Context, op Opcode) (io.WriteCloser, error) {
+	if op != OpText && op != OpBinary {
+		return nil, errWriteOpcode(op)
+	}
+	if err := c.lock(ctx, c.msgLock); err != nil {
+		return nil, err
+	}
+	w := &c.writer
+	w.ctx = ctx
+	w.op = op
+	w.open = true
+	w.sent = false
+	return w, nil
+}
+
+// Ping sends a ping with payload (at most 125 bytes). The pong comes back
+// through Read: see LastPong, and the Observer.
+func (c *Conn) Ping(ctx context.Context, payload []byte) error {
+	return c.writeControl(ctx, OpPing, payload)
+}
+
+func (c *Conn) writeControl(ctx context.Context, op Opcode, p []byte) error {
+	// RFC 6455 §5.5: "All control frames MUST have a payload length of
+	// 125 bytes or less".
+	if len(p) > MaxControlPayload {
+		return errors.New("websocket: " + op.String() + " payload over 125 bytes")
+	}
+	return c.writeFrame(ctx, true, op, p)
+}
+
+func errWriteOpcode(op Opcode) error {
+	return errors.New("websocket: cannot write a message with opcode " + op.String())
+}
+
+var errWriterClosed = errors.New("websocket: message writer already closed")
+
+// msgWriter is the io.WriteCloser that Writer returns; each Conn has one.
+type msgWriter struct {
+	c    *Conn
+	ctx  context.Context
+	op   Opcode // the opcode of the next frame
+	open bool
+	sent bool // a frame has been sent
+}
+
+func (w *msgWriter) Write(p []byte) (int, error) {
+	if !w.open {
+		return 0, errWriterClosed
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if err := w.c.writeFrame(w.ctx, false, w.op, p); err != nil {
+		w.end()
+		if w.sent {
+			w.c.abandonMessage(err)
+		}
+		return 0, err
+	}
+	w.sent = true
+	w.op = OpContinuation
+	return len(p), nil
+}
+
+func (w *msgWriter) Close() error {
+	if !w.open {
+		return errWriterClosed
+	}
+	err := w.c.writeFrame(w.ctx, true, w.op, nil)
+	if err != nil && w.sent {
+		w.c.abandonMessage(err)
+	}
+	w.end()
+	return err
+}
+
+func (w *msgWriter) end() {
+	w.open = false
+	w.ctx = nil
+	<-w.c.msgLock
+}
+
+// abandonMessage closes the connection when a message cannot be finished.
+func (c *Conn) abandonMessage(err error) {
+	c.closeNow(err)
+}
+
+// writeFrame sends one frame, holding the frame lock.
+func (c *Conn) writeFrame(ctx context.Context, fin bool, op Opcode, p []byte) error {
+	if err := c.lock(ctx, c.wlock); err != nil {
+		return err
+	}
+	err := c.writeFrameLocked(ctx, fin, op, p)
+	<-c.wlock
+	return err
+}
+
+func (c *Conn) writeFrameLocked(ctx context.Context, fin bool, op Opcode, p []byte) error {
+	if c.closed() {
+		return c.reason(errClosedConn)
+	}
+	// RFC 6455 §5.5.1: "After sending a Close frame, the endpoint MUST
+	// NOT send any further data frames." Nor do we send control frames.
+	if op != OpClose && c.closeSent.Load() {
+		return c.reason(errCloseSent)
+	}
+	if err := c.writeWatch.start(ctx); err != nil {
+		return err
+	}
+	h := Header{Fin: fin, Opcode: op, Length: int64(len(p))}
+	if c.role == RoleClient {
+		// RFC 6455 §5.3: "The masking key is a 32-bit value chosen at
+		// random by the client. When sending a frame, the client MUST
+		// pick a fresh masking key from the set of allowed 32-bit values."
+		h.Masked = true
+		h.Key = c.nextKey()
+	}
+	err := c.writeHeaderPayload(h, p)
+	c.writeWatch.end(ctx)
+	if err != nil {
+		// Part of the frame may have gone out: the stream is broken.
+		if cerr := ctxErr(ctx, err); cerr != nil {
+			err = cerr
+		}
+		c.closeNow(err)
+		return c.reason(err)
+	}
+	return nil
+}
+
+// Write buffers: a frame is copied with its header into a pooled buffer
+// and sent with one write, in pieces of writeBufSize for large client
+// frames (which must be masked in a copy). Large server frames go out
+// with writev, header and the caller's payload, without a copy.
+const (
+	writeBufSize   = 16 << 10
+	smallWriteSize = 2 << 10
+)
+
+var writeBufPool = sync.Pool{New: func() any { return new([writeBufSize]byte) }}
+
+// writeHeaderPayload writes h and its payload p (unmasked; masked here
+// when h.Masked).
+func (c *Conn) writeHeaderPayload(h Header, p []byte) error {
+	hdr := AppendHeader(c.hbuf[:0], h)
+	if !h.Masked && c.writev && len(p) > smallWriteSize {
+		c.wbufs = [2][]byte{hdr, p}
+		c.wv = c.wbufs[:]
+		_, err := c.wv.WriteTo(c.nc)
+		c.wbufs = [2][]byte{} // do not keep the caller's slice
+		c.wv = nil
+		if err == nil && c.observer != nil {
+			c.observeOut(h, hdr, p, p)
+		}
+		return err
+	}
+	wb := writeBufPool.Get().(*[writeBufSize]byte)
+	defer writeBufPool.Put(wb)
+	var masked []byte // the whole masked payload, for an observer of a large client frame
+	if h.Masked && c.observer != nil && len(hdr)+len(p) > writeBufSize {
+		masked = append([]byte(nil), p...)
+		Mask(masked, h.Key, 0)
+	}
+	b := wb[:copy(wb[:], hdr)]
+	pos := 0
+	for {
+		n := copy(wb[len(b):], p[pos:])
+		chunk := wb[len(b) : len(b)+n]
+		if h.Masked {
+			Mask(chunk, h.Key, pos)
+		}
+		if masked == nil && pos == 0 && n == len(p) {
+			masked = chunk // the whole payload is in this one piece
+		}
+		pos += n
+		if _, err := c.nc.Write(wb[:len(b)+n]); err != nil {
+			return err
+		}
+		if pos == len(p) {
+			break
+		}
+		b = wb[:0]
+	}
+	if c.observer != nil {
+		c.observeOut(h, hdr, masked, p)
+	}
+	return nil
+}
+
+// nextKey returns a fresh masking key from crypto/rand, read 16 keys at a
+// time. The caller holds wlock.
+func (c *Conn) nextKey() (k [4]byte) {
+	if c.keyPos+4 > len(c.keys) {
+		rand.Read(c.keys)
+		c.keyPos = 0
+	}
+	copy(k[:], c.keys[c.keyPos:])
+	c.keyPos += 4
+	return k
+}
+
+// writeClose sends a close frame with code and reason before deadline.
+func (c *Conn) writeClose(code StatusCode, reason string, deadline time.Time) error {
+	p := AppendClosePayload(make([]byte, 0, MaxControlPayload), code, reason)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	return c.writeFrame(ctx, true, OpClose, p)
+}
