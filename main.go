@@ -46,6 +46,7 @@ type command struct {
 // A subcommand appears here only once it is implemented.
 func commands() []command {
 	return []command{
+		serveCommand(),
 		decodeCommand(),
 		checkCommand(),
 	}

@@ -1,0 +1,151 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"html"
+	"regexp"
+	"strings"
+
+	"wiretalk/slides"
+)
+
+// deckView is one rendered version of the deck, ready to serve: the JSON
+// for the audience (no speaker notes during a live talk) and for the
+// presenter, each also gzipped. It is immutable once built, so handlers
+// share it without locks.
+type deckView struct {
+	deck     *slides.Deck
+	version  string
+	title    string
+	audience encoded // what /api/deck serves
+	private  encoded // what /api/presenter/deck serves: with notes
+}
+
+// encoded is a response body in plain and gzip form.
+type encoded struct {
+	plain, gz []byte
+}
+
+// slideJSON is one step of the deck as the pages receive it (see
+// docs/messages.md).
+type slideJSON struct {
+	Index     int      `json:"index"`
+	Number    int      `json:"number"`
+	Name      string   `json:"name,omitempty"`
+	Classes   []string `json:"classes"`
+	Continued bool     `json:"continued"`
+	StepOf    int      `json:"stepOf"`
+	HTML      string   `json:"html"`
+	Notes     string   `json:"notes,omitempty"`
+	Style     string   `json:"style,omitempty"`
+	Macros    []string `json:"macros,omitempty"`
+}
+
+type deckJSON struct {
+	Version string      `json:"version"`
+	Title   string      `json:"title"`
+	Study   bool        `json:"study"`
+	Slides  []slideJSON `json:"slides"`
+}
+
+// newDeckView renders d for the pages. salt is mixed into the version so
+// that a change to a referenced file (an image) makes a new version even
+// when the deck's text did not change. In study mode the audience gets the
+// notes too, as a transcript.
+func newDeckView(d *slides.Deck, salt string, study bool) *deckView {
+	v := &deckView{deck: d, title: deckTitle(d)}
+	withNotes := make([]slideJSON, len(d.Slides))
+	for i, s := range d.Slides {
+		withNotes[i] = slideJSON{
+			Index:     s.Index,
+			Number:    s.Number,
+			Name:      s.Name,
+			Classes:   nonNil(s.Classes),
+			Continued: s.Continued,
+			StepOf:    s.StepOf,
+			HTML:      s.HTML,
+			Notes:     s.NotesHTML,
+			Style:     slideStyle(s.Properties),
+			Macros:    s.Macros,
+		}
+	}
+	h := sha256.New()
+	body, _ := json.Marshal(withNotes) // plain data: cannot fail
+	h.Write(body)
+	h.Write([]byte(salt))
+	v.version = hex.EncodeToString(h.Sum(nil))[:12]
+
+	v.private = encode(deckJSON{Version: v.version, Title: v.title, Study: study, Slides: withNotes})
+	if study {
+		v.audience = encode(deckJSON{Version: v.version, Title: v.title, Study: true, Slides: withNotes})
+		return v
+	}
+	// RFC-free rule of the product: speaker notes never reach audience
+	// devices during a live talk.
+	public := make([]slideJSON, len(withNotes))
+	for i, s := range withNotes {
+		s.Notes = ""
+		public[i] = s
+	}
+	v.audience = encode(deckJSON{Version: v.version, Title: v.title, Slides: public})
+	return v
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func encode(x any) encoded {
+	plain, _ := json.Marshal(x) // plain data: cannot fail
+	return encoded{plain: plain, gz: gzipBytes(plain)}
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+// slideStyle turns a slide's background properties into a CSS
+// declaration list, values as the author wrote them (remark does the same).
+func slideStyle(props map[string]string) string {
+	var b strings.Builder
+	for _, k := range []string{"background-image", "background-color", "background-size", "background-position"} {
+		if v := strings.TrimSpace(props[k]); v != "" && !strings.ContainsAny(v, ";{}") {
+			b.WriteString(k + ": " + v + "; ")
+		}
+	}
+	if props["background-image"] != "" && props["background-size"] == "" {
+		b.WriteString("background-size: cover; background-position: center; ")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+var (
+	// These are compiled once and never changed: read-only package state.
+	firstHeading = regexp.MustCompile(`(?is)<h[12][^>]*>(.*?)</h[12]>`)
+	anyTag       = regexp.MustCompile(`<[^>]*>`)
+)
+
+// deckTitle is the text of the first slide's first heading, for the page
+// title.
+func deckTitle(d *slides.Deck) string {
+	for _, s := range d.Slides {
+		if m := firstHeading.FindStringSubmatch(s.HTML); m != nil {
+			t := strings.TrimSpace(html.UnescapeString(anyTag.ReplaceAllString(m[1], "")))
+			if t != "" {
+				return t
+			}
+		}
+	}
+	return "wiretalk"
+}

@@ -1,0 +1,116 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// recorder is a minimal http.ResponseWriter for handler tests.
+type recorder struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func newRecorder() *recorder { return &recorder{header: http.Header{}} }
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+}
+
+func mustRequest(method, target string) *http.Request {
+	req, err := http.NewRequest(method, target, nil)
+	if err != nil {
+		panic(err)
+	}
+	return req
+}
+
+func TestEveryPageHasSecurityHeaders(t *testing.T) {
+	ts := newTestServer(t, testDeck)
+	for _, path := range []string{"/", "/presenter", "/demo", "/api/deck", "/assets/highlight.css", "/img/pic.png", "/missing"} {
+		resp := ts.get(t, path, nil)
+		csp := resp.Header.Get("Content-Security-Policy")
+		if scriptSrc(csp) != "'self'" {
+			t.Errorf("%s: CSP %q does not forbid inline scripts", path, csp)
+		}
+		if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options %q", path, got)
+		}
+		if got := resp.Header.Get("Referrer-Policy"); got != "no-referrer" {
+			t.Errorf("%s: Referrer-Policy %q", path, got)
+		}
+	}
+}
+
+func TestPagesHaveNoInlineScript(t *testing.T) {
+	ts := newTestServer(t, testDeck)
+	for _, path := range []string{"/", "/presenter", "/demo"} {
+		h := http.Header{}
+		if path == "/presenter" {
+			h = ts.presenterHeader()
+		}
+		body, _ := io.ReadAll(ts.get(t, path, h).Body)
+		page := string(body)
+		for i := 0; ; {
+			j := strings.Index(page[i:], "<script")
+			if j < 0 {
+				break
+			}
+			tag := page[i+j : i+j+strings.Index(page[i+j:], ">")+1]
+			if !strings.Contains(tag, "src=") {
+				t.Errorf("%s has an inline script: %s", path, tag)
+			}
+			i += j + 1
+		}
+		if strings.Contains(page, " onclick=") || strings.Contains(page, " onload=") {
+			t.Errorf("%s has an inline event handler", path)
+		}
+	}
+}
+
+func TestAssetsAreCompressed(t *testing.T) {
+	ts := newTestServer(t, testDeck)
+	for _, path := range []string{"/", "/api/deck", "/assets/highlight.css"} {
+		resp := ts.get(t, path, http.Header{"Accept-Encoding": {"gzip"}})
+		if resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s: not gzipped", path)
+			continue
+		}
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if b, err := io.ReadAll(zr); err != nil || len(b) == 0 {
+			t.Errorf("%s: bad gzip body: %v", path, err)
+		}
+	}
+	// A client that does not accept gzip gets plain bytes.
+	resp := ts.get(t, "/api/deck", http.Header{"Accept-Encoding": {"identity"}})
+	if resp.Header.Get("Content-Encoding") != "" {
+		t.Error("gzip sent to a client that did not accept it")
+	}
+}
+
+// scriptSrc returns the value of the CSP's script-src directive.
+func scriptSrc(csp string) string {
+	for _, d := range strings.Split(csp, ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(d), "script-src "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}

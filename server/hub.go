@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"wiretalk/protocol"
+)
+
+// hub holds the live sockets of audience and presenter pages and carries
+// each slide change to all of them.
+//
+// Slide state is latest-wins: publishing stores the newest prepared frame
+// in every client's one-slot mailbox and starts that client's writer if it
+// is not already running. A slow or stalled phone therefore never delays
+// the others and never builds a backlog: when its write finally completes
+// it is sent only the newest state. Writers are goroutines that exist only
+// while there is something to write, so an idle socket costs its Conn, its
+// reading goroutine and a client struct.
+type hub struct {
+	writeTimeout time.Duration
+
+	mu       sync.Mutex
+	clients  map[*client]struct{}
+	audience int // audience clients in clients
+
+	// onCount is called (outside mu) after the audience count changed.
+	onCount func(n int)
+}
+
+// kind sorts the messages a page receives. Each kind is latest-wins on
+// its own: a newer state replaces an undelivered state, but never an
+// undelivered problems report.
+type kind uint8
+
+const (
+	kindState    kind = iota // the talk's position: every page
+	kindProblems             // the deck's problems: presenters
+	kindCount                // the audience count: presenters
+	numKinds
+)
+
+// client is one connected page.
+type client struct {
+	conn      *protocol.Conn
+	presenter bool
+	hub       *hub
+	mailbox   [numKinds]atomic.Pointer[protocol.Prepared] // the newest undelivered message of each kind
+	writing   atomic.Bool                                 // a writer goroutine is running
+}
+
+func newHub(writeTimeout time.Duration, onCount func(int)) *hub {
+	return &hub{writeTimeout: writeTimeout, clients: make(map[*client]struct{}), onCount: onCount}
+}
+
+// add registers conn and returns its client. The first message it gets is
+// first (may be nil), delivered before any broadcast that follows.
+func (h *hub) add(conn *protocol.Conn, presenter bool) *client {
+	c := &client{conn: conn, presenter: presenter, hub: h}
+	h.mu.Lock()
+	h.clients[c] = struct{}{}
+	if !presenter {
+		h.audience++
+	}
+	n := h.audience
+	h.mu.Unlock()
+	if !presenter && h.onCount != nil {
+		h.onCount(n)
+	}
+	return c
+}
+
+// remove forgets c. It is safe to call more than once.
+func (h *hub) remove(c *client) {
+	h.mu.Lock()
+	_, ok := h.clients[c]
+	delete(h.clients, c)
+	if ok && !c.presenter {
+		h.audience--
+	}
+	n := h.audience
+	h.mu.Unlock()
+	if ok && !c.presenter && h.onCount != nil {
+		h.onCount(n)
+	}
+}
+
+// audienceCount returns the number of connected audience pages.
+func (h *hub) audienceCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.audience
+}
+
+// broadcast sends m, of kind k, to every client; state goes to every
+// page, the other kinds to presenters only. It never blocks on a socket.
+func (h *hub) broadcast(k kind, m *protocol.Prepared) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		if k != kindState && !c.presenter {
+			continue
+		}
+		c.send(k, m)
+	}
+}
+
+// send puts m in c's mailbox for kind k, replacing any message of that
+// kind not yet written, and makes sure a writer is running.
+func (c *client) send(k kind, m *protocol.Prepared) {
+	c.mailbox[k].Store(m)
+	if c.writing.CompareAndSwap(false, true) {
+		go c.flush()
+	}
+}
+
+// take empties the mailbox of its first waiting message, state first.
+func (c *client) take() *protocol.Prepared {
+	for k := range c.mailbox {
+		if m := c.mailbox[k].Swap(nil); m != nil {
+			return m
+		}
+	}
+	return nil
+}
+
+func (c *client) empty() bool {
+	for k := range c.mailbox {
+		if c.mailbox[k].Load() != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// flush writes the mailbox until it is empty, then exits. A write that
+// fails or times out (a phone that stopped reading) fails the connection;
+// its reading goroutine then removes it from the hub.
+func (c *client) flush() {
+	for {
+		m := c.take()
+		if m == nil {
+			c.writing.Store(false)
+			// A send may have stored a message after take and seen
+			// writing still true: look again before leaving.
+			if c.empty() || !c.writing.CompareAndSwap(false, true) {
+				return
+			}
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), c.hub.writeTimeout)
+		err := c.conn.WritePrepared(ctx, m)
+		cancel()
+		if err != nil {
+			c.conn.CloseNow()
+			c.writing.Store(false)
+			return
+		}
+	}
+}
+
+// closeAll closes every socket with code and reason, concurrently, and
+// waits until they are closed or ctx ends.
+func (h *hub) closeAll(ctx context.Context, code protocol.StatusCode, reason string) {
+	h.mu.Lock()
+	conns := make([]*protocol.Conn, 0, len(h.clients))
+	for c := range h.clients {
+		conns = append(conns, c.conn)
+	}
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, conn := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn.Close(code, reason)
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		for _, conn := range conns {
+			conn.CloseNow()
+		}
+	}
+}

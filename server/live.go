@@ -1,0 +1,262 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"wiretalk/protocol"
+	"wiretalk/slides"
+)
+
+// Limits of the live sockets. Pages send little: the audience nothing at
+// all, the presenter small commands.
+const (
+	audienceReadLimit  = 512
+	presenterReadLimit = 4096
+)
+
+// Messages on the live sockets (docs/messages.md).
+type (
+	helloMsg struct {
+		Type  string `json:"type"` // "hello"
+		Role  string `json:"role"`
+		Study bool   `json:"study"`
+	}
+	stateMsg struct {
+		Type     string `json:"type"` // "state"
+		Deck     string `json:"deck"`
+		Index    int    `json:"index"`
+		Blackout bool   `json:"blackout"`
+	}
+	countMsg struct {
+		Type  string `json:"type"` // "audience"
+		Count int    `json:"count"`
+	}
+	problemsMsg struct {
+		Type     string           `json:"type"` // "problems"
+		Problems []slides.Problem `json:"problems"`
+	}
+	commandMsg struct {
+		Type  string `json:"type"` // "goto" or "blackout"
+		Index *int   `json:"index"`
+		On    bool   `json:"on"`
+	}
+)
+
+// stateMessage builds the state frame for the current position. Call
+// with s.mu held.
+func (s *Server) stateMessage() *protocol.Prepared {
+	return jsonMessage(stateMsg{Type: "state", Deck: s.view.version, Index: s.pos.Index, Blackout: s.pos.Blackout})
+}
+
+func (s *Server) acceptOptions(limit int64) *protocol.AcceptOptions {
+	return &protocol.AcceptOptions{CheckOrigin: s.checkOrigin, ReadLimit: limit, CloseTimeout: 2 * time.Second}
+}
+
+// serveAudienceSocket follows the talk: hello, the current state, then
+// every change. The socket is receive-only: a page that sends anything
+// (such as trying to move the slides) is closed with 1008.
+func (s *Server) serveAudienceSocket(w http.ResponseWriter, r *http.Request) {
+	s.limitConns(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := protocol.Accept(w, r, s.acceptOptions(audienceReadLimit))
+		if err != nil {
+			return // Accept answered the HTTP error
+		}
+		s.live(conn, false)
+	})(w, r)
+}
+
+// servePresenterSocket carries the presenter's commands. It needs the
+// presenter's session cookie (or key).
+func (s *Server) servePresenterSocket(w http.ResponseWriter, r *http.Request) {
+	ok, _, limited := s.auth.check(r)
+	if limited {
+		http.Error(w, "too many attempts; wait a minute", http.StatusTooManyRequests)
+		return
+	}
+	if !ok {
+		s.logf("presenter socket refused from %s: no presenter key", clientIP(r))
+		http.Error(w, "presenter key required", http.StatusForbidden)
+		return
+	}
+	conn, err := protocol.Accept(w, r, s.acceptOptions(presenterReadLimit))
+	if err != nil {
+		return
+	}
+	s.live(conn, true)
+}
+
+// live runs one page's socket until it closes.
+func (s *Server) live(conn *protocol.Conn, presenter bool) {
+	defer conn.CloseNow()
+	role := "audience"
+	if presenter {
+		role = "presenter"
+	}
+	ctx := context.Background()
+	// hello and the current state go out before the client joins the hub's
+	// broadcasts; a change racing with this is delivered after it by the
+	// hub (latest wins), so the page always ends on the newest state.
+	if err := conn.WritePrepared(ctx, jsonMessage(helloMsg{Type: "hello", Role: role, Study: s.cfg.Study})); err != nil {
+		return
+	}
+	c := s.hub.add(conn, presenter)
+	defer s.hub.remove(c)
+	s.mu.Lock()
+	c.send(kindState, s.state)
+	if presenter {
+		c.send(kindProblems, jsonMessage(problemsMsg{Type: "problems", Problems: nonNilProblems(s.problems)}))
+	}
+	s.mu.Unlock()
+	if presenter {
+		// The count may have been sent before this presenter joined.
+		c.send(kindCount, jsonMessage(countMsg{Type: "audience", Count: s.hub.audienceCount()}))
+	}
+	conn.StartHeartbeat(s.cfg.PingInterval, s.cfg.PingInterval)
+
+	for {
+		_, msg, err := conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		if !presenter {
+			s.logf("audience socket %s sent a message; closing it (1008)", conn.RemoteAddr())
+			conn.Close(protocol.StatusPolicyViolation, "audience sockets are read-only")
+			return
+		}
+		s.command(msg)
+	}
+}
+
+// command applies one presenter command.
+func (s *Server) command(msg []byte) {
+	var cmd commandMsg
+	if err := json.Unmarshal(msg, &cmd); err != nil {
+		s.logf("presenter sent bad JSON: %v", err)
+		return
+	}
+	switch cmd.Type {
+	case "goto":
+		if cmd.Index != nil {
+			s.Goto(*cmd.Index)
+		}
+	case "blackout":
+		s.mu.Lock()
+		p := s.pos
+		p.Blackout = cmd.On
+		s.moveLocked(p)
+		s.mu.Unlock()
+	default:
+		s.logf("presenter sent unknown command %q", cmd.Type)
+	}
+}
+
+// Goto moves the talk to step index, as the presenter's page does. An
+// index outside the deck is ignored.
+func (s *Server) Goto(index int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if index < 0 || index >= len(s.view.deck.Slides) {
+		return
+	}
+	s.moveLocked(at(s.view, index, s.pos.Blackout))
+}
+
+// moveLocked sets the position, tells every page and saves it. Call with
+// s.mu held.
+func (s *Server) moveLocked(p position) {
+	s.pos = p
+	s.state = s.stateMessage()
+	s.hub.broadcast(kindState, s.state)
+	if err := s.store.save(p); err != nil {
+		s.logf("cannot keep the talk's position: %v", err)
+	}
+}
+
+// audienceChanged tells presenters the audience count, at most four times
+// a second: with hundreds of phones joining at once, one message per join
+// would flood the presenter's socket for nothing.
+func (s *Server) audienceChanged(int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.countDue {
+		return
+	}
+	s.countDue = true
+	time.AfterFunc(250*time.Millisecond, func() {
+		s.mu.Lock()
+		s.countDue = false
+		s.mu.Unlock()
+		s.hub.broadcast(kindCount, jsonMessage(countMsg{Type: "audience", Count: s.hub.audienceCount()}))
+	})
+}
+
+func nonNilProblems(p []slides.Problem) []slides.Problem {
+	if p == nil {
+		return []slides.Problem{}
+	}
+	return p
+}
+
+// Reload reads the deck again. A deck that reads and parses cleanly
+// replaces the one on screen, and every page moves to the same slide in
+// the new version (by name, else index). A deck that cannot be read or has
+// problems leaves the last good one on every screen, and the presenter is
+// shown the error; fixing the file clears it.
+func (s *Server) Reload() {
+	d, err := s.source.load()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.logf("%v; keeping the last good deck", err)
+		s.setProblemsLocked([]slides.Problem{{File: s.source.name, Message: err.Error()}})
+		return
+	}
+	if len(d.Problems) > 0 {
+		for _, p := range d.Problems {
+			s.logf("deck: %s", p)
+		}
+		s.logf("the deck has problems; keeping the last good one on screen")
+		s.setProblemsLocked(d.Problems)
+		return
+	}
+	s.setProblemsLocked(nil)
+	v := newDeckView(d, s.source.salt(d), s.cfg.Study)
+	if v.version == s.view.version {
+		return
+	}
+	s.view = v
+	s.logf("deck reloaded: %d steps", len(d.Slides))
+	s.moveLocked(remap(s.pos, v))
+}
+
+func (s *Server) setProblemsLocked(p []slides.Problem) {
+	if len(p) == 0 && len(s.problems) == 0 {
+		return
+	}
+	s.problems = p
+	s.hub.broadcast(kindProblems, jsonMessage(problemsMsg{Type: "problems", Problems: nonNilProblems(p)}))
+}
+
+// Watch reloads the deck whenever it or a file it references changes,
+// until ctx ends. The embedded talk never changes: Watch returns at once.
+func (s *Server) Watch(ctx context.Context) error {
+	if s.source.path == "" {
+		return nil
+	}
+	relevant := func(path string) bool {
+		if path == s.source.path {
+			return true
+		}
+		for _, f := range s.currentView().deck.Files {
+			if path == filepath.Join(s.source.dir, filepath.FromSlash(f)) {
+				return true
+			}
+		}
+		return false
+	}
+	return watch(ctx, s.deckDirs, relevant, s.Reload, s.logf)
+}

@@ -1,0 +1,319 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"wiretalk/assets"
+	"wiretalk/demo"
+	"wiretalk/protocol"
+	"wiretalk/slides"
+	"wiretalk/templates"
+)
+
+// Config is how a Server is set up. The zero value of every field but Key
+// is a sensible default.
+type Config struct {
+	Deck         string        // path of the deck; "" presents the embedded talk
+	Key          string        // presenter key (required: see NewKey)
+	Study        bool          // self-study: everyone steps freely, notes shown as a transcript
+	AllowOrigins []string      // more origins allowed to open sockets, besides the page's own host
+	MaxConns     int           // audience and inspector sockets at most; 0 means 10,000
+	PingInterval time.Duration // heartbeat; a silent phone is dropped within two; 0 means 15 s
+	WriteTimeout time.Duration // a socket that takes longer to accept a write is dropped; 0 means 10 s
+	StateDir     string        // where the talk's position is kept; "" means the user's state folder
+	NoState      bool          // do not keep the position across restarts
+	Logf         func(format string, args ...any)
+}
+
+// Server presents one deck. Build it with New, serve Handler, and call
+// Watch for live reload and Shutdown when done.
+type Server struct {
+	cfg       Config
+	logf      func(string, ...any)
+	source    *source
+	auth      *presenterAuth
+	static    *staticFiles
+	pages     *template.Template
+	hub       *hub
+	inspector *demo.Inspector
+	store     positionStore
+	conns     atomic.Int64 // open audience and inspector sockets
+
+	mu       sync.Mutex // guards what follows
+	view     *deckView
+	pos      position
+	problems []slides.Problem
+	state    *protocol.Prepared // the current "state" message
+	countMsg *protocol.Prepared // pending audience count for presenters
+	countDue bool
+}
+
+// New loads the deck and builds the server. It fails when the deck cannot
+// be read. A deck that reads but has problems is still presented (there is
+// no earlier good version to keep); the problems go to the presenter.
+func New(cfg Config) (*Server, error) {
+	if cfg.Key == "" {
+		return nil, errors.New("server: Config.Key is empty")
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = 10000
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = 15 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	src, err := openSource(cfg.Deck)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open deck %s: %w", cfg.Deck, unwrapPathError(err))
+	}
+	d, err := src.load()
+	if err != nil {
+		src.close()
+		return nil, err
+	}
+	pages, err := templates.Parse()
+	if err != nil {
+		return nil, err
+	}
+	static, err := newStaticFiles(assets.FS, map[string][]byte{"highlight.css": slides.HighlightCSS()})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:    cfg,
+		logf:   cfg.Logf,
+		source: src,
+		auth:   newPresenterAuth(cfg.Key),
+		static: static,
+		pages:  pages,
+	}
+	if !cfg.NoState {
+		s.store = newPositionStore(cfg.StateDir, src.path)
+	}
+	s.hub = newHub(cfg.WriteTimeout, s.audienceChanged)
+	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf})
+	s.view = newDeckView(d, src.salt(d), cfg.Study)
+	s.problems = d.Problems
+	p, _ := s.store.load()
+	s.pos = remap(p, s.view)
+	s.state = s.stateMessage()
+	for _, p := range d.Problems {
+		s.logf("deck: %s", p)
+	}
+	return s, nil
+}
+
+// Handler returns the HTTP handler with every route (docs/messages.md).
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.serveAudiencePage)
+	mux.HandleFunc("GET /presenter", s.servePresenterPage)
+	mux.HandleFunc("GET /demo", s.serveDemoPage)
+	mux.Handle("GET /assets/", s.static)
+	mux.HandleFunc("GET /api/deck", s.serveDeck)
+	mux.HandleFunc("GET /api/presenter/deck", s.servePresenterDeck)
+	mux.HandleFunc("GET /ws", s.serveAudienceSocket)
+	mux.HandleFunc("GET /ws/presenter", s.servePresenterSocket)
+	mux.HandleFunc("GET /demo/feed", s.limitConns(s.inspector.ServeFeed))
+	mux.HandleFunc("GET /demo/specimen", s.limitConns(s.inspector.ServeSpecimen))
+	mux.HandleFunc("GET /", s.serveDeckFile)
+	return secure(mux, s.logf)
+}
+
+// HTTPServer returns an http.Server for Handler with timeouts that keep
+// slow or stalled clients from holding resources: a handshake must arrive
+// within 10 s and its headers are limited to 64 KiB.
+func (s *Server) HTTPServer(addr string, tlsConfig *tls.Config) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.Handler(),
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+}
+
+// Shutdown closes every live socket with 1001 (going away), waiting at
+// most until ctx ends, and releases the deck's folder.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.hub.closeAll(ctx, protocol.StatusGoingAway, "server shutting down")
+	s.inspector.Close()
+	s.source.close()
+}
+
+// pageData is what the page templates receive.
+type pageData struct {
+	Title  string
+	Assets string
+	Study  bool
+}
+
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, name string) {
+	s.mu.Lock()
+	title := s.view.title
+	s.mu.Unlock()
+	var buf bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&buf, name, pageData{Title: title, Assets: s.static.version, Study: s.cfg.Study}); err != nil {
+		s.logf("rendering %s: %v", name, err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	serveEncoded(w, r, encoded{plain: buf.Bytes(), gz: gzipBytes(buf.Bytes())})
+}
+
+func (s *Server) serveAudiencePage(w http.ResponseWriter, r *http.Request) {
+	s.renderPage(w, r, "audience.html")
+}
+
+func (s *Server) serveDemoPage(w http.ResponseWriter, r *http.Request) {
+	s.renderPage(w, r, "demo.html")
+}
+
+// servePresenterPage needs the presenter: a first visit with ?key= sets
+// the session cookie and redirects to the bare URL, so the key does not
+// stay in the address bar (or on the projector).
+func (s *Server) servePresenterPage(w http.ResponseWriter, r *http.Request) {
+	ok, viaKey, limited := s.auth.check(r)
+	switch {
+	case limited:
+		s.logf("presenter: too many wrong keys from %s", clientIP(r))
+		http.Error(w, "too many attempts; wait a minute", http.StatusTooManyRequests)
+		return
+	case !ok:
+		if r.URL.Query().Has("key") {
+			s.logf("presenter: wrong key from %s", clientIP(r))
+		}
+		http.Error(w, "presenter key required: open the presenter URL that wiretalk printed", http.StatusForbidden)
+		return
+	case viaKey:
+		s.auth.setCookie(w, r)
+		http.Redirect(w, r, "/presenter", http.StatusSeeOther)
+		return
+	}
+	s.renderPage(w, r, "presenter.html")
+}
+
+func (s *Server) currentView() *deckView {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.view
+}
+
+func (s *Server) serveDeck(w http.ResponseWriter, r *http.Request) {
+	v := s.currentView()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("ETag", `"`+v.version+`"`)
+	serveEncoded(w, r, v.audience)
+}
+
+func (s *Server) servePresenterDeck(w http.ResponseWriter, r *http.Request) {
+	if ok, _, _ := s.auth.check(r); !ok {
+		http.Error(w, "presenter key required", http.StatusForbidden)
+		return
+	}
+	v := s.currentView()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	serveEncoded(w, r, v.private)
+}
+
+// checkOrigin lets a socket open when its Origin is the page's own host or
+// one of Config.AllowOrigins, so that another site cannot open a socket
+// with the visitor's cookies (cross-site WebSocket hijacking). Clients that
+// are not browsers send no Origin and are let in.
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if i := strings.Index(origin, "://"); i >= 0 && strings.EqualFold(origin[i+3:], r.Host) {
+		return true
+	}
+	for _, o := range s.cfg.AllowOrigins {
+		if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// limitConns refuses a socket with 503 when MaxConns are open already.
+func (s *Server) limitConns(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if n := s.conns.Add(1); n > int64(s.cfg.MaxConns) {
+			s.conns.Add(-1)
+			s.logf("refused a socket from %s: %d connections is the limit (-max-conns)", clientIP(r), s.cfg.MaxConns)
+			w.Header().Set("Retry-After", "10")
+			http.Error(w, "server full: too many connections", http.StatusServiceUnavailable)
+			return
+		}
+		defer s.conns.Add(-1)
+		h(w, r)
+	}
+}
+
+// Position returns the index of the step on screen, for tests and logs.
+func (s *Server) Position() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pos.Index
+}
+
+// AudienceCount returns the number of connected audience pages.
+func (s *Server) AudienceCount() int { return s.hub.audienceCount() }
+
+// jsonMessage builds a prepared text frame of v's JSON.
+func jsonMessage(v any) *protocol.Prepared {
+	b, _ := json.Marshal(v) // plain data: cannot fail
+	return protocol.NewPrepared(protocol.OpText, b)
+}
+
+// ListenAddrs lists the machine's non-loopback IPv4 addresses, for the
+// audience URLs printed at start-up.
+func ListenAddrs() []net.IP {
+	var ips []net.IP
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil && !n.IP.IsLinkLocalUnicast() {
+			ips = append(ips, n.IP.To4())
+		}
+	}
+	return ips
+}
+
+// DeckPath is the deck's absolute path, or "" for the embedded talk.
+func (s *Server) DeckPath() string { return s.source.path }
+
+// deckDirs is what the watcher watches: the deck's folder and the folders
+// of the files it references.
+func (s *Server) deckDirs() []string {
+	dirs := []string{s.source.dir}
+	v := s.currentView()
+	for _, f := range v.deck.Files {
+		dirs = append(dirs, filepath.Join(s.source.dir, filepath.Dir(filepath.FromSlash(f))))
+	}
+	return dirs
+}

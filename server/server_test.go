@@ -1,0 +1,171 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"wiretalk/protocol"
+)
+
+const testKey = "test-presenter-key"
+
+// testDeck is a small deck with names, a `--` step and notes.
+const testDeck = `name: intro
+class: center, middle
+
+# Hello, wire
+
+???
+Intro notes: secret-intro.
+
+---
+name: second
+
+# Second
+
+--
+
+More on second.
+
+???
+Notes of the step.
+
+---
+
+# Third
+
+![diagram](img/pic.png)
+`
+
+// testServer is a Server on an httptest listener, presenting a deck in a
+// temporary folder.
+type testServer struct {
+	*Server
+	http *httptest.Server
+	dir  string
+	deck string
+}
+
+func newTestServer(t *testing.T, deck string, mutate ...func(*Config)) *testServer {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "talk.md")
+	if err := os.WriteFile(path, []byte(deck), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "img"), 0o755)
+	os.WriteFile(filepath.Join(dir, "img", "pic.png"), []byte("\x89PNG fake"), 0o644)
+	cfg := Config{Deck: path, Key: testKey, StateDir: t.TempDir(), Logf: t.Logf}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		hs.Close()
+	})
+	return &testServer{Server: srv, http: hs, dir: dir, deck: path}
+}
+
+func (ts *testServer) wsURL(path string) string {
+	return "ws" + strings.TrimPrefix(ts.http.URL, "http") + path
+}
+
+// dial opens a socket to path as a browser on the page's own origin would.
+func (ts *testServer) dial(t *testing.T, path string, header http.Header) *protocol.Conn {
+	t.Helper()
+	if header == nil {
+		header = http.Header{}
+	}
+	if header.Get("Origin") == "" {
+		header.Set("Origin", ts.http.URL)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := protocol.Dial(ctx, ts.wsURL(path), &protocol.DialOptions{Header: header})
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// presenterHeader carries the presenter's session cookie.
+func (ts *testServer) presenterHeader() http.Header {
+	return http.Header{"Cookie": {cookieName + "=" + ts.auth.token}}
+}
+
+// message is any JSON message from the server.
+type message struct {
+	Type     string            `json:"type"`
+	Role     string            `json:"role"`
+	Deck     string            `json:"deck"`
+	Index    int               `json:"index"`
+	Blackout bool              `json:"blackout"`
+	Count    int               `json:"count"`
+	Problems []json.RawMessage `json:"problems"`
+}
+
+// next reads messages until one of type typ arrives.
+func next(t *testing.T, c *protocol.Conn, typ string) message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		op, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("waiting for %q: %v", typ, err)
+		}
+		if op != protocol.OpText {
+			t.Fatalf("got a %v message, want text", op)
+		}
+		var m message
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("bad JSON %q: %v", b, err)
+		}
+		if m.Type == typ {
+			return m
+		}
+	}
+}
+
+// get fetches path with the given headers.
+func (ts *testServer) get(t *testing.T, path string, header http.Header) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", ts.http.URL+path, nil)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// eventually polls cond for up to 5 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
