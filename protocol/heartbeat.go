@@ -33,7 +33,9 @@ func (c *Conn) StartHeartbeat(interval, timeout time.Duration) {
 		timeout = interval
 	}
 	hb := &heartbeat{c: c, interval: interval, timeout: timeout}
+	hb.mu.Lock() // tick may run before AfterFunc returns
 	hb.timer = time.AfterFunc(interval, hb.tick)
+	hb.mu.Unlock()
 	c.hb = hb
 }
 
