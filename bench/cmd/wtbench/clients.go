@@ -35,6 +35,7 @@ type clientsConfig struct {
 	gap       time.Duration // broadcast: pause between rounds
 	profN     int           // profile the server's rounds at this N
 	profFile  string
+	hold      time.Duration // idle: keep the sockets open this long at the end, for a look with pprof
 }
 
 // Results of the clients process, one JSON document on stdout.
@@ -78,6 +79,7 @@ func cmdClients(args []string) error {
 	fs.DurationVar(&cfg.gap, "gap", 20*time.Millisecond, "broadcast: pause between rounds")
 	fs.IntVar(&cfg.profN, "prof-n", 0, "broadcast: CPU-profile the server during the rounds at this N")
 	fs.StringVar(&cfg.profFile, "prof", "", "broadcast: the server's profile file")
+	fs.DurationVar(&cfg.hold, "hold", 0, "idle: keep the sockets open this long at the end (for a heap profile: send \"heap FILE\" to the control port)")
 	fs.Parse(args)
 	var err error
 	if cfg.ws, err = netip.ParseAddrPort(*ws); err != nil {
@@ -354,6 +356,7 @@ func runIdle(cfg clientsConfig, maxFD int) ([]idleResult, error) {
 	if d, err := f.group.Dropped(); d > 0 {
 		return nil, fmt.Errorf("%d sockets were dropped: %v", d, err)
 	}
+	time.Sleep(min(cfg.hold, 10*time.Minute))
 	return out, nil
 }
 

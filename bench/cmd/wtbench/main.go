@@ -15,7 +15,7 @@
 //
 // A server prints its addresses as one JSON line and then takes commands,
 // one per line, on its control port: "count", "b" (broadcast), "mem",
-// "prof start FILE", "prof stop" and "quit". The clients process drives the
+// "prof start FILE", "prof stop", "heap FILE" and "quit". The clients process drives the
 // workload through that port and prints its results as JSON.
 package main
 

@@ -246,7 +246,13 @@ func (r *reporter) bcastNs(libs ...string) []int {
 // idleMem returns the medians over runs of the heap and stacks, the RSS
 // and the goroutines per idle connection of lib at n sockets.
 func (r *reporter) idleMem(lib string, n int) (heapStack, rss, goroutines float64) {
-	var a, b, c []float64
+	heapStack, rss, goroutines, _ = r.idleMemStack(lib, n)
+	return
+}
+
+// idleMemStack is idleMem with the stacks' share of heapStack.
+func (r *reporter) idleMemStack(lib string, n int) (heapStack, rss, goroutines, stack float64) {
+	var a, b, c, s []float64
 	for _, run := range r.res.Idle[lib] {
 		for _, ir := range run {
 			if ir.N != n {
@@ -256,9 +262,10 @@ func (r *reporter) idleMem(lib string, n int) (heapStack, rss, goroutines float6
 			a = append(a, (float64(ir.Mem.HeapInuse+ir.Mem.StackInuse)-float64(ir.Base.HeapInuse+ir.Base.StackInuse))/d)
 			b = append(b, (float64(ir.Mem.RSS)-float64(ir.Base.RSS))/d)
 			c = append(c, float64(ir.Mem.Goroutines-ir.Base.Goroutines)/d)
+			s = append(s, (float64(ir.Mem.StackInuse)-float64(ir.Base.StackInuse))/d)
 		}
 	}
-	return median(a), median(b), median(c)
+	return median(a), median(b), median(c), median(s)
 }
 
 func (r *reporter) idleNs() []int {
@@ -512,23 +519,23 @@ func (r *reporter) memory() {
 	for _, n := range ns {
 		r.f(" heap+stack N=%s | RSS N=%s |", comma(float64(n)), comma(float64(n)))
 	}
-	r.f(" goroutines per connection |\n|---|")
+	r.f(" of which stacks, N=%s | goroutines per connection |\n|---|", comma(float64(ns[len(ns)-1])))
 	for range ns {
 		r.f("---:|---:|")
 	}
-	r.f("---:|\n")
+	r.f("---:|---:|\n")
 	for _, lib := range idleLibs {
 		if len(r.res.Idle[lib]) == 0 {
 			continue
 		}
 		r.f("| %s |", libTitle[lib])
-		var g float64
+		var g, st float64
 		for _, n := range ns {
-			hs, rss, gr := r.idleMem(lib, n)
-			g = gr
+			hs, rss, gr, stack := r.idleMemStack(lib, n)
+			g, st = gr, stack
 			r.f(" %s B | %s B |", comma(hs), comma(rss))
 		}
-		r.f(" %s |\n", num(g, 2))
+		r.f(" %s B | %s |\n", comma(st), num(g, 2))
 	}
 	if len(ns) > 0 {
 		n := ns[len(ns)-1]

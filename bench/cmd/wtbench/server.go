@@ -130,6 +130,17 @@ func (c *control) do(cmd []string) (string, error) {
 		return string(b), err
 	case "prof":
 		return c.profile(cmd[1:])
+	case "heap": // heap FILE: a heap profile of what is live now
+		if len(cmd) != 2 {
+			return "", errors.New("usage: heap FILE")
+		}
+		runtime.GC()
+		f, err := os.Create(cmd[1])
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		return "ok", pprof.Lookup("heap").WriteTo(f, 0)
 	case "quit":
 		if c.prof != nil {
 			pprof.StopCPUProfile()

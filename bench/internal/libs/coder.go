@@ -9,7 +9,8 @@ import (
 	"github.com/coder/websocket"
 )
 
-// coder is github.com/coder/websocket. Its Write is safe for concurrent
+// coder is github.com/coder/websocket, each connection read by a
+// goroutine of its own. Its Write is safe for concurrent
 // use; a broadcast is one Write per connection from its own goroutine.
 type coder struct {
 	mode  Mode
@@ -25,9 +26,13 @@ func (s *coder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	defer c.CloseNow()
 	c.SetReadLimit(1 << 20)
 	s.conns.add(c)
+	go s.read(c)
+}
+
+func (s *coder) read(c *websocket.Conn) {
+	defer c.CloseNow()
 	defer s.conns.remove(c)
 	ctx := context.Background()
 	var buf bytes.Buffer // reused: Read would allocate every message

@@ -9,7 +9,8 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// gorilla is github.com/gorilla/websocket with its default 4 KiB buffers.
+// gorilla is github.com/gorilla/websocket with its default 4 KiB buffers,
+// each connection read by a goroutine of its own.
 // A broadcast is one PreparedMessage written by a goroutine per
 // connection; gorilla allows one writer at a time, hence the mutex.
 type gorilla struct {
@@ -34,9 +35,14 @@ func (s *gorilla) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	defer c.Close()
 	gc := &gorillaConn{c: c}
 	s.conns.add(gc)
+	go s.read(gc) // and return, as gorilla's chat example does
+}
+
+func (s *gorilla) read(gc *gorillaConn) {
+	c := gc.c
+	defer c.Close()
 	defer s.conns.remove(gc)
 	var buf bytes.Buffer // reused: ReadMessage would allocate every message
 	for {

@@ -8,10 +8,11 @@ import (
 	"wiretalk/protocol"
 )
 
-// ours is wiretalk's protocol package, used as server/ uses it: the
-// handler goroutine stays in Read for the life of the connection, and a
-// broadcast is one Prepared frame written by one goroutine per connection,
-// the fan-out of server/hub.go.
+// ours is wiretalk's protocol package. Each connection is read by a
+// goroutine of its own and the HTTP handler returns, so that net/http's
+// per-connection state (its 4 KiB bufio reader and writer, the request)
+// can be collected; a broadcast is one Prepared frame written by one
+// goroutine per connection, the fan-out of server/hub.go.
 type ours struct {
 	mode  Mode
 	conns registry[*protocol.Conn]
@@ -26,8 +27,12 @@ func (s *ours) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	defer c.CloseNow()
 	s.conns.add(c)
+	go s.read(c)
+}
+
+func (s *ours) read(c *protocol.Conn) {
+	defer c.CloseNow()
 	defer s.conns.remove(c)
 	ctx := context.Background()
 	for {

@@ -1,0 +1,73 @@
+package rawws
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// The parser must count the same messages however the stream is split.
+func TestParserCountsMessagesAtAnySplit(t *testing.T) {
+	var stream []byte
+	want := 0
+	for _, n := range []int{0, 1, 125, 126, 200, 0xFFFF, 0x10000, 70000} {
+		stream = append(stream, Frame(OpText, bytes.Repeat([]byte{'a'}, n), false)...)
+		want++
+	}
+	// A fragmented message (two frames, one message), with a ping between
+	// its fragments: control frames do not count.
+	first := Frame(OpBinary, []byte("frag"), false)
+	first[0] &^= 0x80 // not final
+	stream = append(stream, first...)
+	stream = append(stream, Frame(0x9, []byte("ping"), false)...)
+	last := Frame(0x0, []byte("ment"), false)
+	stream = append(stream, last...)
+	want++
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		p := NewParser()
+		got := 0
+		for b := stream; len(b) > 0; {
+			k := 1 + rng.IntN(min(len(b), 300))
+			if rng.IntN(4) == 0 {
+				k = len(b)
+			}
+			got += p.Feed(b[:k])
+			b = b[k:]
+		}
+		if got != want {
+			t.Fatalf("counted %d messages, want %d", got, want)
+		}
+		if p.Bad != nil {
+			t.Fatal(p.Bad)
+		}
+	}
+}
+
+func TestParserFlagsMaskedServerFrames(t *testing.T) {
+	p := NewParser()
+	if n := p.Feed(Frame(OpText, []byte("hi"), true)); n != 1 || p.Bad == nil {
+		t.Fatalf("Feed = %d, Bad = %v; want 1 and a complaint", n, p.Bad)
+	}
+}
+
+// Frame must mask as RFC 6455 §5.3 says, and Payloads must undo framing.
+func TestFrameMasksAndPayloadsJoins(t *testing.T) {
+	payload := []byte("Hello")
+	// RFC 6455 §5.7: a masked "Hello" with key 37 fa 21 3d.
+	want := []byte{0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58}
+	if got := Frame(OpText, payload, true); !bytes.Equal(got, want) {
+		t.Fatalf("Frame = % x, want % x", got, want)
+	}
+	msg := bytes.Repeat([]byte("0123456789"), 7000)
+	var stream []byte
+	for chunk := range slices.Chunk(msg, 30000) {
+		stream = append(stream, Frame(OpBinary, chunk, false)...)
+	}
+	got, err := Payloads(stream)
+	if err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("Payloads: %d bytes, %v; want the %d-byte message", len(got), err, len(msg))
+	}
+}
