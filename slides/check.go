@@ -123,7 +123,7 @@ func typoOf(key string) (string, bool) {
 		return lower, true
 	}
 	best, bestDist := "", 3
-	for _, k := range knownProps {
+	for _, k := range knownProps() {
 		limit := 1
 		if len(k) > 5 {
 			limit = 2

@@ -204,12 +204,16 @@ var highlightCSS = sync.OnceValue(func() []byte {
 		// The light style sets no colour for highlighted lines.
 		b.WriteString(".chroma ." + highlightClass + " { background-color: #fff8c5 }\n")
 	}
+	// chroma leaves out what a style does not set (a token coloured like
+	// the text, say), so the dark rules start by undoing the light ones;
+	// this rule is as specific as theirs, and the dark ones come after it.
+	const reset = ".chroma [class] { color: inherit; background-color: transparent; font-weight: inherit; font-style: inherit; text-decoration: inherit }\n"
 	b.WriteString("@media (prefers-color-scheme: dark) {\n")
-	for line := range strings.Lines(dark.String()) {
+	for line := range strings.Lines(reset + dark.String()) {
 		b.WriteString("  " + line)
 	}
 	b.WriteString("}\n")
-	for line := range strings.Lines(dark.String()) {
+	for line := range strings.Lines(reset + dark.String()) {
 		b.WriteString(".dark " + line)
 	}
 	return b.Bytes()

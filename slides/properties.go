@@ -1,6 +1,9 @@
 package slides
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Property lines sit at the very top of a slide: "key: value" (the key of
 // letters, digits, "_" and "-", the colon right after it), or the same
@@ -12,20 +15,17 @@ import "strings"
 // slide's first stretch of text, even from inside fenced code; wiretalk
 // takes them only at the top, as the issue defines it.
 
-// knownProps are the properties remark (and wiretalk) give a meaning to.
-// Any other key is a variable, usable as {{ key }}.
-var knownProps = []string{
-	"name", "class", "layout", "template", "count", "exclude", "continued",
-	"background-image", "background-color", "background-size", "background-position",
+// knownProps returns the properties remark (and wiretalk) give a meaning
+// to. Any other key is a variable, usable as {{ key }}.
+func knownProps() []string {
+	return []string{
+		"name", "class", "layout", "template", "count", "exclude", "continued",
+		"background-image", "background-color", "background-size", "background-position",
+	}
 }
 
 func isKnownProp(key string) bool {
-	for _, k := range knownProps {
-		if k == key {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(knownProps(), key)
 }
 
 // extractProps moves the property lines at the top of r's body into

@@ -47,9 +47,16 @@ type built struct {
 	continued bool
 }
 
-// notInherited are the properties a slide never takes from its template.
-// remark's own "continued" is always set on every slide, so never copied.
-var notInherited = []string{"name", "layout", "count", "continued"}
+// inherited reports whether a slide takes property key from its template:
+// all but name, layout and count. remark sets its own "continued" on
+// every slide, so that is never copied either.
+func inherited(key string) bool {
+	switch key {
+	case "name", "layout", "count", "continued":
+		return false
+	}
+	return true
+}
 
 // assemble applies templates and numbering and returns the steps shown.
 func assemble(raws []*rawSlide, p *problems) []*built {
@@ -149,7 +156,7 @@ func inheritProps(r *rawSlide, tmpl *built) map[string]propVal {
 		return props
 	}
 	for k, v := range tmpl.props {
-		if slices.Contains(notInherited, k) {
+		if !inherited(k) {
 			continue
 		}
 		own, ok := props[k]

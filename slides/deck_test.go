@@ -1,0 +1,92 @@
+package slides
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+)
+
+func TestProblemString(t *testing.T) {
+	p := Problem{File: "talk.md", Line: 12, Message: "unknown template \"x\""}
+	if got, want := p.String(), `talk.md:12: unknown template "x"`; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+// Load looks for images next to the deck, also when the deck is in a
+// folder of fsys, and reports them deck-relative.
+func TestLoadResolvesFilesNextToTheDeck(t *testing.T) {
+	fsys := fstest.MapFS{
+		"talks/deck.md":       {Data: []byte("![a](img/a.png)\n---\nbackground-image: url('img/b.png')\n")},
+		"talks/img/a.png":     {Data: []byte("png")},
+		"img/b.png":           {Data: []byte("in the wrong folder")},
+		"talks/unrelated.txt": {},
+	}
+	d, err := Load(fsys, "talks/deck.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Name != "talks/deck.md" {
+		t.Errorf("Name = %q", d.Name)
+	}
+	if got := strings.Join(d.Files, " "); got != "img/a.png img/b.png" {
+		t.Errorf("Files = %q, want both images, deck-relative", got)
+	}
+	if len(d.Problems) != 1 || d.Problems[0].String() != `talks/deck.md:3: image "img/b.png" not found next to the deck` {
+		t.Errorf("Problems = %v, want only img/b.png missing, at line 3", d.Problems)
+	}
+}
+
+func TestLoadUnreadableIsAnError(t *testing.T) {
+	_, err := Load(fstest.MapFS{}, "nope.md")
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("err = %v, want fs.ErrNotExist", err)
+	}
+}
+
+// One goldmark and one chroma formatter serve every Parse: parsing decks
+// at once must be safe (run with -race) and give the same result.
+func TestParseConcurrently(t *testing.T) {
+	want := dump(Parse("a.md", []byte(concurrentDeck), nil))
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 8 {
+		wg.Go(func() {
+			if got := dump(Parse("a.md", []byte(concurrentDeck), nil)); got != want {
+				errs <- got
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for got := range errs {
+		t.Errorf("concurrent parse differs:\n%s", diffLines(want, got))
+	}
+}
+
+const concurrentDeck = "# A[^1]\n\n```go\n*x := 1\n```\n\n[^1]: note\n---\n.c[*b*] ![:inspector]()\n--\n```ruby\nputs 1\n```\n???\n`n`\n"
+
+func TestHighlightCSS(t *testing.T) {
+	css := string(HighlightCSS())
+	for _, want := range []string{
+		".chroma .k {",                      // light, by default
+		".chroma ." + highlightClass + " {", // highlighted lines
+		"@media (prefers-color-scheme: dark) {\n",
+		"  .chroma .k {",     // dark, in the media query
+		".dark .chroma .k {", // dark, under a .dark ancestor
+		".dark .chroma [class] {",
+	} {
+		if !strings.Contains(css, want) {
+			t.Errorf("stylesheet lacks %q", want)
+		}
+	}
+	if strings.Count(css, "{") != strings.Count(css, "}") {
+		t.Error("unbalanced braces")
+	}
+	if &HighlightCSS()[0] != &HighlightCSS()[0] {
+		t.Error("the stylesheet is generated again on each call")
+	}
+}
