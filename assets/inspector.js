@@ -277,7 +277,9 @@ export function mount(root) {
       f.rows.map((x) => h('tr', { 'data-f': `r${x.i}` }, h('td', {}, String(x.i)),
         f.mask && [h('td', { class: 'wti-m' }, hex2(x.masked)), h('td', { class: `wti-k wti-k${x.i % 4}` }, key[x.i % 4])],
         h('td', {}, hex2(x.unmasked)), h('td', { class: 'wti-ch' }, x.char || '·'))));
-    const more = f.more > 0 ? h('p', { class: 'wti-more' }, `… ${plural(f.more, 'more byte')} (${plural(f.length, 'byte')} in all)`) : null;
+    const more = f.partial
+      ? h('p', { class: 'wti-more wti-warn' }, `Only ${plural(f.received || 0, 'byte')} of ${plural(f.length, 'byte')} crossed the wire: the connection was failed first.`)
+      : f.more > 0 ? h('p', { class: 'wti-more' }, `… ${plural(f.more, 'more byte')} (${plural(f.length, 'byte')} in all)`) : null;
     detail.replaceChildren(...[
       h('h3', { class: `wti-h wti-${f.dir}` }, `#${r.seq} ${f.opName} · ${f.label}`),
       h('p', { class: `wti-maskline wti-${f.dir}` }, f.mask ? `MASK=1 · key ${spaced(f.key)}` : 'MASK=0 · not masked', h('time', { datetime: r.time }, ` · ${r.time.slice(11, 23)}`)),

@@ -69,6 +69,11 @@ type FrameRecord struct {
 	PayloadAs string `json:"payloadAs"` // "text" or "hex"
 	Shown     int    `json:"shown"`
 	More      int64  `json:"more"`
+	// Partial is set when fewer payload bytes crossed the wire than the
+	// header announced: the connection was failed first, say at a
+	// header over the read limit (1009) before any of the payload.
+	Partial  bool  `json:"partial,omitempty"`
+	Received int64 `json:"received,omitempty"` // with Partial, the payload bytes that did cross
 
 	// UTF8Valid is set for text frames and close reasons: whether the
 	// bytes are valid UTF-8. A fragment of a text message may end inside
@@ -307,6 +312,9 @@ func (fr *FrameRecord) setPayload(plain []byte, h protocol.Header, msg protocol.
 		fr.PayloadAs, fr.Shown = "hex", shown
 	}
 	fr.More = max(h.Length, int64(len(plain))) - int64(fr.Shown)
+	if int64(len(plain)) < h.Length {
+		fr.Partial, fr.Received = true, int64(len(plain))
+	}
 }
 
 // printable reports whether valid UTF-8 text b has no control characters

@@ -341,3 +341,18 @@ func abbrev(s string) string {
 	}
 	return s
 }
+
+// A frame whose payload did not all cross the wire, as when a header over
+// the read limit fails the connection before the payload is read.
+func TestFromFramePartialPayload(t *testing.T) {
+	h := protocol.Header{Fin: true, Opcode: protocol.OpBinary, Masked: true, Key: [4]byte{1, 2, 3, 4}, Length: 2 << 20}
+	raw := protocol.AppendHeader(nil, h)
+	f := protocol.Frame{Dir: protocol.Inbound, Header: h, Raw: raw, Payload: []byte{9, 9, 9}, Unmasked: []byte{8, 11, 10}}
+	fr := FromFrame(f, 1, start).Frame
+	if !fr.Partial || fr.Received != 3 || fr.Length != 2<<20 || fr.Shown != 3 || fr.More != 2<<20-3 || len(fr.Rows) != 3 {
+		t.Errorf("partial frame = partial %v received %d length %d shown %d more %d rows %d", fr.Partial, fr.Received, fr.Length, fr.Shown, fr.More, len(fr.Rows))
+	}
+	if fr.ExtLen != "0000000000200000" || fr.LengthBits != 64 {
+		t.Errorf("extLen %s (%d-bit), want 0000000000200000 (64-bit)", fr.ExtLen, fr.LengthBits)
+	}
+}

@@ -389,8 +389,8 @@ func TestSpecimenMessageTooBig(t *testing.T) {
 		t.Errorf("notice %q, want the 1 MiB limit and 1009", n.Notice.Text)
 	}
 	in := v.waitFrame("the 2 MiB frame's header", func(f *FrameRecord) bool { return f.Dir == "in" && f.Length == 2<<20 }).Frame
-	if in.LengthBits != 64 || in.Shown != 0 && in.Shown > HexLimit {
-		t.Errorf("oversized frame = %d-bit, %d shown", in.LengthBits, in.Shown)
+	if in.LengthBits != 64 || in.Shown > HexLimit || !in.Partial {
+		t.Errorf("oversized frame = %d-bit, %d shown, partial %v; want 64-bit and partial: the server stops at the header", in.LengthBits, in.Shown, in.Partial)
 	}
 	v.waitFrame("the 1009 close", func(f *FrameRecord) bool { return f.Close != nil && f.Close.Code == 1009 })
 }
