@@ -41,8 +41,8 @@ type config struct {
 	failures      *[]string       // exceptions and violations seen
 }
 
-// WindowSize sets the browser window's size in CSS pixels (default
-// 1280x800).
+// WindowSize sets the size of the window and of the page's viewport
+// (innerWidth, innerHeight) in CSS pixels; the default is 1280x800.
 func WindowSize(width, height int) Option {
 	return func(c *config) { c.width, c.height = width, height }
 }
@@ -198,9 +198,11 @@ func NewTab(t testing.TB, parent context.Context) (context.Context, context.Canc
 // its console.
 func setUpTab(t testing.TB, ctx context.Context, c *config) {
 	t.Helper()
-	var steps []chromedp.Action[chromedp.Void]
+	// Headless Chromium keeps room for window decorations it does not
+	// draw, so the window size alone gives a shorter viewport: set it.
+	steps := []chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(int64(c.width), int64(c.height))}
 	if c.device != nil {
-		steps = append(steps, chromedp.Emulate(c.device))
+		steps = []chromedp.Action[chromedp.Void]{chromedp.Emulate(c.device)}
 	}
 	if c.dark {
 		steps = append(steps, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {

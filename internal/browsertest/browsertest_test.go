@@ -39,9 +39,9 @@ func TestNewTabsShareOneBrowser(t *testing.T) {
 	if err != nil || title != "hello from the test" {
 		t.Fatalf("title = %q, %v", title, err)
 	}
-	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`innerWidth`))
-	if err != nil || width != 1280 {
-		t.Errorf("default window: innerWidth = %d, %v; want 1280", width, err)
+	size, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[innerWidth, innerHeight]`))
+	if err != nil || len(size) != 2 || size[0] != 1280 || size[1] != 800 {
+		t.Errorf("default viewport = %v, %v; want 1280x800", size, err)
 	}
 
 	tab, closeTab := browsertest.NewTab(t, ctx)
