@@ -1,0 +1,52 @@
+// deck.js: fetching the deck and rendering slides. See README.md.
+
+const v = new URL(import.meta.url).search; // our ?v=, for inspector.*
+
+export async function fetchDeck(url) {
+  const r = await fetch(url, { cache: 'no-store' });
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  return r.json();
+}
+
+export function render(frame, slide) {
+  const s = document.createElement('section');
+  s.className = 'wt-slide remark-slide-content ' + (slide.classes || []).join(' ');
+  s.dataset.index = slide.index;
+  s.style.cssText = slide.style || '';
+  s.innerHTML = slide.html; // trusted: rendered from the author's deck
+  frame.replaceChildren(s);
+  return s;
+}
+
+export function fit(s, min = 0) {
+  s.style.fontSize = '';
+  let px = parseFloat(getComputedStyle(s).fontSize);
+  for (let i = 0; i < 8 && s.scrollHeight > s.clientHeight + 1 && px > min; i++) {
+    px = Math.max(min, px * Math.max(.5, .98 * Math.sqrt(s.clientHeight / s.scrollHeight)));
+    s.style.fontSize = px + 'px';
+  }
+}
+
+export function inspect(s) {
+  const boxes = s.querySelectorAll('.wt-inspector'), offs = [];
+  let gone;
+  if (!boxes.length) return () => {};
+  if (!document.querySelector('link[data-wt]')) {
+    const l = document.createElement('link');
+    l.rel = 'stylesheet';
+    l.href = new URL('inspector.css' + v, import.meta.url);
+    l.dataset.wt = '';
+    document.head.append(l);
+  }
+  import('./inspector.js' + v).then(m => boxes.forEach(b => gone || offs.push(m.mount(b)))).catch(e => {
+    console.warn('inspector:', e);
+    for (const b of boxes) {
+      b.classList.add('wt-broken');
+      b.textContent = 'The frame inspector could not be loaded here. Reload the page to try again.';
+    }
+  });
+  return () => { gone = true; offs.splice(0).forEach(off => off?.()); };
+}
+
+export const number = (deck, i) => String(deck.slides[i]?.number ?? i + 1);
+export const count = (deck, i) => number(deck, i) + ' / ' + number(deck, deck.slides.length - 1);

@@ -1,0 +1,567 @@
+package assets_test
+
+// Browser tests of the audience and presenter pages against the stand-in
+// server of harness_test.go. Screenshots go to $WIRETALK_SHOTS when it is
+// set (e.g. WIRETALK_SHOTS=/tmp go test ./assets/ -run Look).
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/device"
+	"github.com/chromedp/chromedp/kb"
+
+	"wiretalk/internal/browsertest"
+)
+
+const timeout = 10 * time.Second
+
+// phone is a 360 px wide portrait phone with touch: the narrowest we support.
+var phone = browsertest.Device(device.GalaxyS5)
+
+func eval[T any](t testing.TB, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// waitFor waits until the JavaScript expression js is truthy.
+func waitFor(t testing.TB, ctx context.Context, js string) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js,
+		chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(20*time.Millisecond)))
+	if err != nil {
+		t.Fatalf("waiting for %s: %v\npage: %s", js, err, describe(ctx))
+	}
+}
+
+// describe says what the page shows, for failure messages.
+func describe(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
+		slide: document.querySelector('.wt-slide')?.dataset.index,
+		count: document.getElementById('count')?.textContent,
+		status: document.getElementById('status')?.dataset.state,
+		follow: document.getElementById('follow')?.hidden === false ? document.getElementById('follow').textContent : null,
+		hash: location.hash})`))
+	return s
+}
+
+// showing waits for the slide of index i on the page.
+func showing(t testing.TB, ctx context.Context, i int) {
+	t.Helper()
+	waitFor(t, ctx, fmt.Sprintf(`document.querySelector('#frame > .wt-slide[data-index="%d"], #current > .wt-slide[data-index="%d"]')`, i, i))
+}
+
+func press(t testing.TB, ctx context.Context, keys string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(keys)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// swipe drags one finger from (x0, y0) to (x1, y1).
+func swipe(t testing.TB, ctx context.Context, x0, y0, x1, y1 float64) {
+	t.Helper()
+	id := 1.0
+	point := func(x, y float64) []*input.TouchPoint { return []*input.TouchPoint{{X: x, Y: y, ID: &id}} }
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		events := []input.DispatchTouchEventParams{{Type: input.DispatchTouchEventTypeTouchStart, TouchPoints: point(x0, y0)}}
+		for i := 1; i <= 5; i++ {
+			f := float64(i) / 5
+			events = append(events, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchMove,
+				TouchPoints: point(x0+(x1-x0)*f, y0+(y1-y0)*f)})
+		}
+		events = append(events, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchEnd, TouchPoints: []*input.TouchPoint{}})
+		for _, e := range events {
+			if _, err := chromedp.Call(ctx, input.DispatchTouchEvent, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// swipeOn swipes across the element that selector finds, towards "next"
+// (finger to the left) or "prev".
+func swipeOn(t testing.TB, ctx context.Context, selector, towards string) {
+	t.Helper()
+	r := eval[[]float64](t, ctx, `(r => [r.left, r.top, r.width, r.height])(document.querySelector('`+selector+`').getBoundingClientRect())`)
+	left, right, y := r[0]+r[2]*0.15, r[0]+r[2]*0.85, r[1]+r[3]/2
+	if towards == "next" {
+		swipe(t, ctx, right, y, left, y+5)
+	} else {
+		swipe(t, ctx, left, y, right, y-5)
+	}
+}
+
+func open(t testing.TB, ctx context.Context, url string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `document.getElementById('status').dataset.state === 'live'`)
+}
+
+// shot saves a screenshot to $WIRETALK_SHOTS, if set.
+func shot(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("WIRETALK_SHOTS")
+	if dir == "" {
+		return
+	}
+	time.Sleep(150 * time.Millisecond) // let transitions settle
+	browsertest.Screenshot(t, ctx, filepath.Join(dir, "wt-"+name+".png"))
+}
+
+// noSideways checks the page itself never scrolls sideways.
+func noSideways(t testing.TB, ctx context.Context, what string) {
+	t.Helper()
+	if w := eval[[]int](t, ctx, `[document.scrollingElement.scrollWidth, innerWidth]`); w[0] > w[1] {
+		t.Errorf("%s: the page scrolls sideways: scrollWidth %d > innerWidth %d", what, w[0], w[1])
+	}
+}
+
+// smallestProse returns the smallest font size of text on the slide outside
+// code blocks, and what has it.
+const smallestProse = `(() => {
+	let min = [Infinity, ''];
+	const walk = document.createTreeWalker(document.querySelector('.wt-slide'), NodeFilter.SHOW_TEXT);
+	for (let n; (n = walk.nextNode());) {
+		const el = n.parentElement;
+		if (!n.data.trim() || el.closest('pre')) continue;
+		const px = parseFloat(getComputedStyle(el).fontSize);
+		if (px < min[0]) min = [px, el.tagName + ' "' + n.data.trim().slice(0, 30) + '"'];
+	}
+	return min;
+})()`
+
+func TestAudienceOnA360pxPhone(t *testing.T) {
+	d := testDeck(t)
+	f := newFakeServer(t, d)
+	ctx, _ := browsertest.New(t, phone)
+	open(t, ctx, f.URL)
+	if w := eval[int](t, ctx, `innerWidth`); w != 360 {
+		t.Fatalf("innerWidth = %d, want 360", w)
+	}
+	for i, s := range d.Slides {
+		f.goTo(i, false)
+		showing(t, ctx, i)
+		what := fmt.Sprintf("slide %d (%s)", i, s.Name)
+		noSideways(t, ctx, what)
+		min := eval[[]any](t, ctx, smallestProse)
+		if px, _ := min[0].(float64); px < 14 {
+			t.Errorf("%s: text at %vpx, below 14px: %v", what, px, min[1])
+		}
+		if want := fmt.Sprintf("%d / %d", s.Number, d.Slides[len(d.Slides)-1].Number); eval[string](t, ctx, `document.getElementById('count').textContent`) != want {
+			t.Errorf("%s: count = %q, want %q", what, eval[string](t, ctx, `document.getElementById('count').textContent`), want)
+		}
+		switch s.Name {
+		case "frame":
+			// The diagram is wider than the phone: it scrolls in its own box.
+			if !eval[bool](t, ctx, `(p => p.scrollWidth > p.clientWidth && getComputedStyle(p).overflowX === 'auto')(document.querySelector('.wt-slide pre'))`) {
+				t.Errorf("%s: the diagram does not scroll inside its box", what)
+			}
+			shot(t, ctx, "phone-diagram")
+		case "compare":
+			if !eval[bool](t, ctx, `(e => e.scrollWidth > e.clientWidth)(document.querySelector('.wt-slide table'))`) {
+				t.Errorf("%s: the table should scroll inside its box on a phone", what)
+			}
+			shot(t, ctx, "phone-table")
+		case "title", "accept", "picture":
+			shot(t, ctx, "phone-"+s.Name)
+		}
+	}
+}
+
+func TestAudienceOnAPhoneInTheDark(t *testing.T) {
+	if os.Getenv("WIRETALK_SHOTS") == "" {
+		t.Skip("only takes screenshots; set WIRETALK_SHOTS=/tmp")
+	}
+	f := newFakeServer(t, testDeck(t))
+	ctx, _ := browsertest.New(t, phone, browsertest.Dark())
+	open(t, ctx, f.URL)
+	for _, i := range []int{0, 4, 6} {
+		f.goTo(i, false)
+		showing(t, ctx, i)
+		shot(t, ctx, fmt.Sprintf("phone-dark-%d", i))
+	}
+}
+
+func TestAudienceSwipesAndKeysStayBehindThePresenter(t *testing.T) {
+	f := newFakeServer(t, testDeck(t))
+	f.goTo(4, false)
+	ctx, _ := browsertest.New(t, phone)
+	open(t, ctx, f.URL)
+	showing(t, ctx, 4)
+	followHidden := `document.getElementById('follow').hidden`
+
+	swipeOn(t, ctx, ".wt-slide h1", "prev")
+	showing(t, ctx, 3)
+	waitFor(t, ctx, `!`+followHidden+` && document.getElementById('follow').textContent === 'Presenter is on 4 — tap to follow'`)
+	noSideways(t, ctx, "with the follow bar")
+	shot(t, ctx, "phone-detached")
+
+	swipeOn(t, ctx, ".wt-slide h1", "next") // back to the presenter
+	showing(t, ctx, 4)
+	waitFor(t, ctx, followHidden)
+	swipeOn(t, ctx, ".wt-slide h1", "next") // never past the presenter
+	time.Sleep(200 * time.Millisecond)
+	showing(t, ctx, 4)
+
+	swipe(t, ctx, 100, 150, 160, 450) // mostly vertical: a scroll, not a swipe
+	time.Sleep(200 * time.Millisecond)
+	showing(t, ctx, 4)
+
+	press(t, ctx, kb.ArrowLeft)
+	showing(t, ctx, 3)
+	press(t, ctx, kb.Home)
+	showing(t, ctx, 0)
+	press(t, ctx, " ")
+	showing(t, ctx, 1)
+	press(t, ctx, kb.End)
+	showing(t, ctx, 4)
+	waitFor(t, ctx, followHidden)
+
+	// Detached, the page stays put while the presenter moves on, and the
+	// bar says where the presenter is; tapping it follows again.
+	press(t, ctx, kb.PageUp)
+	showing(t, ctx, 3)
+	f.goTo(6, false)
+	waitFor(t, ctx, `document.getElementById('follow').textContent === 'Presenter is on 6 — tap to follow'`)
+	showing(t, ctx, 3)
+	if err := chromedp.Do(ctx, chromedp.Tap(chromedp.ID("follow"))); err != nil {
+		t.Fatal(err)
+	}
+	showing(t, ctx, 6)
+	waitFor(t, ctx, followHidden)
+
+	// The presenter going back before a detached viewer brings them along.
+	press(t, ctx, kb.ArrowLeft)
+	press(t, ctx, kb.ArrowLeft)
+	showing(t, ctx, 4)
+	f.goTo(2, false)
+	showing(t, ctx, 2)
+	waitFor(t, ctx, followHidden)
+
+	// A swipe that starts on the wide diagram scrolls it, and does not
+	// turn the slide.
+	f.goTo(5, false)
+	showing(t, ctx, 5)
+	swipeOn(t, ctx, ".wt-slide pre", "next")
+	time.Sleep(200 * time.Millisecond)
+	swipeOn(t, ctx, ".wt-slide pre", "prev")
+	time.Sleep(200 * time.Millisecond)
+	showing(t, ctx, 5)
+	waitFor(t, ctx, followHidden)
+	// but a swipe on the heading does.
+	swipeOn(t, ctx, ".wt-slide h1", "prev")
+	showing(t, ctx, 4)
+	swipeOn(t, ctx, ".wt-slide h1", "next")
+	showing(t, ctx, 5)
+
+	// The pager buttons do what the keys do.
+	if err := chromedp.Do(ctx, chromedp.Tap(chromedp.ID("prev"))); err != nil {
+		t.Fatal(err)
+	}
+	showing(t, ctx, 4)
+	if err := chromedp.Do(ctx, chromedp.Tap(chromedp.ID("next"))); err != nil {
+		t.Fatal(err)
+	}
+	showing(t, ctx, 5)
+	if !eval[bool](t, ctx, `document.getElementById('next').disabled`) {
+		t.Error("the next button is enabled on the presenter's slide")
+	}
+}
+
+func TestAudienceReconnectsAndResyncs(t *testing.T) {
+	f := newFakeServer(t, testDeck(t))
+	ctx, _ := browsertest.New(t, phone)
+	open(t, ctx, f.URL)
+	showing(t, ctx, 0)
+	status := `document.getElementById('status').dataset.state`
+
+	// The server goes away; the slide moves on while the page is cut off.
+	f.drop(true)
+	waitFor(t, ctx, status+` === 'reconnecting'`)
+	waitFor(t, ctx, `document.querySelector('#status .wt-word').textContent === 'reconnecting'`)
+	shot(t, ctx, "phone-reconnecting")
+	f.goTo(3, false)
+	time.Sleep(time.Second)
+	f.setRefuse(false)
+	waitFor(t, ctx, status+` === 'live'`)
+	showing(t, ctx, 3)
+
+	// After a long outage the backoff is long, but the network coming back
+	// reconnects at once.
+	f.drop(true)
+	waitFor(t, ctx, status+` === 'offline'`) // after a few failed attempts
+	f.goTo(4, false)
+	f.setRefuse(false)
+	start := time.Now()
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`dispatchEvent(new Event('online'))`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, status+` === 'live'`)
+	showing(t, ctx, 4)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("reconnecting after 'online' took %v", d)
+	}
+}
+
+func TestAudienceBlackout(t *testing.T) {
+	f := newFakeServer(t, testDeck(t))
+	f.goTo(3, false)
+	ctx, _ := browsertest.New(t, phone)
+	open(t, ctx, f.URL)
+	showing(t, ctx, 3)
+	f.goTo(3, true)
+	waitFor(t, ctx, `!document.getElementById('blackout').hidden`)
+	if got := eval[string](t, ctx, `getComputedStyle(document.getElementById('blackout')).backgroundColor`); got != "rgb(0, 0, 0)" {
+		t.Errorf("blackout background = %s", got)
+	}
+	press(t, ctx, kb.ArrowLeft) // no stepping in the dark
+	time.Sleep(150 * time.Millisecond)
+	showing(t, ctx, 3)
+	shot(t, ctx, "phone-blackout")
+	f.goTo(3, false)
+	waitFor(t, ctx, `document.getElementById('blackout').hidden`)
+}
+
+func TestAudienceKeepsItsSlideWhenTheDeckChanges(t *testing.T) {
+	d := testDeck(t)
+	f := newFakeServer(t, d)
+	f.goTo(6, false)
+	ctx, _ := browsertest.New(t)
+	reader, _ := browsertest.NewTab(t, ctx)
+	open(t, ctx, f.URL)
+	open(t, reader, f.URL)
+	showing(t, reader, 6)
+	press(t, reader, kb.ArrowLeft)
+	press(t, reader, kb.ArrowLeft)
+	press(t, reader, kb.ArrowLeft)
+	showing(t, reader, 3) // "compare"
+	showing(t, ctx, 6)
+
+	// The author inserts a slide near the top: "compare" moves to 4, and
+	// the presenter's slide to 7.
+	d2 := testDeck(t)
+	d2.Version = "v2"
+	d2.Slides = append(d2.Slides[:1], append([]slide{{Name: "new", HTML: "<h1>A new slide</h1>"}}, d2.Slides[1:]...)...)
+	renumber(d2)
+	f.setDeck(d2, 7)
+	showing(t, reader, 4)
+	waitFor(t, reader, `document.querySelector('.wt-slide h1').textContent === 'Four ways to get news'`)
+	waitFor(t, reader, `document.getElementById('follow').textContent === 'Presenter is on 7 — tap to follow'`)
+	showing(t, ctx, 7) // the follower follows
+	waitFor(t, ctx, `document.getElementById('count').textContent === '7 / 10'`)
+}
+
+func TestStudyModeStepsFreelyWithNotesAndHash(t *testing.T) {
+	d := testDeck(t)
+	d.Study = true
+	f := newFakeServer(t, d)
+	ctx, _ := browsertest.New(t, phone)
+	open(t, ctx, f.URL+"/#compare")
+	showing(t, ctx, 3)
+	waitFor(t, ctx, `document.getElementById('notes').textContent.includes('underrated')`)
+	if !eval[bool](t, ctx, `document.getElementById('follow').hidden`) {
+		t.Error("a follow bar in self-study mode")
+	}
+	noSideways(t, ctx, "study mode")
+	shot(t, ctx, "phone-study")
+
+	press(t, ctx, kb.ArrowRight) // past the presenter (at 0): fine here
+	showing(t, ctx, 4)
+	waitFor(t, ctx, `location.hash === '#handshake'`)
+	press(t, ctx, kb.End)
+	showing(t, ctx, len(d.Slides)-1)
+	waitFor(t, ctx, fmt.Sprintf(`location.hash === '#%d'`, d.Slides[len(d.Slides)-1].Number))
+
+	// #name.2 is the second step of a slide; #N a slide by its number.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`location.hash = '#why.2'`)); err != nil {
+		t.Fatal(err)
+	}
+	showing(t, ctx, 2)
+	waitFor(t, ctx, `document.getElementById('notes').textContent.includes('design goal')`)
+	press(t, ctx, kb.ArrowLeft)
+	showing(t, ctx, 1)
+	waitFor(t, ctx, `location.hash === '#why'`)
+	open(t, ctx, f.URL+"/#4")
+	showing(t, ctx, 4)
+}
+
+// fakeInspector stands in for inspector.js, with its contract: mount(el)
+// returns unmount().
+const fakeInspector = `export function mount(el) {
+	el.textContent = 'inspecting';
+	window.mounts = (window.mounts || 0) + 1;
+	return () => { window.unmounts = (window.unmounts || 0) + 1; };
+}`
+
+func TestInspectorIsMountedOnItsSlideOnly(t *testing.T) {
+	d := testDeck(t)
+	demo := 8
+	if d.Slides[demo].Name != "demo" {
+		t.Fatal("the test deck changed; fix demo")
+	}
+	f := newFakeServer(t, d)
+	f.inspectJS = fakeInspector
+	ctx, _ := browsertest.New(t, phone)
+	open(t, ctx, f.URL)
+	f.goTo(demo, false)
+	waitFor(t, ctx, `document.querySelector('.wt-inspector')?.textContent === 'inspecting'`)
+	f.goTo(demo+1, false)
+	waitFor(t, ctx, `window.unmounts === 1`)
+	f.goTo(demo, false)
+	waitFor(t, ctx, `window.mounts === 2`)
+	press(t, ctx, kb.ArrowLeft)
+	waitFor(t, ctx, `window.unmounts === 2`)
+	if !eval[bool](t, ctx, `document.querySelector('link[data-wt]')?.href.endsWith('/assets/inspector.css?v=test1')`) {
+		t.Error("inspector.css is not linked with the version query")
+	}
+
+	f.inspectJS = "" // not written yet: the box says so
+	ctx2, _ := browsertest.New(t, phone)
+	open(t, ctx2, f.URL+"/")
+	f.goTo(demo, false)
+	waitFor(t, ctx2, `document.querySelector('.wt-inspector.wt-broken')?.textContent.includes('could not be loaded')`)
+	noSideways(t, ctx2, "broken inspector")
+}
+
+func TestPresenterDrivesTheAudience(t *testing.T) {
+	d := testDeck(t)
+	f := newFakeServer(t, d)
+	ctx, _ := browsertest.New(t)
+	open(t, ctx, f.URL+"/presenter")
+	showing(t, ctx, 0)
+	waitFor(t, ctx, `document.querySelector('#upcoming > .wt-slide[data-index="1"]')`)
+	waitFor(t, ctx, `document.getElementById('notes').textContent.includes('Welcome')`)
+	waitFor(t, ctx, `document.getElementById('audience').textContent === '0 viewers'`)
+	if eval[string](t, ctx, `document.getElementById('elapsed').textContent`) != "00:00" {
+		t.Error("the timer runs before the first slide change")
+	}
+
+	audience, _ := browsertest.NewTab(t, ctx)
+	open(t, audience, f.URL)
+	waitFor(t, ctx, `document.getElementById('audience').textContent === '1 viewer'`)
+
+	press(t, ctx, kb.ArrowRight)
+	if m := f.received(t); m["type"] != "goto" || m["index"] != 1.0 {
+		t.Fatalf("sent %v, want goto 1", m)
+	}
+	showing(t, ctx, 1)
+	showing(t, audience, 1)
+	waitFor(t, ctx, `document.getElementById('elapsed').classList.contains('wt-running')`)
+
+	press(t, ctx, "b")
+	if m := f.received(t); m["type"] != "blackout" || m["on"] != true {
+		t.Fatalf("sent %v, want blackout on", m)
+	}
+	waitFor(t, ctx, `document.getElementById('blackout').getAttribute('aria-pressed') === 'true'`)
+	waitFor(t, audience, `!document.getElementById('blackout').hidden`)
+	press(t, ctx, ".")
+	if m := f.received(t); m["type"] != "blackout" || m["on"] != false {
+		t.Fatalf("sent %v, want blackout off", m)
+	}
+	waitFor(t, audience, `document.getElementById('blackout').hidden`)
+
+	press(t, ctx, "g")
+	waitFor(t, ctx, `document.activeElement.id === 'goto'`)
+	press(t, ctx, "5\r")
+	if m := f.received(t); m["type"] != "goto" || m["index"] != 5.0 {
+		t.Fatalf("sent %v, want goto 5 (slide number 5)", m)
+	}
+	showing(t, ctx, 5)
+	showing(t, audience, 5)
+
+	// Quick presses step from what was asked, not from a stale state.
+	press(t, ctx, kb.ArrowRight+kb.ArrowRight)
+	f.received(t)
+	if m := f.received(t); m["index"] != 7.0 {
+		t.Errorf("second quick press sent %v, want goto 7", m)
+	}
+	showing(t, ctx, 7)
+	press(t, ctx, kb.Home)
+	f.received(t)
+	showing(t, ctx, 0)
+	press(t, ctx, kb.End)
+	f.received(t)
+	showing(t, ctx, len(d.Slides)-1)
+	waitFor(t, ctx, `document.querySelector('#upcoming .wt-end')`)
+
+	f.problems(map[string]any{"file": "talk.md", "line": 12, "message": "unclosed code fence"})
+	waitFor(t, ctx, `!document.getElementById('problems').hidden && document.getElementById('problems').textContent.includes('talk.md:12: unclosed code fence')`)
+	if c := eval[string](t, ctx, `getComputedStyle(document.querySelector('#problems li')).color`); !strings.HasPrefix(c, "rgb(153, 27, 27)") {
+		t.Errorf("problems are not red: %s", c)
+	}
+	f.problems()
+	waitFor(t, ctx, `document.getElementById('problems').hidden`)
+
+	// The presenter's view shows the server's state, wherever it came from.
+	f.goTo(2, false)
+	showing(t, ctx, 2)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("reset"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `!document.getElementById('elapsed').classList.contains('wt-running')`)
+}
+
+// TestLook takes the screenshots for reviewing the design by eye.
+func TestLook(t *testing.T) {
+	if os.Getenv("WIRETALK_SHOTS") == "" {
+		t.Skip("only takes screenshots; set WIRETALK_SHOTS=/tmp")
+	}
+	for _, dark := range []bool{false, true} {
+		mode, opts := "light", []browsertest.Option{browsertest.WindowSize(1280, 720)}
+		if dark {
+			mode, opts = "dark", append(opts, browsertest.Dark())
+		}
+		d := testDeck(t)
+		f := newFakeServer(t, d)
+		f.goTo(4, false)
+		ctx, _ := browsertest.New(t, opts...)
+		open(t, ctx, f.URL+"/presenter")
+		showing(t, ctx, 4)
+		f.problems(map[string]any{"file": "talk.md", "line": 12, "message": "unclosed code fence"})
+		time.Sleep(100 * time.Millisecond)
+		shot(t, ctx, "presenter-"+mode)
+		f.problems()
+		projector, _ := browsertest.NewTab(t, ctx)
+		open(t, projector, f.URL)
+		for _, i := range []int{0, 3, 4, 5, 7, 8} {
+			f.goTo(i, false)
+			showing(t, projector, i)
+			shot(t, projector, fmt.Sprintf("projector-%s-%d", mode, i))
+		}
+	}
+}
+
+// renumber sets the index, number and stepOf of every slide after an edit.
+func renumber(d *deck) {
+	for i := range d.Slides {
+		s := &d.Slides[i]
+		s.Index, s.Number, s.StepOf = i, 1, i
+		if i > 0 {
+			prev := d.Slides[i-1]
+			s.Number = prev.Number + 1
+			if s.Continued {
+				s.Number, s.StepOf = prev.Number, prev.StepOf
+			}
+		}
+	}
+}
