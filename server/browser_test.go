@@ -76,12 +76,15 @@ type liveServer struct {
 	stop context.CancelFunc
 }
 
+// newLiveServer presents deck, or the embedded talk when deck is "".
 func newLiveServer(t *testing.T, deck string) *liveServer {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "talk.md")
-	if err := os.WriteFile(path, []byte(deck), 0o644); err != nil {
-		t.Fatal(err)
+	path := ""
+	if deck != "" {
+		path = filepath.Join(t.TempDir(), "talk.md")
+		if err := os.WriteFile(path, []byte(deck), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

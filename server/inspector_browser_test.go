@@ -1,0 +1,69 @@
+package server
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"wiretalk/internal/browsertest"
+)
+
+// TestBrowserInspectorOnTheDemoSlide: a deck's ![:inspector]() slide runs
+// the live frame inspector on every phone, showing that phone's own
+// frames, and nothing of it exists on other slides.
+func TestBrowserInspectorOnTheDemoSlide(t *testing.T) {
+	user, err := os.ReadFile("../../shared/decks/websockets-talk.md")
+	if err != nil {
+		t.Fatalf("the user's talk: %v", err)
+	}
+	// What an author adds to the user's talk to get the inspector on its Demo slide.
+	withMacro := strings.Replace(string(user), "# Demo\n", "# Demo\n\n![:inspector]()\n", 1)
+	if withMacro == string(user) {
+		t.Fatal("the user's talk has no '# Demo' slide any more")
+	}
+	for _, tc := range []struct{ name, deck string }{
+		{"embedded talk", ""},
+		{"the user's talk with the macro added", withMacro},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ls := newLiveServer(t, tc.deck)
+			demo := -1
+			for _, s := range ls.srv.currentView().deck.Slides {
+				if slices.Contains(s.Macros, "inspector") {
+					demo = s.Index
+					break
+				}
+			}
+			if demo < 1 {
+				t.Fatalf("no slide after the first carries the inspector macro (found %d)", demo)
+			}
+			phone, _ := browsertest.New(t, browsertest.Phone())
+			must := func(steps ...chromedp.Action[chromedp.Void]) {
+				t.Helper()
+				if err := chromedp.Do(phone, steps...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			must(chromedp.Navigate(ls.url("/")))
+			waitFor(t, phone, "the first slide", shows("frame", 0))
+			if n, _ := chromedp.Run(phone, chromedp.Evaluate[int](`document.querySelectorAll('.wti').length`)); n != 0 {
+				t.Fatal("the inspector is on the first slide")
+			}
+
+			ls.srv.Goto(demo)
+			waitFor(t, phone, "the demo slide", shows("frame", demo))
+			waitFor(t, phone, "the inspector to connect", `document.querySelector('.wt-inspector .wti-status')?.textContent.startsWith('Connected')`)
+			must(chromedp.Evaluate[chromedp.Void](`document.querySelector('.wti-msg').value = 'sent from my phone'`),
+				chromedp.Click(`.wt-inspector button[data-act="text"]`))
+			waitFor(t, phone, "the phone's own masked frame", `[...document.querySelectorAll('.wti-item.wti-in')].some(b => b.textContent.includes('MASK=1'))`)
+			waitFor(t, phone, "its unmasked text", `document.querySelector('.wti-payload')?.textContent === 'sent from my phone'`)
+
+			ls.srv.Goto(demo + 1)
+			waitFor(t, phone, "the next slide", shows("frame", demo+1))
+			waitFor(t, phone, "the inspector to be gone", `document.querySelectorAll('.wti').length === 0`)
+		})
+	}
+}
