@@ -77,8 +77,8 @@ func cmdClients(args []string) error {
 	sizes := fs.String("sizes", "16,1024,65536", "echo payload sizes")
 	fs.DurationVar(&cfg.dur, "dur", time.Second, "echo: time measured per size")
 	fs.DurationVar(&cfg.gap, "gap", 20*time.Millisecond, "broadcast: pause between rounds")
-	fs.IntVar(&cfg.profN, "prof-n", 0, "broadcast: CPU-profile the server during the rounds at this N")
-	fs.StringVar(&cfg.profFile, "prof", "", "broadcast: the server's profile file")
+	fs.IntVar(&cfg.profN, "prof-n", 0, "CPU-profile the server during the broadcast rounds at this N, or the echoes of this size")
+	fs.StringVar(&cfg.profFile, "prof", "", "the server's CPU profile file (with -prof-n)")
 	fs.DurationVar(&cfg.hold, "hold", 0, "idle: keep the sockets open this long at the end (for a heap profile: send \"heap FILE\" to the control port)")
 	fs.Parse(args)
 	var err error
@@ -407,6 +407,13 @@ func (p *presenter) close() {
 }
 
 func runEcho(cfg clientsConfig) ([]echoResult, error) {
+	var ctl *ctlConn
+	if cfg.profFile != "" {
+		var err error
+		if ctl, err = dialCtl(cfg.ctl); err != nil {
+			return nil, err
+		}
+	}
 	fd, rest, err := rawws.Dial(cfg.ws, cfg.path, 10*time.Second)
 	if err != nil {
 		return nil, err
@@ -459,6 +466,12 @@ func runEcho(cfg clientsConfig) ([]echoResult, error) {
 				return nil, err
 			}
 		}
+		profiling := ctl != nil && cfg.profN == size
+		if profiling {
+			if _, err := ctl.ask("prof start " + cfg.profFile); err != nil {
+				return nil, err
+			}
+		}
 		n := 0
 		t0 := time.Now()
 		for ; n < 50_000_000; n++ {
@@ -470,6 +483,11 @@ func runEcho(cfg clientsConfig) ([]echoResult, error) {
 			}
 		}
 		out = append(out, echoResult{Size: size, RoundTrips: n, Seconds: time.Since(t0).Seconds()})
+		if profiling {
+			if _, err := ctl.ask("prof stop"); err != nil {
+				return nil, err
+			}
+		}
 		if p.Bad != nil {
 			return nil, p.Bad
 		}

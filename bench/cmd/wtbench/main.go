@@ -40,6 +40,8 @@ func main() {
 		err = cmdRun(args)
 	case "report":
 		err = cmdReport(args)
+	case "pair":
+		err = cmdPair(args)
 	case "micro":
 		err = cmdMicro(args)
 	case "page":
@@ -65,6 +67,7 @@ func usage() {
   report   rewrite docs/BENCHMARKS.md from saved results (-in)
   server   serve one library (-lib, -mode); started by run
   clients  the raw clients (-mode broadcast|idle|echo); started by run
+  pair     one server and one clients process, for a look at one case (pair -lib L -mode M -- CLIENT FLAGS)
   micro    the in-process benchmarks (masking, read, write) as JSON
   page     the audience page's weight in headless Chromium
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -83,6 +84,7 @@ func cmdRun(args []string) error {
 	fs.IntVar(&cfg.runs, "runs", 3, "runs of every workload; the report gives medians")
 	fs.BoolVar(&cfg.quick, "quick", false, "a smoke test: tiny N, short times, one run (the report says so)")
 	only := fs.String("only", "echo,broadcast,hub,idle,micro,page", "workloads to run")
+	libsFlag := fs.String("libs", "", "libraries to run (default: all)")
 	fs.StringVar(&cfg.ns, "n", "1000,5000,10000", "broadcast socket counts")
 	fs.StringVar(&cfg.idleNs, "idle-n", "5000,10000", "idle-memory socket counts")
 	fs.StringVar(&cfg.hubNs, "hub-n", "1000,5000,10000", "wiretalk hub socket counts")
@@ -101,6 +103,13 @@ func cmdRun(args []string) error {
 		cfg.rounds = 5
 		cfg.echoDur = 100 * time.Millisecond
 		cfg.benchtime = "20ms"
+	}
+	if *libsFlag != "" {
+		keep := strings.Split(*libsFlag, ",")
+		in := func(l string) bool { return !slices.Contains(keep, l) }
+		echoLibs = slices.DeleteFunc(echoLibs, in)
+		bcastLibs = slices.DeleteFunc(bcastLibs, in)
+		idleLibs = slices.DeleteFunc(idleLibs, in)
 	}
 	cfg.only = map[string]bool{}
 	for w := range strings.SplitSeq(*only, ",") {
@@ -336,9 +345,9 @@ func dialCtlString(addr string) (*ctlConn, error) {
 func runJSON(ctx context.Context, timeout time.Duration, v any, cmd *exec.Cmd) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var stdout bytes.Buffer
+	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = io.MultiWriter(os.Stderr, &stderr)
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -347,7 +356,7 @@ func runJSON(ctx context.Context, timeout time.Duration, v any, cmd *exec.Cmd) e
 	select {
 	case err := <-done:
 		if err != nil {
-			return fmt.Errorf("%s: %w", strings.Join(cmd.Args, " "), err)
+			return fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, bytes.TrimSpace(stderr.Bytes()))
 		}
 	case <-ctx.Done():
 		cmd.Process.Kill()
@@ -477,4 +486,24 @@ func collectEnv(benchDir string) envInfo {
 		}
 	}
 	return e
+}
+
+// cmdPair runs one server and one clients process, for a look at a single
+// case: wtbench pair -lib L -mode M [-cpu 1] -- CLIENT FLAGS.
+func cmdPair(args []string) error {
+	fs := flag.NewFlagSet("pair", flag.ExitOnError)
+	lib := fs.String("lib", "wiretalk", "library")
+	mode := fs.String("mode", "broadcast", "server mode")
+	cpu := fs.String("cpu", "", "pin both processes to these CPUs (taskset -c)")
+	fs.Parse(args)
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cfg := &runConfig{exe: exe}
+	res, err := cfg.pair(*cpu, *lib, *mode, fs.Args()...)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(res)
 }
