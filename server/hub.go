@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,8 +137,11 @@ func (c *client) empty() bool {
 }
 
 // flush writes the mailbox until it is empty, then exits. A write that
-// fails or times out (a phone that stopped reading) fails the connection;
-// its reading goroutine then removes it from the hub.
+// times out (a phone that stopped reading) fails the connection; its
+// reading goroutine then removes it from the hub. Any other error means
+// the connection is closed or closing already: a close frame may be on
+// its way (a failed read, a 1008, a shutdown's 1001), which closing the
+// socket here would cut short.
 func (c *client) flush() {
 	for {
 		m := c.take()
@@ -154,7 +158,9 @@ func (c *client) flush() {
 		err := c.conn.WritePrepared(ctx, m)
 		cancel()
 		if err != nil {
-			c.conn.CloseNow()
+			if errors.Is(err, context.DeadlineExceeded) {
+				c.conn.CloseNow()
+			}
 			c.writing.Store(false)
 			return
 		}
