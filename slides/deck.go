@@ -64,13 +64,17 @@ func Load(fsys fs.FS, name string) (*Deck, error) {
 // Parse parses src, naming it name in problems; fsys (may be nil) is the
 // deck's folder, used only to check that referenced local files exist.
 func Parse(name string, src []byte, fsys fs.FS) *Deck {
-	text := normalize(src)
 	p := &problems{file: name}
+	if len(src) > maxDeckSize {
+		p.add(1, "the deck is %d KB; wiretalk reads decks up to %d KB", len(src)>>10, maxDeckSize>>10)
+		return &Deck{Name: name, Slides: []Slide{}, Problems: p.sorted(), Languages: []string{}, Files: []string{}}
+	}
+	text := normalize(src)
 	sc := newScanner(text, p)
 	raws := sc.run()
 	shown := assemble(raws, p)
 
-	r := newRenderer(sc.defs)
+	r := newRenderer(sc.defs, p)
 	d := &Deck{
 		Name:      name,
 		Slides:    make([]Slide, 0, len(shown)),

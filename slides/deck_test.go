@@ -2,7 +2,9 @@ package slides
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -88,5 +90,40 @@ func TestHighlightCSS(t *testing.T) {
 	}
 	if &HighlightCSS()[0] != &HighlightCSS()[0] {
 		t.Error("the stylesheet is generated again on each call")
+	}
+}
+
+// Past the limits of limits.go a deck still parses, quickly, and says
+// what it left out.
+func TestLimitsAreReported(t *testing.T) {
+	for _, c := range []struct {
+		name, src, problem string
+	}{
+		{"deck too large", strings.Repeat("x", maxDeckSize+1), "1:the deck is 1024 KB; wiretalk reads decks up to 1024 KB"},
+		{"piece too large", "# Big\n\n" + strings.Repeat("word ", maxPieceSize/5+1), "1:16 KB of Markdown in one piece"},
+		{"wide table", "|a|\n|" + strings.Repeat("-|", maxTableColumns+1) + "\n", "2:table with 65 columns"},
+		{"too many steps", strings.Repeat("--\n"+strings.Repeat("x", 1000)+"\n", 1000), "more than 512 KB of Markdown"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := Parse("big.md", []byte(c.src), nil)
+			var got []string
+			for _, p := range d.Problems {
+				got = append(got, fmt.Sprintf("%d:%s", p.Line, p.Message))
+			}
+			if !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, c.problem) }) {
+				t.Errorf("problems = %q, want one with %q", got, c.problem)
+			}
+			if len(got) > 2 {
+				t.Errorf("%d problems, want each limit reported once", len(got))
+			}
+		})
+	}
+	d := Parse("big.md", []byte("|a|\n|"+strings.Repeat("-|", maxTableColumns+1)+"\n"), nil)
+	if h := d.Slides[0].HTML; strings.Contains(h, "<table>") || !strings.Contains(h, "|-|-|") {
+		t.Errorf("a too wide table should show as text, got:\n%s", h)
+	}
+	d = Parse("big.md", []byte(strings.Repeat("word ", maxPieceSize/5+1)), nil)
+	if h := d.Slides[0].HTML; !strings.HasPrefix(h, `<pre class="wt-too-large">word word`) {
+		t.Errorf("a too large slide should show as plain text, got:\n%.100s", h)
 	}
 }

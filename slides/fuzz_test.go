@@ -86,6 +86,15 @@ func TestPathologicalInputsParseQuickly(t *testing.T) {
 		"property lines":      strings.Repeat("k: v\n", n),
 		"emphasis":            strings.Repeat("*a **b ", n),
 		"layout and template": strings.Repeat("layout: true\nname: t\n{{content}}\n---\ntemplate: t\nx\n---\n", n/40),
+		// What goldmark and chroma are slow on; limits.go bounds them.
+		"unclosed links":   strings.Repeat("[a](", n),
+		"nested lists":     strings.Repeat("- ", 2*n),
+		"nested quotes":    strings.Repeat(">", 2*n) + " x",
+		"js comments":      "```js\n" + strings.Repeat("/* ", n) + "\n```\n",
+		"many code blocks": strings.Repeat("```js\n"+strings.Repeat("/* ", 500)+"\n```\n", 50),
+		"wide table":       "|" + strings.Repeat("a|", 5000) + "\n|" + strings.Repeat("-|", 5000) + "\n" + strings.Repeat("|x\n", 2000),
+		"steps accumulate": strings.Repeat("--\nsome text of a step\n", n/4),
+		"classes of links": strings.Repeat(".c["+strings.Repeat("[a](", 1000)+"]\n", 40),
 	}
 	for name, src := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -112,6 +112,13 @@ func starLines(code string) (string, []int) {
 // knows it, else as plain text.
 func highlight(c *chunk, lang, text string) string {
 	lexer := lookupLexer(c, lang)
+	if c != nil {
+		// Past the limits, plain text: chroma's lexers can backtrack for
+		// long on some code (see limits.go).
+		if c.r.highlight += len(text); len(text) > maxHighlight || c.r.highlight > maxDeckHighlight {
+			lexer = lexers.Fallback
+		}
+	}
 	var b bytes.Buffer
 	if err := format(&b, lexer, text); err != nil {
 		b.Reset()

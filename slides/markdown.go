@@ -92,8 +92,20 @@ func footnotePrefix(n ast.Node) []byte {
 // toHTML renders one piece of Markdown.
 func (r *deckRenderer) toHTML(md, idPrefix string) string {
 	md = strings.TrimLeft(md, " \t\n") // remark's markdown.replace(/^\s+/, '')
-	if md == "" {
+	if md == "" || r.full {
 		return ""
+	}
+	if r.markdown += len(md); r.markdown > maxDeckMarkdown {
+		r.full = true
+		r.p.add(r.line, "the slides add up to more than %d KB of Markdown (each step repeats its slide); the steps from here on are left empty", maxDeckMarkdown>>10)
+		return ""
+	}
+	if len(md) > maxPieceSize {
+		if !r.tooLarge {
+			r.tooLarge = true
+			r.p.add(r.line, "%d KB of Markdown in one piece; wiretalk renders at most %d KB at once, so it is shown as plain text (as are any later ones)", len(md)>>10, maxPieceSize>>10)
+		}
+		return tooLarge(md)
 	}
 	src := []byte(md)
 	m := markdown()

@@ -18,10 +18,18 @@ type deckRenderer struct {
 	refs   map[string]parser.Reference // the deck's link definitions
 	langs  map[string]bool
 	lexers map[string]chroma.Lexer
+	p      *problems
+	line   int // line of the step being rendered, for problems
+
+	markdown  int  // bytes of Markdown rendered so far (maxDeckMarkdown)
+	highlight int  // bytes of code highlighted so far (maxDeckHighlight)
+	full      bool // maxDeckMarkdown was reached
+	tooLarge  bool // a piece over maxPieceSize was reported
 }
 
-func newRenderer(defs []linkDef) *deckRenderer {
+func newRenderer(defs []linkDef, p *problems) *deckRenderer {
 	return &deckRenderer{
+		p:      p,
 		refs:   references(defs),
 		langs:  map[string]bool{},
 		lexers: map[string]chroma.Lexer{},
@@ -35,6 +43,7 @@ func (r *deckRenderer) slide(b *built) Slide {
 		props[k] = v.value
 	}
 	name, _ := b.raw.prop("name")
+	r.line = b.raw.line
 	s := Slide{
 		Index:      b.index,
 		Number:     b.number,
@@ -48,6 +57,7 @@ func (r *deckRenderer) slide(b *built) Slide {
 		Macros:     macrosIn(b.body, []string{}),
 	}
 	if b.raw.hasNotes {
+		r.line = b.raw.notesLine
 		s.NotesHTML = r.nodes(b.raw.notes, fmt.Sprintf("n%d-", b.index))
 	}
 	return s

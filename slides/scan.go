@@ -17,10 +17,6 @@ import (
 // every look-ahead is cached or precomputed (bracket pairs, fence closers),
 // so a scan is linear in the deck's size whatever the input.
 
-// maxClassDepth bounds the nesting of content classes; deeper ones are
-// kept as literal text and reported.
-const maxClassDepth = 32
-
 type scanner struct {
 	src    string
 	lines  lineIndex
@@ -116,6 +112,7 @@ const (
 	separator                // ---, -- or <!-- break -->
 	notesStart               // ???
 	linkDefinition           // [id]: url "title"
+	wideTable                // a table delimiter row too wide to render
 )
 
 // blockAt looks for a block construct at the line starting at pos and
@@ -157,6 +154,9 @@ func (s *scanner) blockAt(pos, start, end, anchor int, top bool) (int, blockKind
 	if _, ok := parseLinkDef(line); ok {
 		return next, linkDefinition
 	}
+	if isWideTableRow(line) {
+		return next, wideTable
+	}
 	return pos, noBlock
 }
 
@@ -172,6 +172,10 @@ func (s *scanner) block(kind blockKind, pos, next int) {
 	case linkDefinition:
 		d, _ := parseLinkDef(line)
 		s.defs = append(s.defs, d)
+	case wideTable:
+		n := s.lines.line(pos)
+		s.p.add(n, "table with %d columns: wiretalk renders at most %d, so this row is shown as text", strings.Count(line, "|")-1, maxTableColumns)
+		s.b.text(`\`+s.src[pos:next], n) // escaped, it is no longer a delimiter row
 	}
 }
 

@@ -68,6 +68,7 @@ func assemble(raws []*rawSlide, p *problems) []*built {
 	byName := map[string]*built{}
 	var layout *built
 	number := 0
+	size, full := 0, false // Markdown in the bodies built so far
 	for i, r := range raws {
 		continued := r.continued
 		if v, ok := r.prop("continued"); ok {
@@ -94,8 +95,15 @@ func assemble(raws []*rawSlide, p *problems) []*built {
 		}
 
 		b := &built{raw: r, props: inheritProps(r, tmpl), body: r.body}
-		if tmpl != nil {
+		switch {
+		case size > maxDeckMarkdown:
+			b.body = nil // see limits.go: no more could be rendered
+		case tmpl != nil:
 			b.body = inheritBody(tmpl.body, r.body)
+		}
+		if size += bodySize(b.body); size > maxDeckMarkdown && !full {
+			full = true
+			p.add(r.line, "the slides add up to more than %d KB of Markdown (each step repeats its slide); the steps from here on are left empty", maxDeckMarkdown>>10)
 		}
 		if name, _ := r.prop("name"); name != "" {
 			byName[name] = b
@@ -218,6 +226,15 @@ func replaceContent(ns, body []node) ([]node, bool) {
 		}
 	}
 	return out, found
+}
+
+// bodySize returns the bytes of Markdown and HTML in ns.
+func bodySize(ns []node) int {
+	n := 0
+	for _, x := range ns {
+		n += len(x.text) + bodySize(x.kids)
+	}
+	return n
 }
 
 // appendText appends Markdown to ns, joining it to a text node before it.
