@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -18,10 +17,9 @@ import (
 // connection's goroutines, timers' callbacks and test servers must be gone
 // once the tests are.
 func TestMain(m *testing.M) {
-	before := runtime.NumGoroutine()
 	code := m.Run()
 	if code == 0 {
-		if leaked := waitGoroutines(before, 5*time.Second); leaked != "" {
+		if leaked := waitGoroutines(5 * time.Second); leaked != "" {
 			fmt.Fprintf(os.Stderr, "FAIL: goroutines leaked by the tests:\n%s\n", leaked)
 			code = 1
 		}
@@ -29,28 +27,52 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// waitGoroutines waits until no more than n goroutines are running and
-// returns "" or, at the timeout, the stacks of the goroutines running.
-func waitGoroutines(n int, timeout time.Duration) string {
+// harnessGoroutines mark the stacks of goroutines that belong to the
+// runtime and the test or fuzzing harness, not to the tests.
+var harnessGoroutines = []string{
+	"testing.(*M).Run",
+	"testing.RunTests",
+	"os/signal.loop",       // the fuzzing coordinator's SIGINT handler
+	"internal/fuzz.",       // fuzzing workers and coordinator
+	"runtime.goexit0",      // exiting
+	"testing.runFuzzTests", // the fuzzing coordinator itself
+}
+
+// waitGoroutines waits until only harness goroutines are left and returns
+// "" or, at the timeout, the stacks of the others.
+func waitGoroutines(timeout time.Duration) string {
 	deadline := time.Now().Add(timeout)
 	for {
-		if runtime.NumGoroutine() <= n {
+		left := testGoroutines()
+		if len(left) == 0 {
 			return ""
 		}
 		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			// Leave out the goroutine that is asking.
-			var out []string
-			for _, g := range bytes.Split(buf, []byte("\n\n")) {
-				if !bytes.Contains(g, []byte("waitGoroutines")) {
-					out = append(out, string(g))
-				}
-			}
-			return strings.Join(out, "\n\n")
+			return strings.Join(left, "\n\n")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// testGoroutines returns the stacks of the goroutines other than this one
+// and the harness's.
+func testGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+next:
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "testGoroutines") {
+			continue
+		}
+		for _, h := range harnessGoroutines {
+			if strings.Contains(g, h) {
+				continue next
+			}
+		}
+		out = append(out, g)
+	}
+	return out
 }
 
 // tcpPair returns the two ends of a loopback TCP connection.

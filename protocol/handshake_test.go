@@ -126,133 +126,160 @@ func roundTrip(t *testing.T, addr string, req []byte) *http.Response {
 	return resp
 }
 
-func TestAcceptHandshake(t *testing.T) {
-	origin := func(allow bool) func(*http.Request) bool { return func(*http.Request) bool { return allow } }
-	tests := []struct {
-		name        string
-		req         hsRequest
-		opts        AcceptOptions
-		status      int
-		header      map[string]string // response headers that must be present
-		subprotocol string
-	}{
-		{name: "RFC6455 4.2.1 valid handshake gets 101 and the RFC's accept value",
-			req: validRequest(), status: 101,
-			header: map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
-		{name: "RFC6455 4.2.1 POST is not a handshake: 405",
-			req: func() hsRequest { r := validRequest(); r.method = "POST"; return r }(), status: 405, header: map[string]string{"Allow": "GET"}},
-		{name: "RFC6455 4.2.1 PUT is not a handshake: 405",
-			req: func() hsRequest { r := validRequest(); r.method = "PUT"; return r }(), status: 405},
-		{name: "RFC6455 4.2.1 HTTP/1.0 is too old: 400",
-			req: func() hsRequest { r := validRequest(); r.proto = "HTTP/1.0"; return r }(), status: 400},
-		{name: "RFC6455 4.2.1 no Upgrade header: 426 with Upgrade: websocket",
-			req: validRequest().set("Upgrade", ""), status: 426, header: map[string]string{"Upgrade": "websocket"}},
-		{name: "RFC6455 4.2.1 Upgrade: h2c is not websocket: 426",
-			req: validRequest().set("Upgrade", "h2c"), status: 426},
-		{name: "RFC6455 4.2.1 Upgrade: websockets is not the token websocket: 426",
-			req: validRequest().set("Upgrade", "websockets"), status: 426},
-		{name: "RFC6455 4.2.1 Upgrade is case-insensitive: WebSocket gets 101",
-			req: validRequest().set("Upgrade", "WebSocket"), status: 101},
-		{name: "RFC6455 4.2.1 Upgrade token list containing websocket gets 101",
-			req: validRequest().set("Upgrade", "foo/2, websocket"), status: 101},
-		{name: "RFC6455 4.2.1 no Connection header: 400",
-			req: validRequest().set("Connection", ""), status: 400},
-		{name: "RFC6455 4.2.1 Connection: keep-alive without upgrade: 400",
-			req: validRequest().set("Connection", "keep-alive"), status: 400},
-		{name: "RFC6455 4.2.1 Connection: keep-alive, Upgrade gets 101",
-			req: validRequest().set("Connection", "keep-alive, Upgrade"), status: 101},
-		{name: "RFC6455 4.2.1 Connection is case-insensitive: UPGRADE gets 101",
-			req: validRequest().set("Connection", "UPGRADE"), status: 101},
-		{name: "RFC6455 4.2.1 Connection tokens over two lines get 101",
-			req: validRequest().set("Connection", "keep-alive").add("Connection", "upgrade"), status: 101},
-		{name: "RFC6455 4.2.2 version 8: 426 with Sec-WebSocket-Version: 13",
-			req: validRequest().set("Sec-WebSocket-Version", "8"), status: 426, header: map[string]string{"Sec-WebSocket-Version": "13"}},
-		{name: "RFC6455 4.2.2 no version: 426 with Sec-WebSocket-Version: 13",
-			req: validRequest().set("Sec-WebSocket-Version", ""), status: 426, header: map[string]string{"Sec-WebSocket-Version": "13"}},
-		{name: "RFC6455 4.2.2 version 14: 426",
-			req: validRequest().set("Sec-WebSocket-Version", "14"), status: 426},
-		{name: "RFC6455 4.2.1 no key: 400",
-			req: validRequest().set("Sec-WebSocket-Key", ""), status: 400},
-		{name: "RFC6455 4.2.1 key that is not base64: 400",
-			req: validRequest().set("Sec-WebSocket-Key", "not base64!"), status: 400},
-		{name: "RFC6455 4.2.1 key of 15 bytes: 400",
-			req: validRequest().set("Sec-WebSocket-Key", base64.StdEncoding.EncodeToString(make([]byte, 15))), status: 400},
-		{name: "RFC6455 4.2.1 key of 17 bytes: 400",
-			req: validRequest().set("Sec-WebSocket-Key", base64.StdEncoding.EncodeToString(make([]byte, 17))), status: 400},
-		{name: "RFC6455 4.2.1 key without its padding: 400",
-			req: validRequest().set("Sec-WebSocket-Key", strings.TrimRight(rfcKey, "=")), status: 400},
-		{name: "RFC6455 4.2.1 key given twice: 400",
-			req: validRequest().add("Sec-WebSocket-Key", rfcKey), status: 400},
-		{name: "RFC6455 4.2.2 Origin of the same host gets 101",
-			req: validRequest().set("Origin", "http://server.example.com"), status: 101},
-		{name: "RFC6455 4.2.2 Origin host compared without case gets 101",
-			req: validRequest().set("Origin", "https://Server.Example.COM"), status: 101},
-		{name: "RFC6455 10.2 Origin of another host: 403",
-			req: validRequest().set("Origin", "http://evil.example"), status: 403},
-		{name: "RFC6455 10.2 Origin of another port: 403",
-			req: validRequest().set("Origin", "http://server.example.com:8080"), status: 403},
-		{name: "RFC6455 10.2 Origin null: 403",
-			req: validRequest().set("Origin", "null"), status: 403},
-		{name: "RFC6455 10.2 CheckOrigin refusing: 403",
-			req: validRequest(), opts: AcceptOptions{CheckOrigin: origin(false)}, status: 403},
-		{name: "RFC6455 10.2 CheckOrigin allowing another origin gets 101",
-			req: validRequest().set("Origin", "http://evil.example"), opts: AcceptOptions{CheckOrigin: origin(true)}, status: 101},
-		{name: "RFC6455 4.2.2 subprotocol: the server's first choice that the client offered",
-			req: validRequest().set("Sec-WebSocket-Protocol", "chat.v1, wiretalk.v2"), opts: AcceptOptions{Subprotocols: []string{"wiretalk.v2", "chat.v1"}},
-			status: 101, subprotocol: "wiretalk.v2", header: map[string]string{"Sec-WebSocket-Protocol": "wiretalk.v2"}},
-		{name: "RFC6455 4.2.2 subprotocol offers over two lines",
-			req: validRequest().set("Sec-WebSocket-Protocol", "a").add("Sec-WebSocket-Protocol", "b"), opts: AcceptOptions{Subprotocols: []string{"b"}},
-			status: 101, subprotocol: "b"},
-		{name: "RFC6455 4.2.2 no subprotocol in common: 101 without one",
-			req: validRequest().set("Sec-WebSocket-Protocol", "mqtt"), opts: AcceptOptions{Subprotocols: []string{"wiretalk.v2"}}, status: 101},
-		{name: "RFC6455 4.2.2 client offering none: 101 without one",
-			req: validRequest(), opts: AcceptOptions{Subprotocols: []string{"wiretalk.v2"}}, status: 101},
-		{name: "RFC6455 9.1 permessage-deflate offer is ignored",
-			req: validRequest().set("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"), status: 101},
-		{name: "RFC6455 4.2.2 extra response headers are sent, the handshake's own are not replaced",
-			req: validRequest(), opts: AcceptOptions{ResponseHeader: http.Header{"Set-Cookie": {"a=b"}, "Sec-WebSocket-Accept": {"forged"}}},
-			status: 101, header: map[string]string{"Set-Cookie": "a=b", "Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
+// acceptCase is one rule of the server's handshake.
+type acceptCase struct {
+	name        string
+	req         hsRequest
+	opts        AcceptOptions
+	status      int
+	header      map[string]string // response headers that must be present
+	subprotocol string
+}
+
+// handshakeSeeds are the handshake cases as raw requests, for FuzzHandshake.
+func handshakeSeeds() []struct {
+	name string
+	req  []byte
+} {
+	var seeds []struct {
+		name string
+		req  []byte
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			opts := tt.opts
-			addr, results := startAcceptServer(t, &opts)
-			resp := roundTrip(t, addr, tt.req.bytes())
-			res := <-results
-			if resp.StatusCode != tt.status {
-				body, _ := io.ReadAll(resp.Body)
-				t.Fatalf("status %d, want %d; body %q", resp.StatusCode, tt.status, body)
-			}
-			for k, v := range tt.header {
-				if got := resp.Header.Values(k); len(got) != 1 || got[0] != v {
-					t.Errorf("header %s = %q, want %q", k, got, v)
-				}
-			}
-			if tt.status == 101 {
-				if res.err != nil {
-					t.Fatalf("Accept: %v", res.err)
-				}
-				if got := res.conn.Subprotocol(); got != tt.subprotocol {
-					t.Errorf("Subprotocol() = %q, want %q", got, tt.subprotocol)
-				}
-				if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != tt.subprotocol {
-					t.Errorf("Sec-WebSocket-Protocol = %q, want %q", got, tt.subprotocol)
-				}
-				if ext := resp.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
-					t.Errorf("Sec-WebSocket-Extensions = %q, want none", ext)
-				}
-				return
-			}
-			// Every rejection is an HTTP error with a one-line reason.
-			body, _ := io.ReadAll(resp.Body)
-			if !bytes.HasPrefix(body, []byte("websocket: ")) || bytes.Count(body, []byte("\n")) != 1 || len(body) < 20 {
-				t.Errorf("body %q is not a one-line reason", body)
-			}
-			var he *HandshakeError
-			if !errors.As(res.err, &he) || he.Status != tt.status || !strings.Contains(string(body), he.Reason) {
-				t.Errorf("Accept error = %#v, want a *HandshakeError with status %d and the body's reason", res.err, tt.status)
-			}
-		})
+	for _, tc := range acceptCases {
+		seeds = append(seeds, struct {
+			name string
+			req  []byte
+		}{tc.name, tc.req.bytes()})
+	}
+	return seeds
+}
+
+func TestAcceptHandshake(t *testing.T) {
+	for _, tt := range acceptCases {
+		t.Run(tt.name, func(t *testing.T) { runAcceptCase(t, tt) })
+	}
+}
+
+func allowOrigin(allow bool) func(*http.Request) bool {
+	return func(*http.Request) bool { return allow }
+}
+
+var acceptCases = []acceptCase{
+	{name: "RFC6455 4.2.1 valid handshake gets 101 and the RFC's accept value",
+		req: validRequest(), status: 101,
+		header: map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
+	{name: "RFC6455 4.2.1 POST is not a handshake: 405",
+		req: func() hsRequest { r := validRequest(); r.method = "POST"; return r }(), status: 405, header: map[string]string{"Allow": "GET"}},
+	{name: "RFC6455 4.2.1 PUT is not a handshake: 405",
+		req: func() hsRequest { r := validRequest(); r.method = "PUT"; return r }(), status: 405},
+	{name: "RFC6455 4.2.1 HTTP/1.0 is too old: 400",
+		req: func() hsRequest { r := validRequest(); r.proto = "HTTP/1.0"; return r }(), status: 400},
+	{name: "RFC6455 4.2.1 no Upgrade header: 426 with Upgrade: websocket",
+		req: validRequest().set("Upgrade", ""), status: 426, header: map[string]string{"Upgrade": "websocket"}},
+	{name: "RFC6455 4.2.1 Upgrade: h2c is not websocket: 426",
+		req: validRequest().set("Upgrade", "h2c"), status: 426},
+	{name: "RFC6455 4.2.1 Upgrade: websockets is not the token websocket: 426",
+		req: validRequest().set("Upgrade", "websockets"), status: 426},
+	{name: "RFC6455 4.2.1 Upgrade is case-insensitive: WebSocket gets 101",
+		req: validRequest().set("Upgrade", "WebSocket"), status: 101},
+	{name: "RFC6455 4.2.1 Upgrade token list containing websocket gets 101",
+		req: validRequest().set("Upgrade", "foo/2, websocket"), status: 101},
+	{name: "RFC6455 4.2.1 no Connection header: 400",
+		req: validRequest().set("Connection", ""), status: 400},
+	{name: "RFC6455 4.2.1 Connection: keep-alive without upgrade: 400",
+		req: validRequest().set("Connection", "keep-alive"), status: 400},
+	{name: "RFC6455 4.2.1 Connection: keep-alive, Upgrade gets 101",
+		req: validRequest().set("Connection", "keep-alive, Upgrade"), status: 101},
+	{name: "RFC6455 4.2.1 Connection is case-insensitive: UPGRADE gets 101",
+		req: validRequest().set("Connection", "UPGRADE"), status: 101},
+	{name: "RFC6455 4.2.1 Connection tokens over two lines get 101",
+		req: validRequest().set("Connection", "keep-alive").add("Connection", "upgrade"), status: 101},
+	{name: "RFC6455 4.2.2 version 8: 426 with Sec-WebSocket-Version: 13",
+		req: validRequest().set("Sec-WebSocket-Version", "8"), status: 426, header: map[string]string{"Sec-WebSocket-Version": "13"}},
+	{name: "RFC6455 4.2.2 no version: 426 with Sec-WebSocket-Version: 13",
+		req: validRequest().set("Sec-WebSocket-Version", ""), status: 426, header: map[string]string{"Sec-WebSocket-Version": "13"}},
+	{name: "RFC6455 4.2.2 version 14: 426",
+		req: validRequest().set("Sec-WebSocket-Version", "14"), status: 426},
+	{name: "RFC6455 4.2.1 no key: 400",
+		req: validRequest().set("Sec-WebSocket-Key", ""), status: 400},
+	{name: "RFC6455 4.2.1 key that is not base64: 400",
+		req: validRequest().set("Sec-WebSocket-Key", "not base64!"), status: 400},
+	{name: "RFC6455 4.2.1 key of 15 bytes: 400",
+		req: validRequest().set("Sec-WebSocket-Key", base64.StdEncoding.EncodeToString(make([]byte, 15))), status: 400},
+	{name: "RFC6455 4.2.1 key of 17 bytes: 400",
+		req: validRequest().set("Sec-WebSocket-Key", base64.StdEncoding.EncodeToString(make([]byte, 17))), status: 400},
+	{name: "RFC6455 4.2.1 key without its padding: 400",
+		req: validRequest().set("Sec-WebSocket-Key", strings.TrimRight(rfcKey, "=")), status: 400},
+	{name: "RFC6455 4.2.1 key given twice: 400",
+		req: validRequest().add("Sec-WebSocket-Key", rfcKey), status: 400},
+	{name: "RFC6455 4.2.2 Origin of the same host gets 101",
+		req: validRequest().set("Origin", "http://server.example.com"), status: 101},
+	{name: "RFC6455 4.2.2 Origin host compared without case gets 101",
+		req: validRequest().set("Origin", "https://Server.Example.COM"), status: 101},
+	{name: "RFC6455 10.2 Origin of another host: 403",
+		req: validRequest().set("Origin", "http://evil.example"), status: 403},
+	{name: "RFC6455 10.2 Origin of another port: 403",
+		req: validRequest().set("Origin", "http://server.example.com:8080"), status: 403},
+	{name: "RFC6455 10.2 Origin null: 403",
+		req: validRequest().set("Origin", "null"), status: 403},
+	{name: "RFC6455 10.2 CheckOrigin refusing: 403",
+		req: validRequest(), opts: AcceptOptions{CheckOrigin: allowOrigin(false)}, status: 403},
+	{name: "RFC6455 10.2 CheckOrigin allowing another origin gets 101",
+		req: validRequest().set("Origin", "http://evil.example"), opts: AcceptOptions{CheckOrigin: allowOrigin(true)}, status: 101},
+	{name: "RFC6455 4.2.2 subprotocol: the server's first choice that the client offered",
+		req: validRequest().set("Sec-WebSocket-Protocol", "chat.v1, wiretalk.v2"), opts: AcceptOptions{Subprotocols: []string{"wiretalk.v2", "chat.v1"}},
+		status: 101, subprotocol: "wiretalk.v2", header: map[string]string{"Sec-WebSocket-Protocol": "wiretalk.v2"}},
+	{name: "RFC6455 4.2.2 subprotocol offers over two lines",
+		req: validRequest().set("Sec-WebSocket-Protocol", "a").add("Sec-WebSocket-Protocol", "b"), opts: AcceptOptions{Subprotocols: []string{"b"}},
+		status: 101, subprotocol: "b"},
+	{name: "RFC6455 4.2.2 no subprotocol in common: 101 without one",
+		req: validRequest().set("Sec-WebSocket-Protocol", "mqtt"), opts: AcceptOptions{Subprotocols: []string{"wiretalk.v2"}}, status: 101},
+	{name: "RFC6455 4.2.2 client offering none: 101 without one",
+		req: validRequest(), opts: AcceptOptions{Subprotocols: []string{"wiretalk.v2"}}, status: 101},
+	{name: "RFC6455 9.1 permessage-deflate offer is ignored",
+		req: validRequest().set("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits"), status: 101},
+	{name: "RFC6455 4.2.2 extra response headers are sent, the handshake's own are not replaced",
+		req: validRequest(), opts: AcceptOptions{ResponseHeader: http.Header{"Set-Cookie": {"a=b"}, "Sec-WebSocket-Accept": {"forged"}}},
+		status: 101, header: map[string]string{"Set-Cookie": "a=b", "Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
+}
+
+func runAcceptCase(t *testing.T, tt acceptCase) {
+	opts := tt.opts
+	addr, results := startAcceptServer(t, &opts)
+	resp := roundTrip(t, addr, tt.req.bytes())
+	res := <-results
+	if resp.StatusCode != tt.status {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("status %d, want %d; body %q", resp.StatusCode, tt.status, body)
+	}
+	for k, v := range tt.header {
+		if got := resp.Header.Values(k); len(got) != 1 || got[0] != v {
+			t.Errorf("header %s = %q, want %q", k, got, v)
+		}
+	}
+	if tt.status == 101 {
+		if res.err != nil {
+			t.Fatalf("Accept: %v", res.err)
+		}
+		if got := res.conn.Subprotocol(); got != tt.subprotocol {
+			t.Errorf("Subprotocol() = %q, want %q", got, tt.subprotocol)
+		}
+		if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != tt.subprotocol {
+			t.Errorf("Sec-WebSocket-Protocol = %q, want %q", got, tt.subprotocol)
+		}
+		if ext := resp.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
+			t.Errorf("Sec-WebSocket-Extensions = %q, want none", ext)
+		}
+		return
+	}
+	// Every rejection is an HTTP error with a one-line reason.
+	body, _ := io.ReadAll(resp.Body)
+	if !bytes.HasPrefix(body, []byte("websocket: ")) || bytes.Count(body, []byte("\n")) != 1 || len(body) < 20 {
+		t.Errorf("body %q is not a one-line reason", body)
+	}
+	var he *HandshakeError
+	if !errors.As(res.err, &he) || he.Status != tt.status || !strings.Contains(string(body), he.Reason) {
+		t.Errorf("Accept error = %#v, want a *HandshakeError with status %d and the body's reason", res.err, tt.status)
 	}
 }
 

@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -302,3 +306,126 @@ func runReadCase(t *testing.T, tt readCase, wrap func(net.Conn) net.Conn, collec
 		t.Errorf("frames written back\n  %q\nwant\n  %q", got, tt.out)
 	}
 }
+
+// FuzzConnRead feeds arbitrary bytes to a Conn as its peer's side of the
+// connection, read whole or streamed, as a server or a client: reads must
+// never panic nor hang, and must end with a *ProtocolError, the peer's
+// *CloseError, or an EOF. The seeds, in testdata/fuzz/FuzzConnRead, are
+// the read rules' and the conformance cases' inputs (see
+// TestWriteFuzzSeeds).
+func FuzzConnRead(f *testing.F) {
+	f.Add(cf(true, OpText, "Hello"), false, false)
+	f.Add(sf(true, OpBinary, "Hello"), true, true)
+	f.Fuzz(func(t *testing.T, data []byte, streaming, client bool) {
+		// Two pipes, one per direction, so that the peer can end its
+		// side (EOF) and still take what c writes back: net.Pipe alone
+		// cannot half-close.
+		in, peerOut := net.Pipe()
+		out, peerIn := net.Pipe()
+		role := RoleServer
+		if client {
+			role = RoleClient
+		}
+		c := newConn(splitConn{in, out}, connConfig{role: role, readLimit: 1 << 16, closeTimeout: 50 * time.Millisecond})
+		defer c.CloseNow()
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); io.Copy(io.Discard, peerIn) }()
+		go func() { defer wg.Done(); peerOut.Write(data); peerOut.Close() }()
+		defer wg.Wait()
+
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for {
+			var err error
+			if streaming {
+				var r io.Reader
+				if _, r, err = c.Reader(ctx); err == nil {
+					_, err = io.Copy(io.Discard, r)
+				}
+			} else {
+				_, _, err = c.Read(ctx)
+			}
+			if err == nil {
+				continue
+			}
+			var pe *ProtocolError
+			var ce *CloseError
+			switch {
+			case errors.As(err, &pe), errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+				return
+			case errors.Is(err, context.DeadlineExceeded):
+				t.Fatalf("reads hung on %q", data)
+			default:
+				t.Fatalf("reads ended with %T %v", err, err)
+			}
+		}
+	})
+}
+
+var writeFuzzSeeds = flag.Bool("write-fuzz-seeds", false, "write the seed corpora of FuzzConnRead and FuzzHandshake to testdata/fuzz")
+
+// TestWriteFuzzSeeds writes the seed corpora, from the read rules, the
+// conformance cases and the handshake cases, when run with
+// -write-fuzz-seeds.
+func TestWriteFuzzSeeds(t *testing.T) {
+	if !*writeFuzzSeeds {
+		t.Skip("run with -write-fuzz-seeds to rewrite testdata/fuzz/FuzzConnRead and FuzzHandshake")
+	}
+	slug := func(s string) string {
+		var b strings.Builder
+		for _, r := range strings.ToLower(s) {
+			switch {
+			case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.':
+				b.WriteRune(r)
+			case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+				b.WriteByte('-')
+			}
+		}
+		return strings.Trim(b.String(), "-.")
+	}
+	write := func(fuzz, name string, values ...any) {
+		dir := filepath.Join("testdata", "fuzz", fuzz)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		b.WriteString("go test fuzz v1\n")
+		for _, v := range values {
+			switch v := v.(type) {
+			case []byte:
+				fmt.Fprintf(&b, "[]byte(%q)\n", v)
+			case bool:
+				fmt.Fprintf(&b, "bool(%v)\n", v)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range readCases {
+		write("FuzzConnRead", slug(tc.name), bytes.Join(tc.in, nil), false, tc.role == RoleClient)
+	}
+	for _, tc := range conformanceCases() {
+		in := bytes.Join(tc.send, nil)
+		if len(in) > 1024 {
+			continue
+		}
+		write("FuzzConnRead", slug("autobahn "+tc.id+" "+tc.name), in, tc.chop > 0, false)
+	}
+	for _, tc := range handshakeSeeds() {
+		write("FuzzHandshake", slug(tc.name), tc.req)
+	}
+}
+
+// splitConn reads from one net.Conn and writes to another.
+type splitConn struct{ in, out net.Conn }
+
+func (c splitConn) Read(p []byte) (int, error)         { return c.in.Read(p) }
+func (c splitConn) Write(p []byte) (int, error)        { return c.out.Write(p) }
+func (c splitConn) Close() error                       { c.in.Close(); return c.out.Close() }
+func (c splitConn) LocalAddr() net.Addr                { return c.in.LocalAddr() }
+func (c splitConn) RemoteAddr() net.Addr               { return c.in.RemoteAddr() }
+func (c splitConn) SetDeadline(t time.Time) error      { c.in.SetDeadline(t); return c.out.SetDeadline(t) }
+func (c splitConn) SetReadDeadline(t time.Time) error  { return c.in.SetReadDeadline(t) }
+func (c splitConn) SetWriteDeadline(t time.Time) error { return c.out.SetWriteDeadline(t) }
