@@ -26,7 +26,8 @@ func runCheck(e *env, args []string) int {
 		"Check parses a deck written in remark's Markdown dialect, as the server\n"+
 			"would show it, and reports its problems on stdout as file:line: message\n"+
 			"(exit status 1). A deck without problems gets a one-line summary (exit\n"+
-			"status 0). Images are looked for next to the deck.")
+			"status 0). Images are looked for next to the deck. With -json it prints\n"+
+			"the parsed deck instead, problems included, with the same exit status.")
 	asJSON := flags.Bool("json", false, "print the parsed deck as JSON: its slides (one per step shown) and problems")
 	if done, code := parseFlags(e, flags, args); done {
 		return code

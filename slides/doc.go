@@ -41,4 +41,8 @@
 // Where this package departs from remark on purpose, the code says so in
 // place. The main ones: speaker notes are not inherited from templates or
 // by "--" steps, and "--" steps share their slide's number.
+//
+// Parsing takes time linear in the deck's size, within the limits of
+// limits.go (a deck of at most 1 MB, Markdown rendered in pieces of at
+// most 16 KB...); past them a deck still parses and has a problem.
 package slides

@@ -1,7 +1,6 @@
 package slides
 
 import (
-	"slices"
 	"strings"
 )
 
@@ -60,10 +59,7 @@ func inherited(key string) bool {
 
 // assemble applies templates and numbering and returns the steps shown.
 func assemble(raws []*rawSlide, p *problems) []*built {
-	raws = slices.DeleteFunc(slices.Clone(raws), func(r *rawSlide) bool {
-		v, _ := r.prop("exclude")
-		return strings.ToLower(v) == "true"
-	})
+	raws = included(raws)
 	var shown []*built
 	byName := map[string]*built{}
 	var layout *built
