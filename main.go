@@ -49,6 +49,7 @@ func commands() []command {
 		serveCommand(),
 		decodeCommand(),
 		checkCommand(),
+		echoCommand(),
 	}
 }
 
