@@ -22,6 +22,7 @@ import (
 // reading goroutine and a client struct.
 type hub struct {
 	writeTimeout time.Duration
+	logf         func(format string, args ...any)
 
 	mu       sync.Mutex
 	clients  map[*client]struct{}
@@ -52,8 +53,8 @@ type client struct {
 	writing   atomic.Bool                                 // a writer goroutine is running
 }
 
-func newHub(writeTimeout time.Duration, onCount func(int)) *hub {
-	return &hub{writeTimeout: writeTimeout, clients: make(map[*client]struct{}), onCount: onCount}
+func newHub(writeTimeout time.Duration, onCount func(int), logf func(string, ...any)) *hub {
+	return &hub{writeTimeout: writeTimeout, logf: logf, clients: make(map[*client]struct{}), onCount: onCount}
 }
 
 // add registers conn and returns its client. The first message it gets is
@@ -159,6 +160,7 @@ func (c *client) flush() {
 		cancel()
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
+				c.hub.logf("dropped the page at %s: it took no data for %v", c.conn.RemoteAddr(), c.hub.writeTimeout)
 				c.conn.CloseNow()
 			}
 			c.writing.Store(false)

@@ -36,6 +36,11 @@ type Config struct {
 	StateDir     string        // where the talk's position is kept; "" means the user's state folder
 	NoState      bool          // do not keep the position across restarts
 	Logf         func(format string, args ...any)
+
+	// HandshakeTimeout bounds how long a connection may take to send a
+	// request's headers (a socket's opening handshake, after TLS's own);
+	// slower ones are closed. 0 means 10 s.
+	HandshakeTimeout time.Duration
 }
 
 // Server presents one deck. Build it with New, serve Handler, and call
@@ -77,6 +82,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
 	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = 10 * time.Second
+	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
@@ -108,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 	if !cfg.NoState {
 		s.store = newPositionStore(cfg.StateDir, src.path)
 	}
-	s.hub = newHub(cfg.WriteTimeout, s.audienceChanged)
+	s.hub = newHub(cfg.WriteTimeout, s.audienceChanged, cfg.Logf)
 	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf})
 	s.view = newDeckView(d, src.salt(d), cfg.Study)
 	s.problems = d.Problems
@@ -140,13 +148,13 @@ func (s *Server) Handler() http.Handler {
 
 // HTTPServer returns an http.Server for Handler with timeouts that keep
 // slow or stalled clients from holding resources: a handshake must arrive
-// within 10 s and its headers are limited to 64 KiB.
+// within Config.HandshakeTimeout and its headers are limited to 64 KiB.
 func (s *Server) HTTPServer(addr string, tlsConfig *tls.Config) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           s.Handler(),
 		TLSConfig:         tlsConfig,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.HandshakeTimeout,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
