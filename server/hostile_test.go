@@ -88,6 +88,12 @@ func rawDial(t testing.TB, addr, path string) *rawConn {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rawHandshakeOn(t, nc, addr, path)
+}
+
+// rawHandshakeOn completes the opening handshake on nc.
+func rawHandshakeOn(t testing.TB, nc net.Conn, addr, path string) *rawConn {
+	t.Helper()
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(5 * time.Second))
 	fmt.Fprintf(nc, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+

@@ -1,0 +1,543 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"wiretalk/protocol"
+)
+
+// This file is about clients that are slow, stalled or gone: a server on
+// conference Wi-Fi must not wait for any of them.
+
+// logLines collects what a Server logs (Config.Logf), for tests that check
+// a limit is logged for the presenter.
+type logLines struct {
+	t     testing.TB
+	mu    sync.Mutex
+	lines []string
+}
+
+func captureLog(t testing.TB) (*logLines, func(*Config)) {
+	l := &logLines{t: t}
+	return l, func(c *Config) { c.Logf = l.logf }
+}
+
+func (l *logLines) logf(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	l.mu.Lock()
+	l.lines = append(l.lines, s)
+	l.mu.Unlock()
+	l.t.Logf("log: %s", s)
+}
+
+// find returns the first line that contains every one of parts, or "".
+func (l *logLines) find(parts ...string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return line
+		}
+	}
+	return ""
+}
+
+// wait waits up to 5 s for a line with every one of parts.
+func (l *logLines) wait(t *testing.T, parts ...string) string {
+	t.Helper()
+	var line string
+	eventually(t, fmt.Sprintf("a log line with %q", parts), func() bool { line = l.find(parts...); return line != "" })
+	return line
+}
+
+// TestSlowlorisCannotKeepTheAudienceOut opens 1,000 connections that never
+// finish their opening handshake, some sending nothing, some trickling a
+// byte a second. New audience pages still join at once, and the server
+// closes every slow connection when its handshake time is up.
+func TestSlowlorisCannotKeepTheAudienceOut(t *testing.T) {
+	const (
+		slow     = 1000
+		trickled = 100 // of the slow ones, send a byte a second
+		timeout  = time.Second
+	)
+	ts := newRealServer(t, testDeck, nil, func(c *Config) { c.HandshakeTimeout = timeout })
+	p := ts.dial(t, "/ws/presenter", ts.presenterHeader())
+	next(t, p, "state")
+
+	start := time.Now()
+	conns := make([]net.Conn, slow)
+	openedAt := make([]time.Time, slow)
+	for i := range conns {
+		c, err := net.DialTimeout("tcp", ts.addr(), 5*time.Second)
+		if err != nil {
+			t.Fatalf("slow connection %d: %v", i, err)
+		}
+		conns[i], openedAt[i] = c, time.Now()
+		t.Cleanup(func() { c.Close() })
+	}
+	opened := time.Since(start)
+	// closedAfter[i] is how long after it opened the server ended slow
+	// connection i (0: it did not within 5 s).
+	closedAfter := make([]time.Duration, slow)
+	var readers sync.WaitGroup
+	for i, c := range conns {
+		readers.Go(func() {
+			c.SetReadDeadline(openedAt[i].Add(5 * time.Second))
+			_, err := io.Copy(io.Discard, c) // Go's server may say 408 first
+			if err == nil || endOfTCP(err) {
+				closedAfter[i] = time.Since(openedAt[i])
+			}
+		})
+	}
+	stopTrickle := make(chan struct{})
+	var trickler sync.WaitGroup
+	trickler.Go(func() {
+		request := "GET /ws HTTP/1.1\r\nHost: " + ts.addr() + "\r\nUpgrade: websocket\r\n"
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for n := 0; ; n++ {
+			for _, c := range conns[:trickled] {
+				c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+				c.Write([]byte{request[n%len(request)]})
+			}
+			select {
+			case <-stopTrickle:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+
+	// With all of them waiting, a phone joins, and follows the talk.
+	joinStart := time.Now()
+	a := ts.dial(t, "/ws", nil)
+	next(t, a, "state")
+	join := time.Since(joinStart)
+	p.Write(context.Background(), protocol.OpText, []byte(`{"type":"goto","index":2}`))
+	if m := next(t, a, "state"); m.Index != 2 {
+		t.Errorf("the new page got state %d, want 2", m.Index)
+	}
+	if join > 500*time.Millisecond {
+		t.Errorf("a page took %v to join beside %d slow connections", join, slow)
+	}
+
+	readers.Wait()
+	close(stopTrickle)
+	trickler.Wait()
+	if n := slices.Index(closedAfter, 0); n >= 0 {
+		t.Fatalf("slow connection %d was still open 5 s after it opened (handshake timeout %v)", n, timeout)
+	}
+	first, last := slices.Min(closedAfter), slices.Max(closedAfter)
+	if first < timeout/2 || last > timeout+time.Second {
+		t.Errorf("slow connections closed %v to %v after opening, want about %v", first, last, timeout)
+	}
+	t.Logf("%d connections opened in %v (%d trickling a byte a second); a new page joined in %v; "+
+		"the server closed every slow one %v to %v after it opened (handshake timeout %v)",
+		slow, opened.Round(time.Millisecond), trickled, join.Round(time.Millisecond),
+		first.Round(time.Millisecond), last.Round(time.Millisecond), timeout)
+	// And the page that joined is still there.
+	p.Write(context.Background(), protocol.OpText, []byte(`{"type":"goto","index":1}`))
+	if m := next(t, a, "state"); m.Index != 1 {
+		t.Errorf("after the slow connections: state %d, want 1", m.Index)
+	}
+}
+
+// smallBuffers wraps a listener so that the server's side of every
+// connection has a small send buffer, as over a slow link: a page that
+// stops reading stalls its writer after a few kilobytes, not megabytes.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
+// stalledDial completes a handshake on /ws from a socket with a small
+// receive buffer, and then never reads again: a phone whose page froze.
+func stalledDial(t testing.TB, addr string) *rawConn {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048) })
+		return nil
+	}}
+	nc, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rawHandshakeOn(t, nc, addr, "/ws")
+}
+
+// TestStalledReadersDoNotHoldUpTheTalk: 50 pages stop reading while the
+// presenter moves 200 times. The presenter's writes never wait, two pages
+// that read get every move, and the heap does not grow with the backlog
+// the stalled ones would have had: the hub keeps only the latest state.
+func TestStalledReadersDoNotHoldUpTheTalk(t *testing.T) {
+	const (
+		stalled = 50
+		moves   = 200
+	)
+	ts := newRealServer(t, testDeck, func(l net.Listener) net.Listener { return smallBuffers{l} },
+		func(c *Config) { c.NoState = true })
+	p := ts.dial(t, "/ws/presenter", ts.presenterHeader())
+	next(t, p, "state")
+	var followers []*protocol.Conn
+	for range 2 {
+		c := ts.dial(t, "/ws", nil)
+		next(t, c, "state")
+		followers = append(followers, c)
+	}
+	var frozen []*rawConn
+	for range stalled {
+		frozen = append(frozen, stalledDial(t, ts.addr()))
+	}
+	eventually(t, "every page in the hub", func() bool { return ts.AudienceCount() == stalled+2 })
+
+	// Two collections: the first empties sync.Pools into their victim
+	// caches, the second frees those.
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+
+	// Each follower reads in the background and records every state.
+	type seen struct {
+		mu     sync.Mutex
+		states []int
+	}
+	got := make([]*seen, len(followers))
+	var readers sync.WaitGroup
+	for i, c := range followers {
+		got[i] = new(seen)
+		readers.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			for {
+				_, b, err := c.Read(ctx)
+				if err != nil {
+					return
+				}
+				var m message
+				if json.Unmarshal(b, &m) == nil && m.Type == "state" {
+					got[i].mu.Lock()
+					got[i].states = append(got[i].states, m.Index)
+					n := len(got[i].states)
+					got[i].mu.Unlock()
+					if n == moves {
+						return
+					}
+				}
+			}
+		})
+	}
+
+	steps := len(ts.currentView().deck.Slides)
+	var slowest time.Duration
+	start := time.Now()
+	for i := 1; i <= moves; i++ {
+		t0 := time.Now()
+		if err := p.Write(context.Background(), protocol.OpText, fmt.Appendf(nil, `{"type":"goto","index":%d}`, i%steps)); err != nil {
+			t.Fatal(err)
+		}
+		slowest = max(slowest, time.Since(t0))
+		// Wait for the followers to see this move before the next, so
+		// that latest-wins drops nothing of theirs.
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			done := true
+			for _, s := range got {
+				s.mu.Lock()
+				done = done && len(s.states) >= i
+				s.mu.Unlock()
+			}
+			if done {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("move %d did not reach the followers within 5 s", i)
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	elapsed := time.Since(start)
+	readers.Wait()
+	for i, s := range got {
+		for j, idx := range s.states {
+			if idx != (j+1)%steps {
+				t.Fatalf("follower %d: state %d is %d, want %d", i, j+1, idx, (j+1)%steps)
+			}
+		}
+	}
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	growth := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	if growth > 1<<20 {
+		t.Errorf("the heap grew by %d KiB during %d moves with %d stalled pages", growth>>10, moves, stalled)
+	}
+	if slowest > 100*time.Millisecond {
+		t.Errorf("a presenter's write took %v", slowest)
+	}
+	if n := ts.AudienceCount(); n != stalled+2 {
+		t.Errorf("audience count %d, want %d: the stalled pages are still connected", n, stalled+2)
+	}
+
+	// A stalled page that reads again is sent the latest state, not the
+	// backlog: its socket buffers hold a few states, the hub one.
+	f := frozen[0]
+	var states []int
+	for {
+		f.nc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		h, b, err := f.readFrame()
+		if err != nil {
+			break // nothing more for 300 ms
+		}
+		var m message
+		if h.Opcode == protocol.OpText && json.Unmarshal(b, &m) == nil && m.Type == "state" {
+			states = append(states, m.Index)
+		}
+	}
+	if len(states) == 0 || states[len(states)-1] != moves%steps {
+		t.Errorf("the stalled page reading again got states %v, want the last to be %d", states, moves%steps)
+	}
+	t.Logf("%d moves in %v with %d stalled pages: the slowest presenter write took %v, both followers got all %d in order; "+
+		"heap %+d KiB; a stalled page reading again got %d of the %d states, the last the latest",
+		moves, elapsed.Round(time.Millisecond), stalled, slowest.Round(time.Microsecond), moves, growth>>10, len(states), moves+1)
+}
+
+// TestStalledReaderIsDroppedAfterTheWriteTimeout: a page that takes no
+// data for WriteTimeout is dropped, and the presenter's log says so.
+func TestStalledReaderIsDroppedAfterTheWriteTimeout(t *testing.T) {
+	const writeTimeout = 300 * time.Millisecond
+	log, logTo := captureLog(t)
+	ts := newRealServer(t, testDeck, func(l net.Listener) net.Listener { return smallBuffers{l} },
+		logTo, func(c *Config) { c.NoState = true; c.WriteTimeout = writeTimeout })
+	a := ts.dial(t, "/ws", nil)
+	next(t, a, "state")
+	go func() {
+		for {
+			if _, _, err := a.Read(context.Background()); err != nil {
+				return
+			}
+		}
+	}()
+	stalledDial(t, ts.addr())
+	eventually(t, "two pages", func() bool { return ts.AudienceCount() == 2 })
+	// Move until the stalled page's buffers are full and its writer
+	// times out.
+	start := time.Now()
+	for i := 0; ts.AudienceCount() == 2; i++ {
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the stalled page was not dropped within 10 s")
+		}
+		ts.Goto(i % 4)
+		time.Sleep(200 * time.Microsecond)
+	}
+	line := log.wait(t, "dropped the page at 127.0.0.1:", "took no data for 300ms")
+	t.Logf("the stalled page was dropped %v after the moves began; log: %s", time.Since(start).Round(time.Millisecond), line)
+	if n := ts.AudienceCount(); n != 1 {
+		t.Errorf("audience count %d, want 1", n)
+	}
+}
+
+// answerPings keeps answering the server's pings on c, as a live page's
+// browser does, until freeze is closed; then it stops doing anything,
+// without closing: a phone that vanished.
+func answerPings(c *rawConn, freeze <-chan struct{}) {
+	for {
+		h, p, err := c.readFrame()
+		if err != nil {
+			return
+		}
+		select {
+		case <-freeze:
+			return
+		default:
+		}
+		if h.Opcode == protocol.OpPing {
+			pong := append([]byte{0x8A, 0x80 | byte(len(p))}, maskKey[:]...)
+			protocol.Mask(p, maskKey, 0)
+			c.nc.Write(append(pong, p...))
+		}
+	}
+}
+
+// blackhole is a TCP proxy that forwards both ways until drop is set, and
+// from then on swallows everything: a phone that left the Wi-Fi.
+type blackhole struct {
+	ln   net.Listener
+	drop atomic.Bool
+}
+
+func newBlackhole(t *testing.T, target string) *blackhole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blackhole{ln: ln}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			t.Cleanup(func() { c.Close(); s.Close() })
+			wg.Go(func() { b.pipe(s, c) })
+			wg.Go(func() { b.pipe(c, s) })
+		}
+	})
+	return b
+}
+
+func (b *blackhole) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !b.drop.Load() {
+			dst.Write(buf[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// TestVanishedPhonesAreDroppedWithinTwoPings: three phones vanish without
+// a close — one froze before answering any ping, one after answering
+// pings for a while, one whose packets are all dropped — and the
+// heartbeat removes each within two ping intervals; the presenter's
+// audience count goes down.
+func TestVanishedPhonesAreDroppedWithinTwoPings(t *testing.T) {
+	const ping = 200 * time.Millisecond
+	const margin = 150 * time.Millisecond // scheduling, on a busy machine under -race
+	ts := newRealServer(t, testDeck, nil, func(c *Config) { c.PingInterval = ping })
+	p := ts.dial(t, "/ws/presenter", ts.presenterHeader())
+	next(t, p, "state")
+	counts := make(chan int, 100)
+	go func() {
+		for {
+			_, b, err := p.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var m message
+			if json.Unmarshal(b, &m) == nil && m.Type == "audience" {
+				counts <- m.Count
+			}
+		}
+	}()
+	awaitCount := func(want int) {
+		t.Helper()
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case n := <-counts:
+				if n == want {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("the presenter was never told the audience is %d", want)
+			}
+		}
+	}
+	// A page that stays, answering pings (protocol.Conn does, while read).
+	stays := ts.dial(t, "/ws", nil)
+	go func() {
+		for {
+			if _, _, err := stays.Read(context.Background()); err != nil {
+				return
+			}
+		}
+	}()
+	awaitCount(1)
+
+	removed := func(what string, from time.Time, audience int) time.Duration {
+		t.Helper()
+		for ts.AudienceCount() != audience {
+			if time.Since(from) > 5*time.Second {
+				t.Fatalf("%s: still connected after 5 s", what)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		d := time.Since(from)
+		if d > 2*ping+margin {
+			t.Errorf("%s: removed %v after it vanished, want within two ping intervals (%v)", what, d, 2*ping)
+		}
+		awaitCount(audience)
+		return d
+	}
+
+	// Frozen from the start: never reads, never answers a ping.
+	c := rawDial(t, ts.addr(), "/ws")
+	froze := time.Now()
+	eventually(t, "two pages", func() bool { return ts.AudienceCount() == 2 })
+	frozen := removed("a page that froze at once", froze, 1)
+
+	// Answers pings for five intervals, then freezes.
+	c = rawDial(t, ts.addr(), "/ws")
+	freeze := make(chan struct{})
+	go answerPings(c, freeze)
+	time.Sleep(5 * ping)
+	if n := ts.AudienceCount(); n != 2 {
+		t.Fatalf("a page answering pings was dropped: audience %d", n)
+	}
+	close(freeze)
+	froze = time.Now()
+	later := removed("a page that froze after answering pings", froze, 1)
+
+	// Its packets are dropped: a real client through a proxy that stops
+	// forwarding.
+	bh := newBlackhole(t, ts.addr())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	gone, _, err := protocol.Dial(ctx, "ws://"+bh.ln.Addr().String()+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gone.CloseNow()
+	go func() {
+		for {
+			if _, _, err := gone.Read(context.Background()); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(3 * ping) // it answers a few pings first
+	if n := ts.AudienceCount(); n != 2 {
+		t.Fatalf("a page behind the proxy was dropped: audience %d", n)
+	}
+	bh.drop.Store(true)
+	dropped := removed("a page whose packets are dropped", time.Now(), 1)
+
+	t.Logf("ping interval %v: removed %v after freezing at once, %v after freezing later, %v after its packets were dropped",
+		ping, frozen.Round(time.Millisecond), later.Round(time.Millisecond), dropped.Round(time.Millisecond))
+	if ts.AudienceCount() != 1 {
+		t.Error("the page that stayed was dropped")
+	}
+}
