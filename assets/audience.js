@@ -24,8 +24,8 @@ function update() {
     shown = s;
     slide = render(frame, s);
     unmount = inspect(slide);
-    refit();
-    slide.querySelectorAll('img').forEach(i => i.addEventListener('load', refit));
+    resized.disconnect(); // refit when the box or the content (images, inspector) resizes
+    [frame, ...slide.children].forEach(e => resized.observe(e));
     notes.innerHTML = study && s.notes || ''; // trusted, like slides
     notes.hidden = !notes.innerHTML;
     if (study) history.replaceState(null, '', hashOf(view));
@@ -37,7 +37,7 @@ function update() {
   follow.textContent = `Presenter is on ${live && number(deck, live.index)} — tap to follow`;
   $('blackout').hidden = study || !live?.blackout;
 }
-const refit = () => slide && fit(slide, 14);
+const resized = new ResizeObserver(() => fit(slide, 14));
 
 function go(i) {
   if (!deck || !study && live?.blackout) return;
@@ -118,5 +118,4 @@ onhashchange = () => {
   const i = study && deck ? fromHash(deck, location.hash) : -1;
   if (i >= 0) go(i);
 };
-new ResizeObserver(refit).observe(frame);
 sync();

@@ -20,11 +20,16 @@ export function render(frame, slide) {
 
 export function fit(s, min = 0) {
   s.style.fontSize = '';
-  let px = parseFloat(getComputedStyle(s).fontSize);
-  for (let i = 0; i < 8 && s.scrollHeight > s.clientHeight + 1 && px > min; i++) {
-    px = Math.max(min, px * Math.max(.5, .98 * Math.sqrt(s.clientHeight / s.scrollHeight)));
+  s.classList.remove('wt-overflow');
+  let px = parseFloat(getComputedStyle(s).fontSize), h, last;
+  min = Math.max(min, px / 2);
+  for (let i = 0; i < 8 && (h = s.scrollHeight) > s.clientHeight + 1 && px > min; i++) {
+    if (i && h >= last) break; // content of a fixed size (an inspector) does not shrink
+    last = h;
+    px = Math.max(min, px * .98 * Math.sqrt(s.clientHeight / h));
     s.style.fontSize = px + 'px';
   }
+  s.classList.toggle('wt-overflow', s.scrollHeight > s.clientHeight + 1); // then it scrolls
 }
 
 export function inspect(s) {

@@ -565,3 +565,32 @@ func renumber(d *deck) {
 		}
 	}
 }
+
+func TestProjectorFitsFullSlides(t *testing.T) {
+	d := testDeck(t)
+	long := "<h1>A full slide</h1><ul>" + strings.Repeat("<li>a point that takes some room on the slide</li>", 14) + "</ul>"
+	d.add("full", "", long, "")
+	f := newFakeServer(t, d)
+	// An inspector that grows after it mounts, taller than any slide.
+	f.inspectJS = `export function mount(el) {
+		setTimeout(() => { el.style.height = '900px'; }, 100);
+		return () => {};
+	}`
+	ctx, _ := browsertest.New(t, browsertest.WindowSize(1280, 720))
+	open(t, ctx, f.URL)
+	full := len(d.Slides) - 1
+	f.goTo(full, false)
+	showing(t, ctx, full)
+	waitFor(t, ctx, `(s => s.scrollHeight <= s.clientHeight + 1 && parseFloat(s.style.fontSize) < 34)(document.querySelector('.wt-slide'))`)
+	shot(t, ctx, "projector-full")
+
+	f.goTo(8, false) // the demo: shrinking cannot make 900px fit
+	showing(t, ctx, 8)
+	waitFor(t, ctx, `document.querySelector('.wt-slide').classList.contains('wt-overflow')`)
+	if pos := eval[string](t, ctx, `getComputedStyle(document.querySelector('.footnote')).position`); pos != "static" {
+		t.Errorf("the footnote of an overflowing slide is %s, want static (after the content)", pos)
+	}
+	if px := eval[float64](t, ctx, `parseFloat(getComputedStyle(document.querySelector('.wt-slide')).fontSize)`); px < 14 {
+		t.Errorf("slide text shrunk to %vpx, below 14px", px)
+	}
+}

@@ -26,19 +26,17 @@ function update() {
     else upcoming.replaceChildren(Object.assign(document.createElement('p'), { className: 'wt-end', textContent: 'End of the deck' }));
     $('notes').innerHTML = s.notes || ''; // trusted: rendered from the author's deck
     $('notes').scrollTop = 0;
-    refit();
+    resized.disconnect(); // refit when a box or a slide's content resizes
+    for (const e of [current, upcoming, ...current.firstChild.children, ...upcoming.firstChild.children]) resized.observe(e);
   }
   $('count').textContent = count(deck, i);
   document.body.classList.toggle('wt-blackout', live.blackout);
   $('blackout').setAttribute('aria-pressed', live.blackout);
 }
 
-function refit() {
-  for (const f of [current, upcoming]) {
-    const s = f.querySelector('.wt-slide');
-    if (s) fit(s);
-  }
-}
+const resized = new ResizeObserver(() => {
+  for (const s of document.querySelectorAll('.wt-frame > .wt-slide')) fit(s);
+});
 
 function go(i) {
   if (!deck || !live) return;
@@ -148,4 +146,3 @@ $('goto-form').onsubmit = e => {
 };
 gotoInput.oninput = () => gotoInput.setCustomValidity('');
 gotoInput.onkeydown = e => { if (e.key === 'Escape') gotoInput.blur(); };
-new ResizeObserver(refit).observe(current);
