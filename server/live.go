@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -120,6 +121,11 @@ func (s *Server) live(conn *protocol.Conn, presenter bool) {
 	for {
 		_, msg, err := conn.Read(ctx)
 		if err != nil {
+			// A limit or a broken client: say which, for the presenter.
+			var pe *protocol.ProtocolError
+			if errors.As(err, &pe) {
+				s.logf("%s socket %s failed: %s; closed with %s", role, conn.RemoteAddr(), pe.Reason, pe.Code)
+			}
 			return
 		}
 		if !presenter {
