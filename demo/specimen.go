@@ -62,6 +62,10 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 	}
 	err = i.echo(f, n, c)
 	f.notice(n, level(err), closeCode(err), describeEnd(n, err, i.opts.MaxMessage))
+	var pe *protocol.ProtocolError
+	if errors.As(err, &pe) {
+		i.opts.Logf("demo: specimen %s failed: %s; closed with %s", c.RemoteAddr(), pe.Reason, pe.Code)
+	}
 }
 
 // echo reads and echoes messages until the connection ends, and returns
@@ -85,6 +89,7 @@ func (i *Inspector) echo(f *feed, n int, c *protocol.Conn) error {
 				f.notice(n, "warn", "rate", fmt.Sprintf("Over the limit of %g messages per second: this message was not echoed.", i.opts.Rate))
 			case sustainedDrops:
 				f.notice(n, "warn", "rate", fmt.Sprintf("%d messages in a row over the rate limit: the server closes the connection with 1008.", over))
+				i.opts.Logf("demo: specimen %s sent %d messages in a row over the limit of %g per second; closing it with 1008", c.RemoteAddr(), over, i.opts.Rate)
 				// Close waits for the browser's reply, which this loop
 				// reads.
 				closing.Go(func() { c.Close(protocol.StatusPolicyViolation, "over the message rate limit for too long") })
