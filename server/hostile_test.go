@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -546,7 +547,7 @@ func audience(t *testing.T, ts *testServer, n int) (check func(t *testing.T)) {
 func TestMalformedFramesGetTheRFCsAnswer(t *testing.T) {
 	ts := newRealServer(t, testDeck, nil)
 	follow := audience(t, ts, 2)
-	feed := openFeed(t, ts)
+	feed, _ := openFeed(t, ts)
 	run := func(cases []frameCase, path func() string) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -653,8 +654,8 @@ func headerOf(resp, name string) string {
 }
 
 // openFeed opens an inspector feed, keeps reading it, and returns its id
-// for /demo/specimen?feed=.
-func openFeed(t *testing.T, ts *testServer) string {
+// for /demo/specimen?feed= and the texts of the notices it shows.
+func openFeed(t *testing.T, ts *testServer) (string, *feedNotices) {
 	t.Helper()
 	c := ts.dial(t, "/demo/feed", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -667,12 +668,44 @@ func openFeed(t *testing.T, ts *testServer) string {
 	if err := json.Unmarshal(b, &hello); err != nil || hello.ID == "" {
 		t.Fatalf("feed hello %q: %v", b, err)
 	}
+	n := new(feedNotices)
 	go func() {
 		for {
-			if _, _, err := c.Read(context.Background()); err != nil {
+			_, b, err := c.Read(context.Background())
+			if err != nil {
 				return
+			}
+			var rec struct{ Notice *struct{ Text string } }
+			if json.Unmarshal(b, &rec) == nil && rec.Notice != nil {
+				n.mu.Lock()
+				n.texts = append(n.texts, rec.Notice.Text)
+				n.mu.Unlock()
 			}
 		}
 	}()
-	return hello.ID
+	return hello.ID, n
+}
+
+// feedNotices are the notices an inspector feed has shown.
+type feedNotices struct {
+	mu    sync.Mutex
+	texts []string
+}
+
+// wait waits up to 5 s for a notice that contains text.
+func (n *feedNotices) wait(t *testing.T, text string) string {
+	t.Helper()
+	var found string
+	eventually(t, "a notice with "+text, func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		for _, s := range n.texts {
+			if strings.Contains(s, text) {
+				found = s
+				return true
+			}
+		}
+		return false
+	})
+	return found
 }
