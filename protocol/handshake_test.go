@@ -607,3 +607,34 @@ func FuzzHandshake(f *testing.F) {
 		}
 	})
 }
+
+// wss://: Dial speaks TLS (HTTP/1.1 by ALPN), Accept works behind
+// net/http's TLS, and frames go through tls.Conn's copy path.
+func TestDialAcceptTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(echoHandler(nil))
+	defer srv.Close()
+	tlsConfig := srv.Client().Transport.(*http.Transport).TLSClientConfig
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https")+"/", &DialOptions{TLSConfig: tlsConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	for _, n := range []int{5, 70000} {
+		msg := bytes.Repeat([]byte("s"), n)
+		if err := c.Write(ctx, OpText, msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, p, err := c.Read(ctx); err != nil || !bytes.Equal(p, msg) {
+			t.Fatalf("echo of %d bytes over TLS: %d bytes, %v", n, len(p), err)
+		}
+	}
+	if err := c.Close(StatusNormalClosure, ""); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	// Without the test CA the certificate is refused.
+	if _, _, err := Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https")+"/", nil); err == nil || !strings.Contains(err.Error(), "TLS") {
+		t.Errorf("Dial without the CA: %v", err)
+	}
+}

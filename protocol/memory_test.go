@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -208,4 +209,51 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 		per := idleConnMemory(b, 2000, false)
 		b.ReportMetric(per, "bytes/conn")
 	}
+}
+
+// BenchmarkConnEcho measures a round trip through a server that echoes,
+// both ends ours, over loopback TCP: the client writes a message (masked)
+// and reads the echo (unmasked); the server reads and writes it back.
+func BenchmarkConnEcho(b *testing.B) {
+	for _, size := range []int{16, 1 << 10, 16 << 10, 1 << 20} {
+		b.Run(benchSizeName(size), func(b *testing.B) {
+			server, client := newConnPair(b)
+			server.SetReadLimit(0)
+			client.SetReadLimit(0)
+			ctx := context.Background()
+			go func() {
+				for {
+					op, p, err := server.Read(ctx)
+					if err != nil {
+						return
+					}
+					if server.Write(ctx, op, p) != nil {
+						return
+					}
+				}
+			}()
+			msg := bytes.Repeat([]byte("x"), size)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := client.Write(ctx, OpBinary, msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := client.Read(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func benchSizeName(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
 }

@@ -13,7 +13,7 @@ import (
 
 // Read reads the next data message whole and returns its opcode (OpText
 // or OpBinary) and payload. The payload is owned by c and valid until the
-// next Read; in steady state Read does not allocate.
+// next Read or Reader call; in steady state Read does not allocate.
 //
 // Control frames that arrive meanwhile are handled: a ping is answered
 // with a pong, a pong is recorded (LastPong), and a close frame is
