@@ -114,3 +114,20 @@ func scriptSrc(csp string) string {
 	}
 	return ""
 }
+
+func TestVersionedAssetsAreImmutable(t *testing.T) {
+	ts := newTestServer(t, testDeck)
+	v := ts.static.version
+	if got := ts.get(t, "/assets/audience.js?v="+v, nil).Header.Get("Cache-Control"); !strings.Contains(got, "immutable") {
+		t.Errorf("versioned asset: Cache-Control %q, want immutable", got)
+	}
+	for _, path := range []string{"/assets/audience.js", "/assets/audience.js?v=old"} {
+		if got := ts.get(t, path, nil).Header.Get("Cache-Control"); got != "no-cache" {
+			t.Errorf("%s: Cache-Control %q, want no-cache", path, got)
+		}
+	}
+	body, _ := io.ReadAll(ts.get(t, "/", nil).Body)
+	if !strings.Contains(string(body), "/assets/audience.js?v="+v) {
+		t.Error("the audience page does not ask for the current asset version")
+	}
+}
