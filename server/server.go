@@ -169,19 +169,12 @@ func (s *Server) Shutdown(ctx context.Context) {
 	s.source.close()
 }
 
-// pageData is what the page templates receive.
-type pageData struct {
-	Title  string
-	Assets string
-	Study  bool
-}
-
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, name string) {
 	s.mu.Lock()
 	title := s.view.title
 	s.mu.Unlock()
 	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, name, pageData{Title: title, Assets: s.static.version, Study: s.cfg.Study}); err != nil {
+	if err := s.pages.ExecuteTemplate(&buf, name, templates.Data{Title: title, Assets: s.static.version, Study: s.cfg.Study}); err != nil {
 		s.logf("rendering %s: %v", name, err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
