@@ -60,14 +60,23 @@ func (s *Server) acceptOptions(limit int64) *protocol.AcceptOptions {
 // serveAudienceSocket follows the talk: hello, the current state, then
 // every change. The socket is receive-only: a page that sends anything
 // (such as trying to move the slides) is closed with 1008.
+//
+// The socket is served from a goroutine of its own and the handler
+// returns: net/http keeps a connection's state alive while its handler
+// runs, which would more than double the memory of an idle phone.
 func (s *Server) serveAudienceSocket(w http.ResponseWriter, r *http.Request) {
-	s.limitConns(func(w http.ResponseWriter, r *http.Request) {
-		conn, err := protocol.Accept(w, r, s.acceptOptions(audienceReadLimit))
-		if err != nil {
-			return // Accept answered the HTTP error
-		}
+	if !s.acquireConn(w, r) {
+		return
+	}
+	conn, err := protocol.Accept(w, r, s.acceptOptions(audienceReadLimit))
+	if err != nil {
+		s.releaseConn()
+		return // Accept answered the HTTP error
+	}
+	s.goSafely("an audience socket", func() {
+		defer s.releaseConn()
 		s.live(conn, false)
-	})(w, r)
+	})
 }
 
 // servePresenterSocket carries the presenter's commands. It needs the
@@ -87,12 +96,12 @@ func (s *Server) servePresenterSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	s.live(conn, true)
+	s.goSafely("the presenter's socket", func() { s.live(conn, true) })
 }
 
 // live runs one page's socket until it closes.
 func (s *Server) live(conn *protocol.Conn, presenter bool) {
-	defer conn.CloseNow()
+	defer conn.CloseNow() // runs after the hub forgets the page (defers run last first)
 	role := "audience"
 	if presenter {
 		role = "presenter"

@@ -262,18 +262,43 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 }
 
 // limitConns refuses a socket with 503 when MaxConns are open already.
+// The slot is held while h runs.
 func (s *Server) limitConns(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if n := s.conns.Add(1); n > int64(s.cfg.MaxConns) {
-			s.conns.Add(-1)
-			s.logf("refused a socket from %s: %d connections is the limit (-max-conns)", clientIP(r), s.cfg.MaxConns)
-			w.Header().Set("Retry-After", "10")
-			http.Error(w, "server full: too many connections", http.StatusServiceUnavailable)
+		if !s.acquireConn(w, r) {
 			return
 		}
-		defer s.conns.Add(-1)
+		defer s.releaseConn()
 		h(w, r)
 	}
+}
+
+// acquireConn takes one of the MaxConns slots, or answers 503 and returns
+// false. Each true must be matched by one releaseConn.
+func (s *Server) acquireConn(w http.ResponseWriter, r *http.Request) bool {
+	if n := s.conns.Add(1); n > int64(s.cfg.MaxConns) {
+		s.conns.Add(-1)
+		s.logf("refused a socket from %s: %d connections is the limit (-max-conns)", clientIP(r), s.cfg.MaxConns)
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, "server full: too many connections", http.StatusServiceUnavailable)
+		return false
+	}
+	return true
+}
+
+func (s *Server) releaseConn() { s.conns.Add(-1) }
+
+// goSafely runs fn in a goroutine of its own; a panic in it is logged and
+// ends only that goroutine, never the server.
+func (s *Server) goSafely(what string, fn func()) {
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				s.logf("panic in %s: %v", what, v)
+			}
+		}()
+		fn()
+	}()
 }
 
 // Position returns the index of the step on screen, for tests and logs.
