@@ -11,6 +11,7 @@
 //   - close.go: status codes, CloseError and the closing handshake
 //   - read.go, write.go: messages, fragmentation and control frames
 //   - conn.go: the connection and its concurrency contract
+//   - heartbeat.go: pings on a timer, to drop peers that vanished
 //   - observer.go: an optional hook that sees every frame on the wire
 //   - prepared.go: a frame encoded once and written to many connections
 //
