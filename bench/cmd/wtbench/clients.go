@@ -502,6 +502,9 @@ func readMessage(fd int, buf []byte) ([]byte, error) {
 	p := rawws.NewParser()
 	for msgs := 0; msgs == 0; {
 		n, err := syscall.Read(fd, buf)
+		if err == syscall.EINTR {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

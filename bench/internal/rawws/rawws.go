@@ -61,7 +61,7 @@ func Dial(addr netip.AddrPort, path string, timeout time.Duration) (fd int, rest
 		return fd, nil, fmt.Errorf("rawws: SO_SNDTIMEO: %w", err)
 	}
 	sa := &syscall.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().As4()}
-	if err = syscall.Connect(fd, sa); err != nil {
+	if err = connect(fd, sa, timeout); err != nil {
 		return fd, nil, fmt.Errorf("rawws: connect %s: %w", addr, err)
 	}
 	req := "GET " + path + " HTTP/1.1\r\n" +
@@ -104,6 +104,27 @@ func Dial(addr netip.AddrPort, path string, timeout time.Duration) (fd int, rest
 }
 
 func toLower(s string) string { return string(bytes.ToLower([]byte(s))) }
+
+// connect connects the blocking socket fd. A signal (the Go runtime
+// preempts goroutines with SIGURG) interrupts a blocking connect with
+// EINTR while the kernel goes on connecting; calling connect again then
+// reports EALREADY until it is done, and EISCONN once it is.
+func connect(fd int, sa syscall.Sockaddr, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		switch err := syscall.Connect(fd, sa); err {
+		case nil, syscall.EISCONN:
+			return nil
+		case syscall.EINTR, syscall.EALREADY, syscall.EINPROGRESS:
+			if time.Now().After(deadline) {
+				return fmt.Errorf("not connected after %v", timeout)
+			}
+			time.Sleep(50 * time.Microsecond)
+		default:
+			return err
+		}
+	}
+}
 
 // WriteAll writes all of p to the blocking socket fd.
 func WriteAll(fd int, p []byte) error {
