@@ -87,6 +87,7 @@ func (i *Inspector) ServeFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.end()
+	c.StartHeartbeat(i.opts.PingInterval, i.opts.PingInterval)
 
 	b, _ := json.Marshal(hello{Type: "feed", ID: f.id, MaxMessage: i.opts.MaxMessage, Rate: i.opts.Rate, Burst: i.opts.Burst})
 	if err := f.write(b); err != nil {

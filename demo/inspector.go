@@ -30,6 +30,11 @@ type Options struct {
 	// Zero means 256.
 	MaxFeeds int
 
+	// PingInterval is the feed's heartbeat: a viewer whose phone vanished
+	// is dropped, with its specimen, within two. Zero means 15 s. The
+	// specimen itself is never pinged unasked: its frames are the lesson.
+	PingInterval time.Duration
+
 	// Logf logs connection errors. Nil means no logging.
 	Logf func(format string, args ...any)
 }
@@ -79,6 +84,9 @@ func New(opts Options) *Inspector {
 	}
 	if opts.Burst <= 0 {
 		opts.Burst = max(1, int(opts.Rate))
+	}
+	if opts.PingInterval <= 0 {
+		opts.PingInterval = 15 * time.Second
 	}
 	if opts.MaxFeeds <= 0 {
 		opts.MaxFeeds = DefaultMaxFeeds

@@ -117,7 +117,7 @@ func New(cfg Config) (*Server, error) {
 		s.store = newPositionStore(cfg.StateDir, src.path)
 	}
 	s.hub = newHub(cfg.WriteTimeout, s.audienceChanged, cfg.Logf)
-	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf})
+	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval})
 	s.view = newDeckView(d, src.salt(d), cfg.Study)
 	s.problems = d.Problems
 	p, _ := s.store.load()
