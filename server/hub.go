@@ -26,7 +26,8 @@ type hub struct {
 
 	mu       sync.Mutex
 	clients  map[*client]struct{}
-	audience int // audience clients in clients
+	audience int  // audience clients in clients
+	closed   bool // closeAll has run: sockets that come later are closed at once
 
 	// onCount is called (outside mu) after the audience count changed.
 	onCount func(n int)
@@ -62,6 +63,14 @@ func newHub(writeTimeout time.Duration, onCount func(int), logf func(string, ...
 func (h *hub) add(conn *protocol.Conn, presenter bool) *client {
 	c := &client{conn: conn, presenter: presenter, hub: h}
 	h.mu.Lock()
+	if h.closed {
+		// The server is shutting down and closeAll has closed the sockets
+		// it knew of: a page that reconnected meanwhile would otherwise
+		// stay connected to a server that has gone.
+		h.mu.Unlock()
+		conn.Close(protocol.StatusGoingAway, "server shutting down")
+		return c
+	}
 	h.clients[c] = struct{}{}
 	if !presenter {
 		h.audience++
@@ -144,6 +153,14 @@ func (c *client) empty() bool {
 // its way (a failed read, a 1008, a shutdown's 1001), which closing the
 // socket here would cut short.
 func (c *client) flush() {
+	defer func() {
+		// A panic here must not take the server down: drop this page.
+		if v := recover(); v != nil {
+			c.hub.logf("panic in the writer of the page at %s: %v; dropping it", c.conn.RemoteAddr(), v)
+			c.conn.CloseNow()
+			c.writing.Store(false)
+		}
+	}()
 	for {
 		m := c.take()
 		if m == nil {
@@ -170,9 +187,11 @@ func (c *client) flush() {
 }
 
 // closeAll closes every socket with code and reason, concurrently, and
-// waits until they are closed or ctx ends.
+// waits until they are closed or ctx ends. Sockets added later are closed
+// with 1001 as they come.
 func (h *hub) closeAll(ctx context.Context, code protocol.StatusCode, reason string) {
 	h.mu.Lock()
+	h.closed = true
 	conns := make([]*protocol.Conn, 0, len(h.clients))
 	for c := range h.clients {
 		conns = append(conns, c.conn)
