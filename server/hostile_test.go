@@ -509,36 +509,53 @@ var hostileFiles = []string{
 	"/.%2e/outside-secret.png",
 }
 
-// audience opens n audience sockets and a presenter socket, and returns a
-// check that moves the talk and makes sure every audience socket follows.
-func audience(t *testing.T, ts *testServer, n int) (check func(t *testing.T)) {
+// liveTalk is a presenter's socket and audience sockets that must keep
+// following the talk while hostile clients come and go.
+type liveTalk struct {
+	p            *protocol.Conn
+	pages        []*protocol.Conn
+	steps, moves int
+}
+
+// audience opens a presenter socket and n audience sockets.
+func audience(t *testing.T, ts *testServer, n int) *liveTalk {
 	t.Helper()
-	p := ts.dial(t, "/ws/presenter", ts.presenterHeader())
-	next(t, p, "state")
-	var fs []*protocol.Conn
+	tk := &liveTalk{p: ts.dial(t, "/ws/presenter", ts.presenterHeader()), steps: len(ts.currentView().deck.Slides)}
+	next(t, tk.p, "state")
 	for range n {
 		c := ts.dial(t, "/ws", nil)
 		next(t, c, "state")
-		fs = append(fs, c)
+		tk.pages = append(tk.pages, c)
 	}
-	steps := len(ts.currentView().deck.Slides)
-	moves := 0
-	return func(t *testing.T) {
-		t.Helper()
-		moves++
-		want := moves % steps
-		if err := p.Write(context.Background(), protocol.OpText, fmt.Appendf(nil, `{"type":"goto","index":%d}`, want)); err != nil {
-			t.Fatalf("presenter: %v", err)
+	return tk
+}
+
+// follow moves the talk from the presenter's socket and checks that
+// every audience socket follows: its next state is the new step.
+func (tk *liveTalk) follow(t *testing.T) {
+	t.Helper()
+	tk.moves++
+	want := tk.moves % tk.steps
+	if err := tk.p.Write(context.Background(), protocol.OpText, fmt.Appendf(nil, `{"type":"goto","index":%d}`, want)); err != nil {
+		t.Fatalf("presenter: %v", err)
+	}
+	for i, c := range tk.pages {
+		if m := next(t, c, "state"); m.Index != want {
+			t.Fatalf("audience page %d: state %d, want %d", i, m.Index, want)
 		}
-		for i, c := range fs {
-			for {
-				m := next(t, c, "state")
-				if m.Index == want {
-					break
-				}
-				if m.Index != (moves-1)%steps {
-					t.Fatalf("audience page %d: state %d, want %d", i, m.Index, want)
-				}
+	}
+}
+
+// drain reads what the audience sockets were sent while the test moved
+// the talk by other means, until they are quiet for 100 ms.
+func (tk *liveTalk) drain() {
+	for _, c := range tk.pages {
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			_, _, err := c.Read(ctx)
+			cancel()
+			if err != nil {
+				break
 			}
 		}
 	}
@@ -546,7 +563,7 @@ func audience(t *testing.T, ts *testServer, n int) (check func(t *testing.T)) {
 
 func TestMalformedFramesGetTheRFCsAnswer(t *testing.T) {
 	ts := newRealServer(t, testDeck, nil)
-	follow := audience(t, ts, 2)
+	tk := audience(t, ts, 2)
 	feed, _ := openFeed(t, ts)
 	run := func(cases []frameCase, path func() string) {
 		for _, tc := range cases {
@@ -560,7 +577,7 @@ func TestMalformedFramesGetTheRFCsAnswer(t *testing.T) {
 				if o.code != tc.want || !o.tcpClosed {
 					t.Errorf("% x…: %v; want close %d and the end of TCP", tc.bytes[:min(len(tc.bytes), 12)], o, tc.want)
 				}
-				follow(t)
+				tk.follow(t)
 			})
 		}
 	}
@@ -572,7 +589,7 @@ func TestMalformedFramesGetTheRFCsAnswer(t *testing.T) {
 
 func TestMalformedHandshakesGetTheRFCsStatus(t *testing.T) {
 	ts := newRealServer(t, testDeck, nil)
-	follow := audience(t, ts, 2)
+	tk := audience(t, ts, 2)
 	cases := malformedHandshakes(ts)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -587,7 +604,7 @@ func TestMalformedHandshakesGetTheRFCsStatus(t *testing.T) {
 			if strings.Contains(resp, testKey) || strings.Contains(resp, ts.auth.token) {
 				t.Error("the refusal reveals the presenter key or session")
 			}
-			follow(t)
+			tk.follow(t)
 		})
 	}
 	t.Logf("%d malformed handshakes, the audience following after each", len(cases))
