@@ -138,6 +138,7 @@ func (f *feed) do(cmd command) {
 		// RFC 6455 §5.5: control frames carry at most 125 bytes.
 		p := []byte(truncate(cmd.Payload, protocol.MaxControlPayload))
 		f.tasks.Go(func() {
+			defer f.ins.recovered("a ping from the inspector", nil)
 			ctx, cancel := context.WithTimeout(f.ctx, writeTimeout)
 			defer cancel()
 			if err := spec.Ping(ctx, p); err != nil && f.ctx.Err() == nil {
@@ -151,7 +152,10 @@ func (f *feed) do(cmd command) {
 			return
 		}
 		reason := truncate(cmd.Reason, protocol.MaxCloseReason)
-		f.tasks.Go(func() { spec.Close(code, reason) })
+		f.tasks.Go(func() {
+			defer f.ins.recovered("a close from the inspector", nil)
+			spec.Close(code, reason)
+		})
 	default:
 		f.notice(0, "warn", "command", fmt.Sprintf("Unknown command %q.", truncate(cmd.Type, 40)))
 	}
@@ -316,6 +320,7 @@ func (f *feed) notice(conn int, level, code, text string) {
 // writeLoop is the feed's writer: it sends queued records until the feed
 // ends, and after each one reports any that were dropped meanwhile.
 func (f *feed) writeLoop() {
+	defer f.ins.recovered("an inspector feed's writer", f.cancel)
 	for {
 		select {
 		case <-f.ctx.Done():

@@ -145,6 +145,19 @@ func (i *Inspector) lookup(id string) *feed {
 	return i.feeds[id]
 }
 
+// recovered, deferred first in a goroutine the inspector starts, turns a
+// panic into a log line and then calls then (if not nil) to end what the
+// goroutine served: a bug met by one viewer must not take the server,
+// and everyone's talk, down with it.
+func (i *Inspector) recovered(what string, then func()) {
+	if v := recover(); v != nil {
+		i.opts.Logf("demo: panic in %s: %v", what, v)
+		if then != nil {
+			then()
+		}
+	}
+}
+
 // newID returns 128 random bits in hex: a feed id is the only thing that
 // stands between a viewer's frames and everyone else.
 func newID() string {
