@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -62,14 +63,18 @@ func (a *presenterAuth) cookieOK(r *http.Request) bool {
 	return subtle.ConstantTimeCompare(d[:], a.tokenDigest[:]) == 1
 }
 
-// setCookie gives the browser the presenter session.
+// setCookie gives the browser the presenter session. It is Secure when
+// the page came over https: served directly with TLS, or through a proxy
+// that offloads TLS and says so with X-Forwarded-Proto (docs/deploy.md).
+// The header is not checked for a trusted proxy: forging it can only make
+// a forger's own cookie Secure.
 func (a *presenterAuth) setCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     cookieName,
 		Value:    a.token,
 		Path:     "/",
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"),
 		SameSite: http.SameSiteStrictMode,
 	})
 }
