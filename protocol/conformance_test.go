@@ -7,12 +7,16 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -456,28 +460,92 @@ func partialFrame(p string, n int) []byte {
 	return f[:len(f)-len(p)+n]
 }
 
+// echoCommand, when set, runs the table against that wiretalk binary's
+// "wiretalk echo" (one process per read limit) instead of the in-process
+// handler: .ci/run does so, so the shipped command is what passes.
+var echoCommand = flag.String("echo", "", "run TestConformance against `wiretalk` echo, started from this binary")
+
+// echoTargets starts "wiretalk echo" processes on demand, one per limit.
+type echoTargets struct {
+	mu    sync.Mutex
+	addrs map[int64]string
+	stops []func()
+}
+
+// addr returns the address of a "wiretalk echo -max-message limit".
+func (e *echoTargets) addr(t *testing.T, limit int64) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if a, ok := e.addrs[limit]; ok {
+		return a
+	}
+	cmd := exec.Command(*echoCommand, "echo", "-addr", "127.0.0.1:0", "-max-message", strconv.FormatInt(limit, 10))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s echo: %v", *echoCommand, err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), "listening on ws://"); ok {
+			e.addrs[limit] = strings.TrimSuffix(rest, "/")
+			go io.Copy(io.Discard, stderr)
+			stop := func() { cmd.Process.Kill(); cmd.Wait() }
+			e.stops = append(e.stops, stop)
+			return e.addrs[limit]
+		}
+	}
+	cmd.Process.Kill()
+	t.Fatalf("%s echo printed no address", *echoCommand)
+	return ""
+}
+
 func TestConformance(t *testing.T) {
 	cases := conformanceCases()
 	t.Logf("%d cases", len(cases))
+	var targets *echoTargets
+	if *echoCommand != "" {
+		targets = &echoTargets{addrs: map[int64]string{}}
+		t.Cleanup(func() {
+			for _, stop := range targets.stops {
+				stop()
+			}
+		})
+		t.Logf("against %s echo", *echoCommand)
+	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("autobahn %s %s", tc.id, tc.name), func(t *testing.T) {
 			t.Parallel()
-			runConformance(t, tc)
+			var addr string
+			if targets != nil {
+				limit := tc.limit
+				if limit == 0 {
+					limit = DefaultReadLimit
+				}
+				addr = targets.addr(t, limit)
+			} else {
+				srv := httptest.NewServer(echoHandler(&AcceptOptions{ReadLimit: tc.limit, CloseTimeout: 2 * time.Second}))
+				defer srv.Close()
+				addr = srv.Listener.Addr().String()
+			}
+			runConformance(t, tc, addr)
 		})
 	}
 }
 
-func runConformance(t *testing.T, tc conformanceCase) {
-	srv := httptest.NewServer(echoHandler(&AcceptOptions{ReadLimit: tc.limit, CloseTimeout: 2 * time.Second}))
-	defer srv.Close()
-	nc, err := net.Dial("tcp", srv.Listener.Addr().String())
+func runConformance(t *testing.T, tc conformanceCase, addr string) {
+	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(20 * time.Second))
 	br := bufio.NewReader(nc)
-	nc.Write(validRequest().bytes())
+	req := validRequest()
+	req.target = "/" // where "wiretalk echo" serves
+	nc.Write(req.bytes())
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != 101 {
 		t.Fatalf("handshake: %v %v", resp, err)
