@@ -6,74 +6,16 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
+
+	"wiretalk/internal/leakcheck"
 )
 
 // TestMain fails the run when tests leave goroutines behind: every
 // connection's goroutines, timers' callbacks and test servers must be gone
 // once the tests are.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := waitGoroutines(5 * time.Second); leaked != "" {
-			fmt.Fprintf(os.Stderr, "FAIL: goroutines leaked by the tests:\n%s\n", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// harnessGoroutines mark the stacks of goroutines that belong to the
-// runtime and the test or fuzzing harness, not to the tests.
-var harnessGoroutines = []string{
-	"testing.(*M).Run",
-	"testing.RunTests",
-	"os/signal.loop",       // the fuzzing coordinator's SIGINT handler
-	"internal/fuzz.",       // fuzzing workers and coordinator
-	"runtime.goexit0",      // exiting
-	"testing.runFuzzTests", // the fuzzing coordinator itself
-}
-
-// waitGoroutines waits until only harness goroutines are left and returns
-// "" or, at the timeout, the stacks of the others.
-func waitGoroutines(timeout time.Duration) string {
-	deadline := time.Now().Add(timeout)
-	for {
-		left := testGoroutines()
-		if len(left) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(left, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// testGoroutines returns the stacks of the goroutines other than this one
-// and the harness's.
-func testGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var out []string
-next:
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "testGoroutines") {
-			continue
-		}
-		for _, h := range harnessGoroutines {
-			if strings.Contains(g, h) {
-				continue next
-			}
-		}
-		out = append(out, g)
-	}
-	return out
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // tcpPair returns the two ends of a loopback TCP connection.
 func tcpPair(t testing.TB) (a, b net.Conn) {
