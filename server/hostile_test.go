@@ -92,13 +92,18 @@ func rawDial(t testing.TB, addr, path string) *rawConn {
 	return rawHandshakeOn(t, nc, addr, path)
 }
 
-// rawHandshakeOn completes the opening handshake on nc.
-func rawHandshakeOn(t testing.TB, nc net.Conn, addr, path string) *rawConn {
+// rawHandshakeOn completes the opening handshake on nc, with extra header
+// lines if any ("Name: value").
+func rawHandshakeOn(t testing.TB, nc net.Conn, addr, path string, extra ...string) *rawConn {
 	t.Helper()
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	var more strings.Builder
+	for _, h := range extra {
+		more.WriteString(h + "\r\n")
+	}
 	fmt.Fprintf(nc, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nOrigin: http://%s\r\n\r\n", path, addr, rawKey, addr)
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nOrigin: http://%s\r\n%s\r\n", path, addr, rawKey, addr, more.String())
 	br := bufio.NewReader(nc)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
