@@ -79,6 +79,13 @@ type reporter struct {
 
 func (r *reporter) f(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
 
+func (r *reporter) bcastRuns() int {
+	if r.res.BcastRuns == 0 { // results saved before the broadcast had its own count
+		return r.res.Runs
+	}
+	return r.res.BcastRuns
+}
+
 // peers are the libraries that wiretalk is compared with.
 var peers = []string{"gorilla", "coder", "gobwas", "gws"}
 
@@ -176,7 +183,7 @@ func (r *reporter) header() {
 	for _, k := range keys {
 		r.f("| %s | %s |\n", k, e.Libraries[k])
 	}
-	r.f("| runs | medians of %d runs of every workload |\n", r.res.Runs)
+	r.f("| runs | medians of %d runs of the broadcast, %d runs of every other workload |\n", r.bcastRuns(), r.res.Runs)
 	if r.res.Page != nil {
 		r.f("| browser | %s |\n", r.res.Page.Browser)
 	}
@@ -467,7 +474,7 @@ func (r *reporter) broadcast() {
 	if len(ns) > 0 {
 		r.f("## 2. Broadcast: one 200-byte text message to N connections\n\n")
 		r.f("N raw clients in a second process (one epoll loop per core) hold the connections. For each round the clients process sends `b` on the server's control port and times, on its own monotonic clock, from just before that write to the receipt of the message by the last of the N sockets; %d rounds after 3 of warm-up, 20 ms apart. ", r.res.Rounds)
-		r.f("p50 and p99 (nearest rank) of the rounds of a run, then the median over %d runs; milliseconds, lower is better. ", r.res.Runs)
+		r.f("p50 and p99 (nearest rank: with %d rounds the p99 is the slowest round) of the rounds of a run, then the median over %d runs; milliseconds, lower is better. ", r.res.Rounds, r.bcastRuns())
 		r.f("Each library broadcasts the way its users would do it best: wiretalk one `Prepared` frame written by one goroutine per connection (the fan-out of `server/hub.go`); gorilla one `PreparedMessage`, a goroutine per connection; coder `Conn.Write` from a goroutine per connection; gobwas one `ws.CompileFrame` frame written by 2 goroutines over halves of the connections; gws its `Broadcaster`. ")
 		r.f("The floor writes the same bytes to the same kind of sockets (upgraded by hand) with plain `conn.Write` calls from 2 goroutines.\n\n")
 		r.f("| N |")
@@ -490,11 +497,36 @@ func (r *reporter) broadcast() {
 			bn, bv := best(vals, lower)
 			r.f(" %s (%s) | %s |\n", ratio(vals["wiretalk"]/bv), bn, ratio(vals["wiretalk"]/vals["raw"]))
 		}
+		r.f("\nThe p50 of every run, in the order run, shows how much the shared machine moves the figures:\n\n| N |")
+		for _, lib := range bcastLibs {
+			r.f(" %s |", libTitle[lib])
+		}
+		r.f("\n|---|")
+		for range bcastLibs {
+			r.f("---|")
+		}
+		r.f("\n")
+		for _, n := range ns {
+			r.f("| %s |", comma(float64(n)))
+			for _, lib := range bcastLibs {
+				var xs []string
+				for _, run := range r.res.Broadcast[lib] {
+					for _, br := range run {
+						if br.N == n {
+							xs = append(xs, num(percentile(br.RoundsMS, 50), 0))
+						}
+					}
+				}
+				r.f(" %s |", strings.Join(xs, " "))
+			}
+			r.f("\n")
+		}
 		r.f("\n")
 	}
 	if hns := r.bcastNs("hub"); len(hns) > 0 {
 		r.f("### The wiretalk hub\n\n")
 		r.f("The same measurement through wiretalk's real server (`server/`, the embedded talk, `server.New` as `wiretalk serve` builds it): a raw presenter socket sends the `{\"type\":\"goto\"}` frame the presenter page sends on a key press, and the round ends when the last audience socket at `/ws` has the new `state` message (about 70 bytes of JSON). This adds the presenter socket's read, the JSON command, the position change and the state message's encoding to the broadcast itself.\n\n")
+		r.f("Median of %d runs.\n\n", len(r.res.Broadcast["hub"]))
 		r.f("| N | hub p50 | hub p99 | hub ÷ protocol-level wiretalk (p50) | hub ÷ floor (p50) |\n|---|---:|---:|---:|---:|\n")
 		for _, n := range hns {
 			p50, p99 := r.bcast("hub", n)
