@@ -596,6 +596,10 @@ func TestMalformedHandshakesGetTheRFCsStatus(t *testing.T) {
 	ts := newRealServer(t, testDeck, nil)
 	tk := audience(t, ts, 2)
 	cases := malformedHandshakes(ts)
+	// A specimen of a live feed, opened from another site.
+	feed, _ := openFeed(t, ts)
+	cases = append(cases, httpCase{"cross-site specimen of a live feed",
+		handshake(ts.addr(), "/demo/specimen?feed="+feed, replace("Origin", "https://evil.example")...), 403})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			status, resp := rawRequest(t, ts.addr(), tc.request)
