@@ -293,7 +293,7 @@ func TestStalledReadersDoNotHoldUpTheTalk(t *testing.T) {
 	if growth > 1<<20 {
 		t.Errorf("the heap grew by %d KiB during %d moves with %d stalled pages", growth>>10, moves, stalled)
 	}
-	if slowest > 100*time.Millisecond {
+	if slowest > 250*time.Millisecond { // blocked would be the write timeout, 10 s
 		t.Errorf("a presenter's write took %v", slowest)
 	}
 	if n := ts.AudienceCount(); n != stalled+2 {
