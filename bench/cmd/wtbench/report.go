@@ -164,7 +164,7 @@ func (r *reporter) header() {
 	r.f("wiretalk's `protocol/` against the best Go WebSocket libraries, measured in one run on one machine.\n")
 	r.f("This file is rewritten by the harness in `bench/` (a module of its own, so that the product's go.mod stays lean):\n\n")
 	r.f("```sh\ncd bench && go run ./cmd/wtbench run      # everything, under 10 minutes; rewrites this file\n")
-	r.f("cd bench && go run ./cmd/wtbench run -quick   # a smoke test with tiny N (its figures mean nothing)\n")
+	r.f("cd bench && go run ./cmd/wtbench run -quick   # a smoke test with tiny N, into bench/bin/BENCHMARKS-quick.md\n")
 	r.f("cd bench && go test -bench . ./internal/micro  # the in-process benchmarks alone\n```\n\n")
 	r.f("Only the section \"Analysis\" is written by hand; the harness keeps it when it rewrites the rest.\n\n")
 	if r.res.Quick {

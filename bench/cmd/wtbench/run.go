@@ -97,8 +97,8 @@ func cmdRun(args []string) error {
 	fs.StringVar(&cfg.chromium, "chromium", "/usr/lib/chromium/chromium", "Chromium for the page weight")
 	fs.BoolVar(&cfg.profile, "profile", false, "CPU-profile wiretalk's broadcast at the largest N and report its top")
 	fs.StringVar(&cfg.cpu, "cpu", "1", "CPU that client and server of the echo workload share (taskset -c)")
-	fs.StringVar(&cfg.save, "save", "bin/results.json", "where to save the raw results")
-	fs.StringVar(&cfg.out, "out", "", "report to write (default: docs/BENCHMARKS.md of the repository)")
+	fs.StringVar(&cfg.save, "save", "", "where to save the raw results (default: bin/results.json; bin/results-quick.json with -quick)")
+	fs.StringVar(&cfg.out, "out", "", "report to write (default: docs/BENCHMARKS.md of the repository; bin/BENCHMARKS-quick.md with -quick)")
 	fs.Parse(args)
 	if cfg.quick {
 		cfg.runs, cfg.bcastRuns = 1, 1
@@ -125,8 +125,17 @@ func cmdRun(args []string) error {
 	if cfg.benchDir, err = findBenchDir(); err != nil {
 		return err
 	}
-	if cfg.out == "" {
+	switch {
+	case cfg.out == "" && cfg.quick: // a smoke test must not replace the real report
+		cfg.out = filepath.Join(cfg.benchDir, "bin", "BENCHMARKS-quick.md")
+	case cfg.out == "":
 		cfg.out = filepath.Join(cfg.benchDir, "..", "docs", "BENCHMARKS.md")
+	}
+	if cfg.save == "" {
+		cfg.save = "bin/results.json"
+		if cfg.quick {
+			cfg.save = "bin/results-quick.json"
+		}
 	}
 	if !filepath.IsAbs(cfg.save) {
 		cfg.save = filepath.Join(cfg.benchDir, cfg.save)
