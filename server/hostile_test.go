@@ -196,9 +196,9 @@ func endOfTCP(err error) bool {
 // maskKey masks every frame the tests build.
 var maskKey = [4]byte{0x37, 0xfa, 0x21, 0x3d}
 
-// frame builds a masked client frame: b0 is the first byte as on the wire
+// clientFrame builds a masked client frame: b0 is the first byte as on the wire
 // (FIN, RSV1-3, opcode), the length gets its minimal encoding.
-func frame(b0 byte, payload string) []byte {
+func clientFrame(b0 byte, payload string) []byte {
 	b := []byte{b0}
 	switch n := len(payload); {
 	case n <= 125:
@@ -217,8 +217,8 @@ func appendMasked(b []byte, payload string) []byte {
 	return append(b, p...)
 }
 
-// unmasked builds a client frame with the MASK bit clear.
-func unmasked(b0 byte, payload string) []byte {
+// unmaskedFrame builds a client frame with the MASK bit clear.
+func unmaskedFrame(b0 byte, payload string) []byte {
 	return append([]byte{b0, byte(len(payload))}, payload...)
 }
 
@@ -236,7 +236,7 @@ func closeP(code uint16, reason string) string {
 	return string(binary.BigEndian.AppendUint16(nil, code)) + reason
 }
 
-func cat(parts ...[]byte) []byte {
+func concatFrames(parts ...[]byte) []byte {
 	var b []byte
 	for _, p := range parts {
 		b = append(b, p...)
@@ -272,45 +272,45 @@ type frameCase struct {
 // socket (read limit 512 bytes).
 var malformedFrames = []frameCase{
 	// RFC 6455 §5.2: RSV1-3 "MUST be 0 unless an extension is negotiated".
-	{"RSV1 on text", frame(finText|rsv1, "hi"), false, 1002},
-	{"RSV2 on text", frame(finText|rsv2, "hi"), false, 1002},
-	{"RSV3 on text", frame(finText|rsv3, "hi"), false, 1002},
-	{"RSV1-3 all on binary", frame(finBinary|rsv1|rsv2|rsv3, "hi"), false, 1002},
-	{"RSV1 on ping", frame(finPing|rsv1, ""), false, 1002},
-	{"RSV2 on close", frame(finClose|rsv2, closeP(1000, "")), false, 1002},
-	{"RSV3 on continuation", cat(frame(fragText, "a"), frame(finCont|rsv3, "b")), false, 1002},
+	{"RSV1 on text", clientFrame(finText|rsv1, "hi"), false, 1002},
+	{"RSV2 on text", clientFrame(finText|rsv2, "hi"), false, 1002},
+	{"RSV3 on text", clientFrame(finText|rsv3, "hi"), false, 1002},
+	{"RSV1-3 all on binary", clientFrame(finBinary|rsv1|rsv2|rsv3, "hi"), false, 1002},
+	{"RSV1 on ping", clientFrame(finPing|rsv1, ""), false, 1002},
+	{"RSV2 on close", clientFrame(finClose|rsv2, closeP(1000, "")), false, 1002},
+	{"RSV3 on continuation", concatFrames(clientFrame(fragText, "a"), clientFrame(finCont|rsv3, "b")), false, 1002},
 
 	// §5.2: "If an unknown opcode is received, the receiving endpoint MUST
 	// _Fail the WebSocket Connection_."
-	{"reserved opcode 0x3", frame(0x83, "x"), false, 1002},
-	{"reserved opcode 0x4", frame(0x84, "x"), false, 1002},
-	{"reserved opcode 0x5", frame(0x85, "x"), false, 1002},
-	{"reserved opcode 0x6", frame(0x86, "x"), false, 1002},
-	{"reserved opcode 0x7", frame(0x87, "x"), false, 1002},
-	{"reserved opcode 0xB", frame(0x8B, ""), false, 1002},
-	{"reserved opcode 0xC", frame(0x8C, ""), false, 1002},
-	{"reserved opcode 0xD", frame(0x8D, ""), false, 1002},
-	{"reserved opcode 0xE", frame(0x8E, ""), false, 1002},
-	{"reserved opcode 0xF", frame(0x8F, ""), false, 1002},
+	{"reserved opcode 0x3", clientFrame(0x83, "x"), false, 1002},
+	{"reserved opcode 0x4", clientFrame(0x84, "x"), false, 1002},
+	{"reserved opcode 0x5", clientFrame(0x85, "x"), false, 1002},
+	{"reserved opcode 0x6", clientFrame(0x86, "x"), false, 1002},
+	{"reserved opcode 0x7", clientFrame(0x87, "x"), false, 1002},
+	{"reserved opcode 0xB", clientFrame(0x8B, ""), false, 1002},
+	{"reserved opcode 0xC", clientFrame(0x8C, ""), false, 1002},
+	{"reserved opcode 0xD", clientFrame(0x8D, ""), false, 1002},
+	{"reserved opcode 0xE", clientFrame(0x8E, ""), false, 1002},
+	{"reserved opcode 0xF", clientFrame(0x8F, ""), false, 1002},
 
 	// §5.1: "The server MUST close the connection upon receiving a frame
 	// that is not masked."
-	{"unmasked text", unmasked(finText, "hello"), false, 1002},
-	{"unmasked binary", unmasked(finBinary, "hello"), false, 1002},
-	{"unmasked ping", unmasked(finPing, ""), false, 1002},
-	{"unmasked close", unmasked(finClose, closeP(1000, "")), false, 1002},
-	{"unmasked continuation", cat(frame(fragText, "a"), unmasked(finCont, "b")), false, 1002},
+	{"unmasked text", unmaskedFrame(finText, "hello"), false, 1002},
+	{"unmasked binary", unmaskedFrame(finBinary, "hello"), false, 1002},
+	{"unmasked ping", unmaskedFrame(finPing, ""), false, 1002},
+	{"unmasked close", unmaskedFrame(finClose, closeP(1000, "")), false, 1002},
+	{"unmasked continuation", concatFrames(clientFrame(fragText, "a"), unmaskedFrame(finCont, "b")), false, 1002},
 
 	// §5.5: "All control frames MUST have a payload length of 125 bytes
 	// or less and MUST NOT be fragmented."
-	{"ping of 126 bytes", frame(finPing, strings.Repeat("p", 126)), false, 1002},
-	{"pong of 126 bytes", frame(finPong, strings.Repeat("p", 126)), false, 1002},
-	{"close of 126 bytes", frame(finClose, closeP(1000, strings.Repeat("r", 124))), false, 1002},
+	{"ping of 126 bytes", clientFrame(finPing, strings.Repeat("p", 126)), false, 1002},
+	{"pong of 126 bytes", clientFrame(finPong, strings.Repeat("p", 126)), false, 1002},
+	{"close of 126 bytes", clientFrame(finClose, closeP(1000, strings.Repeat("r", 124))), false, 1002},
 	{"ping announcing 64 KiB", lenHeader(finPing, 127, len64(1<<16)...), false, 1002},
 	{"close announcing 2^40 bytes", lenHeader(finClose, 127, len64(1<<40)...), false, 1002},
-	{"fragmented ping", frame(0x09, "p"), false, 1002},
-	{"fragmented pong", frame(0x0A, "p"), false, 1002},
-	{"fragmented close", frame(0x08, closeP(1000, "")), false, 1002},
+	{"fragmented ping", clientFrame(0x09, "p"), false, 1002},
+	{"fragmented pong", clientFrame(0x0A, "p"), false, 1002},
+	{"fragmented close", clientFrame(0x08, closeP(1000, "")), false, 1002},
 
 	// §5.2: "the minimal number of bytes MUST be used to encode the
 	// length" and the 64-bit length's "most significant bit MUST be 0".
@@ -326,7 +326,7 @@ var malformedFrames = []frameCase{
 	{"16-bit length 513", lenHeader(finBinary, 126, len16(513)...), false, 1009},
 	{"64-bit length 2^40", lenHeader(finBinary, 127, len64(1<<40)...), false, 1009},
 	{"64-bit length 2^63-1", lenHeader(finBinary, 127, len64(1<<63-1)...), false, 1009},
-	{"fragments adding up to 600", cat(frame(fragText, strings.Repeat("a", 300)), frame(finCont, strings.Repeat("b", 300))), false, 1009},
+	{"fragments adding up to 600", concatFrames(clientFrame(fragText, strings.Repeat("a", 300)), clientFrame(finCont, strings.Repeat("b", 300))), false, 1009},
 
 	// Truncated: the peer ends TCP in the middle of a frame. There is
 	// nobody to send a close frame to: the server ends TCP too, and the
@@ -335,60 +335,60 @@ var malformedFrames = []frameCase{
 	{"16-bit length cut short", []byte{finText, 0x80 | 126, 0x01}, true, noClose},
 	{"64-bit length cut short", []byte{finBinary, 0x80 | 127, 0, 0, 0, 0, 1}, true, noClose},
 	{"masking key cut short", []byte{finText, 0x85, 0x37, 0xfa}, true, noClose},
-	{"payload cut short", frame(finText, "hello")[:8], true, noClose},
-	{"close payload cut short", frame(finClose, closeP(1000, "bye"))[:8], true, noClose},
+	{"payload cut short", clientFrame(finText, "hello")[:8], true, noClose},
+	{"close payload cut short", clientFrame(finClose, closeP(1000, "bye"))[:8], true, noClose},
 
 	// §8.1: a text message that is not UTF-8 fails the connection with
 	// 1007, as soon as the bad byte is read.
-	{"lone continuation byte", frame(finText, "a\x80b"), false, 1007},
-	{"overlong slash C0 AF", frame(finText, "\xC0\xAF"), false, 1007},
-	{"overlong slash E0 80 AF", frame(finText, "\xE0\x80\xAF"), false, 1007},
-	{"UTF-16 surrogate ED A0 80", frame(finText, "\xED\xA0\x80"), false, 1007},
-	{"above U+10FFFF", frame(finText, "\xF4\x90\x80\x80"), false, 1007},
-	{"byte FE", frame(finText, "\xFE"), false, 1007},
-	{"byte FF", frame(finText, "ok\xFF"), false, 1007},
-	{"message ends inside a code point", frame(finText, "\xE2\x82"), false, 1007},
-	{"invalid in the second fragment", cat(frame(fragText, "fine"), frame(finCont, "\xC0\xAF")), false, 1007},
-	{"code point split across fragments, then broken", cat(frame(fragText, "\xE2\x82"), frame(finCont, "\x41")), false, 1007},
-	{"close reason not UTF-8", frame(finClose, closeP(1000, "\xFF")), false, 1007},
-	{"close reason with a surrogate", frame(finClose, closeP(1001, "bye \xED\xB0\x80")), false, 1007},
+	{"lone continuation byte", clientFrame(finText, "a\x80b"), false, 1007},
+	{"overlong slash C0 AF", clientFrame(finText, "\xC0\xAF"), false, 1007},
+	{"overlong slash E0 80 AF", clientFrame(finText, "\xE0\x80\xAF"), false, 1007},
+	{"UTF-16 surrogate ED A0 80", clientFrame(finText, "\xED\xA0\x80"), false, 1007},
+	{"above U+10FFFF", clientFrame(finText, "\xF4\x90\x80\x80"), false, 1007},
+	{"byte FE", clientFrame(finText, "\xFE"), false, 1007},
+	{"byte FF", clientFrame(finText, "ok\xFF"), false, 1007},
+	{"message ends inside a code point", clientFrame(finText, "\xE2\x82"), false, 1007},
+	{"invalid in the second fragment", concatFrames(clientFrame(fragText, "fine"), clientFrame(finCont, "\xC0\xAF")), false, 1007},
+	{"code point split across fragments, then broken", concatFrames(clientFrame(fragText, "\xE2\x82"), clientFrame(finCont, "\x41")), false, 1007},
+	{"close reason not UTF-8", clientFrame(finClose, closeP(1000, "\xFF")), false, 1007},
+	{"close reason with a surrogate", clientFrame(finClose, closeP(1001, "bye \xED\xB0\x80")), false, 1007},
 
 	// §7.4: codes a close frame may not carry.
-	{"close code 0", frame(finClose, closeP(0, "")), false, 1002},
-	{"close code 999", frame(finClose, closeP(999, "")), false, 1002},
-	{"close code 1004 (reserved)", frame(finClose, closeP(1004, "")), false, 1002},
-	{"close code 1005 (no status)", frame(finClose, closeP(1005, "")), false, 1002},
-	{"close code 1006 (abnormal)", frame(finClose, closeP(1006, "")), false, 1002},
-	{"close code 1015 (TLS)", frame(finClose, closeP(1015, "")), false, 1002},
-	{"close code 1016", frame(finClose, closeP(1016, "")), false, 1002},
-	{"close code 1100", frame(finClose, closeP(1100, "")), false, 1002},
-	{"close code 2000", frame(finClose, closeP(2000, "")), false, 1002},
-	{"close code 2999", frame(finClose, closeP(2999, "")), false, 1002},
-	{"close code 5000", frame(finClose, closeP(5000, "")), false, 1002},
-	{"close code 65535", frame(finClose, closeP(65535, "")), false, 1002},
-	{"close payload of 1 byte", frame(finClose, "\x03"), false, 1002},
+	{"close code 0", clientFrame(finClose, closeP(0, "")), false, 1002},
+	{"close code 999", clientFrame(finClose, closeP(999, "")), false, 1002},
+	{"close code 1004 (reserved)", clientFrame(finClose, closeP(1004, "")), false, 1002},
+	{"close code 1005 (no status)", clientFrame(finClose, closeP(1005, "")), false, 1002},
+	{"close code 1006 (abnormal)", clientFrame(finClose, closeP(1006, "")), false, 1002},
+	{"close code 1015 (TLS)", clientFrame(finClose, closeP(1015, "")), false, 1002},
+	{"close code 1016", clientFrame(finClose, closeP(1016, "")), false, 1002},
+	{"close code 1100", clientFrame(finClose, closeP(1100, "")), false, 1002},
+	{"close code 2000", clientFrame(finClose, closeP(2000, "")), false, 1002},
+	{"close code 2999", clientFrame(finClose, closeP(2999, "")), false, 1002},
+	{"close code 5000", clientFrame(finClose, closeP(5000, "")), false, 1002},
+	{"close code 65535", clientFrame(finClose, closeP(65535, "")), false, 1002},
+	{"close payload of 1 byte", clientFrame(finClose, "\x03"), false, 1002},
 
 	// §5.4: fragments in order, one message at a time.
-	{"continuation with no message", frame(finCont, "x"), false, 1002},
-	{"text inside a fragmented text", cat(frame(fragText, "a"), frame(finText, "b")), false, 1002},
-	{"binary inside a fragmented text", cat(frame(fragText, "a"), frame(0x02, "b")), false, 1002},
+	{"continuation with no message", clientFrame(finCont, "x"), false, 1002},
+	{"text inside a fragmented text", concatFrames(clientFrame(fragText, "a"), clientFrame(finText, "b")), false, 1002},
+	{"binary inside a fragmented text", concatFrames(clientFrame(fragText, "a"), clientFrame(0x02, "b")), false, 1002},
 
 	// Valid frames that wiretalk refuses: audience sockets are read-only
 	// (docs/messages.md), so any message is a policy violation.
-	{"a goto from the audience", frame(finText, `{"type":"goto","index":2}`), false, 1008},
-	{"binary from the audience", frame(finBinary, "\x00\x01"), false, 1008},
-	{"empty text from the audience", frame(finText, ""), false, 1008},
+	{"a goto from the audience", clientFrame(finText, `{"type":"goto","index":2}`), false, 1008},
+	{"binary from the audience", clientFrame(finBinary, "\x00\x01"), false, 1008},
+	{"empty text from the audience", clientFrame(finText, ""), false, 1008},
 }
 
 // specimenFrames are bad frames on the specimen echo socket, whose limit
 // is 1 MiB: where a larger message is allowed, its other rules still hold.
 var specimenFrames = []frameCase{
-	{"specimen: 600 bytes, not UTF-8 at the end", frame(finText, strings.Repeat("a", 599)+"\xFF"), false, 1007},
+	{"specimen: 600 bytes, not UTF-8 at the end", clientFrame(finText, strings.Repeat("a", 599)+"\xFF"), false, 1007},
 	{"specimen: 1 MiB + 1 announced", lenHeader(finBinary, 127, len64(1<<20+1)...), false, 1009},
 	{"specimen: 2^40 announced", lenHeader(finBinary, 127, len64(1<<40)...), false, 1009},
-	{"specimen: fragments over 1 MiB", cat(frame(0x02, strings.Repeat("x", 600<<10)), lenHeader(finCont, 127, len64(600<<10)...)), false, 1009},
-	{"specimen: ping of 126 bytes", frame(finPing, strings.Repeat("p", 126)), false, 1002},
-	{"specimen: unmasked text", unmasked(finText, "hi"), false, 1002},
+	{"specimen: fragments over 1 MiB", concatFrames(clientFrame(0x02, strings.Repeat("x", 600<<10)), lenHeader(finCont, 127, len64(600<<10)...)), false, 1009},
+	{"specimen: ping of 126 bytes", clientFrame(finPing, strings.Repeat("p", 126)), false, 1002},
+	{"specimen: unmasked text", unmaskedFrame(finText, "hi"), false, 1002},
 }
 
 type httpCase struct {
@@ -456,7 +456,7 @@ func malformedHandshakes(ts *testServer) []httpCase {
 		{"a line of garbage", "hello there\r\n\r\n", 400},
 		{"binary noise", strings.Repeat("\xde\xad\xbe\xef", 64) + "\r\n\r\n", 400},
 		{"a TLS ClientHello on the plain port", tlsHello, 400},
-		{"frames before any handshake", string(frame(finText, "hi")) + "\r\n\r\n", 400},
+		{"frames before any handshake", string(clientFrame(finText, "hi")) + "\r\n\r\n", 400},
 		{"no Upgrade", hs("/ws", "-Upgrade"), 426},
 		{"Upgrade: h2c", hs("/ws", replace("Upgrade", "h2c")), 426},
 		{"no Connection", hs("/ws", "-Connection"), 400},

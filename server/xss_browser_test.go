@@ -111,11 +111,11 @@ func TestBrowserWireDataIsNeverMarkup(t *testing.T) {
 	hostile := rawHandshakeOn(t, nc, addr, "/demo/specimen?feed="+id[1]+"&q=<svg/onload=window.__xss='query'>",
 		"X-Evil: "+xss[0], "User-Agent: "+xss[2])
 	frames := [][]byte{
-		frame(finText, xss[1]),
-		frame(fragText, xss[3][:20]), frame(finCont, xss[3][20:]),
-		frame(finPing, xss[0]),
-		frame(finBinary, xss[4]),
-		frame(finClose, closeP(4001, reason)),
+		clientFrame(finText, xss[1]),
+		clientFrame(fragText, xss[3][:20]), clientFrame(finCont, xss[3][20:]),
+		clientFrame(finPing, xss[0]),
+		clientFrame(finBinary, xss[4]),
+		clientFrame(finClose, closeP(4001, reason)),
 	}
 	for _, f := range frames {
 		hostile.send(f)
@@ -128,7 +128,7 @@ func TestBrowserWireDataIsNeverMarkup(t *testing.T) {
 		t.Fatal(err)
 	}
 	hostile = rawHandshakeOn(t, nc, addr, "/demo/specimen?feed="+id[1])
-	hostile.send(frame(finText, xss[0]+"\xff"))
+	hostile.send(clientFrame(finText, xss[0]+"\xff"))
 	if o := hostile.awaitClose(); o.code != int(protocol.StatusInvalidPayload) {
 		t.Errorf("invalid UTF-8 after markup: %v, want 1007", o)
 	}
