@@ -275,9 +275,10 @@ func panicOn(trigger string, log *logLines) func(*Config) {
 
 // TestPanicInAConnectionNeverTakesTheServerDown makes three goroutines
 // panic: an audience socket's handler (after the connection was taken
-// over from net/http), a specimen socket's handler, and a page's writer,
-// which the hub runs itself. Each panic is logged, only that connection
-// ends, and the talk goes on for everyone else.
+// over from net/http), a specimen socket's handler, and the hub's
+// watchdog of stalled pages, which the hub runs itself. Each panic is
+// logged, only that connection ends, and the talk goes on for everyone
+// else.
 func TestPanicInAConnectionNeverTakesTheServerDown(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -301,14 +302,14 @@ func TestPanicInAConnectionNeverTakesTheServerDown(t *testing.T) {
 				t.Error("the socket whose handler panicked is still open")
 			}
 		}, []string{"panic", "test: demo: specimen %s failed"}},
-		{"in a page's writer", "took no data", func(t *testing.T, ts *testServer) {
+		{"in the watchdog of stalled pages", "took no data", func(t *testing.T, ts *testServer) {
 			stalledDial(t, ts.addr())
 			eventually(t, "the stalled page", func() bool { return ts.AudienceCount() == 3 })
 			for i := 0; ts.AudienceCount() == 3; i++ {
 				ts.Goto(i % 4)
 				time.Sleep(200 * time.Microsecond)
 			}
-		}, []string{"panic in the writer of the page at 127.0.0.1:", "test: took no data"}},
+		}, []string{"panic in the hub's watchdog", "test: took no data"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			log := &logLines{t: t}
