@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -34,6 +35,10 @@ import (
 // write closes the connection, whose stream would be broken.
 type Conn struct {
 	nc           net.Conn
+	raw          syscall.RawConn       // nc's socket, when readIdle can use it; else nil
+	rawStep      func(fd uintptr) bool // c.rawRead, made once
+	rawN         int                   // what rawStep read
+	rawErr       error                 // and the error it met
 	role         Role
 	writev       bool // nc takes net.Buffers in one writev (a plain TCP or Unix socket)
 	subprotocol  string
@@ -127,6 +132,9 @@ func newConn(nc net.Conn, cfg connConfig) *Conn {
 	switch nc.(type) {
 	case *net.TCPConn, *net.UnixConn:
 		c.writev = true
+	}
+	if c.raw = rawConnOf(nc); c.raw != nil {
+		c.rawStep = c.rawRead
 	}
 	if c.closeTimeout <= 0 {
 		c.closeTimeout = DefaultCloseTimeout

@@ -335,11 +335,13 @@ func (c *Conn) readErr(ctx context.Context, err error) error {
 // fill makes at least n bytes (n ≤ readBufSize) available in
 // rbuf[rpos:rend], reading from the socket.
 //
-// While idle the connection waits in the small array inside Conn and holds
-// no buffer. A pooled buffer is taken when more is needed than the small
-// array holds, or when the last read filled it (more is probably waiting),
-// and it is given back when drained by a read that did not fill it (the
-// socket was drained too, so the next read is likely to wait).
+// While idle the connection holds no buffer: on a plain socket it waits
+// for readability and then reads straight into a pooled buffer
+// (readIdle); elsewhere it waits in the small array inside Conn. A pooled
+// buffer is taken when more is needed than the small array holds, or when
+// the last read filled it (more is probably waiting), and it is given back
+// when drained by a read that did not fill it (the socket was drained too,
+// so the next read is likely to wait).
 func (c *Conn) fill(n int) error {
 	for c.rend-c.rpos < n {
 		if c.rpos == c.rend {
@@ -347,6 +349,13 @@ func (c *Conn) fill(n int) error {
 			if !c.rfull && len(c.rbuf) != smallReadSize {
 				c.releaseReadBuf()
 			}
+		}
+		if c.raw != nil && c.rend == 0 && len(c.rbuf) == smallReadSize {
+			// Empty and holding no buffer: wait for data without one.
+			if err := c.readIdle(); err != nil {
+				return err
+			}
+			continue
 		}
 		if len(c.rbuf) == smallReadSize && (c.rfull || c.rpos+n > len(c.rbuf)) {
 			c.takeReadBuf()

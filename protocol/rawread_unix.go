@@ -1,0 +1,80 @@
+//go:build unix
+
+package protocol
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+)
+
+// rawConnOf returns the socket's syscall.RawConn when nc is a plain TCP
+// or Unix socket, for readIdle; nil otherwise (TLS, pipes).
+func rawConnOf(nc net.Conn) syscall.RawConn {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	switch nc.(type) {
+	case *net.TCPConn, *net.UnixConn:
+	default:
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return rc
+}
+
+// readIdle waits for the socket to be readable while holding no buffer,
+// then reads straight into a pooled one: one read(2) for a frame of up to
+// readBufSize bytes, where reading into the small array first and then
+// into a buffer took two. The runtime calls rawStep at once and again each
+// time the poller says the socket is readable; a try that would block
+// gives the buffer back, so an idle connection still holds none.
+// Deadlines (and so contexts) apply as to nc.Read.
+func (c *Conn) readIdle() error {
+	c.rawN, c.rawErr = 0, nil
+	if err := c.raw.Read(c.rawStep); err != nil {
+		return err
+	}
+	switch {
+	case c.rawErr != nil:
+		return &net.OpError{Op: "read", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError("read", c.rawErr)}
+	case c.rawN == 0:
+		return io.EOF
+	}
+	return nil
+}
+
+// rawRead is readIdle's step, kept as the method value c.rawStep so that
+// waiting allocates nothing. It reports whether the read is done.
+func (c *Conn) rawRead(fd uintptr) bool {
+	p := readBufPool.Get().(*[readBufSize]byte)
+	var (
+		n   int
+		err error
+	)
+	for {
+		n, err = syscall.Read(int(fd), p[:])
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err == syscall.EAGAIN {
+		readBufPool.Put(p)
+		return false // wait for the poller
+	}
+	if err != nil || n <= 0 {
+		readBufPool.Put(p)
+		c.rawErr = err
+		return true
+	}
+	c.rpooled, c.rbuf = p, p[:]
+	c.rpos, c.rend = 0, n
+	c.rfull = n == readBufSize
+	c.rawN = n
+	return true
+}
