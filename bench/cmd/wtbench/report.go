@@ -79,11 +79,13 @@ type reporter struct {
 
 func (r *reporter) f(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
 
+// bcastRuns returns how many broadcast runs were made (of the
+// protocol-level wiretalk server).
 func (r *reporter) bcastRuns() int {
-	if r.res.BcastRuns == 0 { // results saved before the broadcast had its own count
-		return r.res.Runs
+	if n := len(r.res.Broadcast["wiretalk"]); n > 0 {
+		return n
 	}
-	return r.res.BcastRuns
+	return r.res.Runs
 }
 
 // peers are the libraries that wiretalk is compared with.
@@ -474,7 +476,7 @@ func (r *reporter) broadcast() {
 	if len(ns) > 0 {
 		r.f("## 2. Broadcast: one 200-byte text message to N connections\n\n")
 		r.f("N raw clients in a second process (one epoll loop per core) hold the connections. For each round the clients process sends `b` on the server's control port and times, on its own monotonic clock, from just before that write to the receipt of the message by the last of the N sockets; %d rounds after 3 of warm-up, 20 ms apart. ", r.res.Rounds)
-		r.f("p50 and p99 (nearest rank: with %d rounds the p99 is the slowest round) of the rounds of a run, then the median over %d runs; milliseconds, lower is better. ", r.res.Rounds, r.bcastRuns())
+		r.f("p50 and p99 (nearest rank: with %d rounds the p99 is the slowest round) of the rounds of a run, then the median over %d runs (%d interleaved across the libraries, then more, up to %d, at the end of the whole run while its time budget lasts); milliseconds, lower is better. ", r.res.Rounds, r.bcastRuns(), r.res.Runs, max(r.res.BcastRuns, r.res.Runs))
 		r.f("Each library broadcasts the way its users would do it best: wiretalk one `Prepared` frame written by one goroutine per connection (the fan-out of `server/hub.go`); gorilla one `PreparedMessage`, a goroutine per connection; coder `Conn.Write` from a goroutine per connection; gobwas one `ws.CompileFrame` frame written by 2 goroutines over halves of the connections; gws its `Broadcaster`. ")
 		r.f("The floor writes the same bytes to the same kind of sockets (upgraded by hand) with plain `conn.Write` calls from 2 goroutines.\n\n")
 		r.f("| N |")
@@ -675,7 +677,7 @@ func (r *reporter) profile() {
 		return
 	}
 	r.f("## Profile of wiretalk's broadcast\n\n")
-	r.f("CPU profile of the wiretalk server process during the timed rounds at the largest N (`wtbench run -profile`), `go tool pprof -top`:\n\n```\n%s```\n\n", r.res.Profile)
+	r.f("CPU profile of the wiretalk server process during the timed rounds at the largest N (`wtbench run` does it in its last broadcast run), `go tool pprof -top`:\n\n```\n%s```\n\n", r.res.Profile)
 }
 
 func (r *reporter) method() {
