@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -129,5 +130,21 @@ func TestVersionedAssetsAreImmutable(t *testing.T) {
 	body, _ := io.ReadAll(ts.get(t, "/", nil).Body)
 	if !strings.Contains(string(body), "/assets/audience.js?v="+v) {
 		t.Error("the audience page does not ask for the current asset version")
+	}
+}
+
+// net/http's own errors reach Config.Logf, like every other line.
+func TestHTTPServerErrorsGoToLogf(t *testing.T) {
+	var got []string
+	srv, err := New(Config{Key: testKey, NoState: true, Logf: func(format string, args ...any) {
+		got = append(got, fmt.Sprintf(format, args...))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(t.Context())
+	srv.HTTPServer("127.0.0.1:0", nil).ErrorLog.Printf("http: TLS handshake error from 10.0.0.1:5: EOF")
+	if len(got) != 1 || got[0] != "http: TLS handshake error from 10.0.0.1:5: EOF" {
+		t.Errorf("logged %q", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -157,8 +158,18 @@ func (s *Server) HTTPServer(addr string, tlsConfig *tls.Config) *http.Server {
 		ReadHeaderTimeout: s.cfg.HandshakeTimeout,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
+		// net/http's own complaints (a failed TLS handshake, a write to a
+		// hijacked connection) go where every other line goes.
+		ErrorLog: log.New(logWriter(s.logf), "", 0),
 	}
+}
+
+// logWriter turns Config.Logf into an io.Writer for log.Logger.
+type logWriter func(format string, args ...any)
+
+func (f logWriter) Write(p []byte) (int, error) {
+	f("%s", strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }
 
 // Shutdown closes every live socket with 1001 (going away), waiting at
