@@ -77,7 +77,7 @@ type liveServer struct {
 }
 
 // newLiveServer presents deck, or the embedded talk when deck is "".
-func newLiveServer(t *testing.T, deck string) *liveServer {
+func newLiveServer(t *testing.T, deck string, mutate ...func(*Config)) *liveServer {
 	t.Helper()
 	path := ""
 	if deck != "" {
@@ -93,6 +93,9 @@ func newLiveServer(t *testing.T, deck string) *liveServer {
 	addr := ln.Addr().String()
 	ln.Close()
 	ls := &liveServer{t: t, addr: addr, cfg: Config{Deck: path, Key: testKey, StateDir: t.TempDir(), Logf: t.Logf}}
+	for _, m := range mutate {
+		m(&ls.cfg)
+	}
 	ls.start()
 	t.Cleanup(ls.shutdown)
 	return ls

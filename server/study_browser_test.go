@@ -1,0 +1,39 @@
+package server
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"wiretalk/internal/browsertest"
+)
+
+// TestBrowserSelfStudy: with -study a reader steps freely through the
+// whole talk, past where any presenter is, and reads the notes as a
+// transcript under each slide; the URL names the slide.
+func TestBrowserSelfStudy(t *testing.T) {
+	ls := newLiveServer(t, browserDeck, func(c *Config) { c.Study = true })
+	phone, _ := browsertest.New(t, browsertest.Phone())
+	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, phone, "the first slide", shows("frame", 0))
+	waitFor(t, phone, "its notes as a transcript", `!document.getElementById('notes').hidden && document.getElementById('notes').textContent.includes('Welcome notes.')`)
+	for i := 1; i <= 3; i++ {
+		if err := chromedp.Do(phone, chromedp.KeyEvent(kb.ArrowRight)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, phone, "the next step", shows("frame", i))
+	}
+	waitFor(t, phone, "the step's own notes", `document.getElementById('notes').textContent.includes('Step notes.')`)
+	waitFor(t, phone, "the URL naming the step", `location.hash === '#frame.2'`)
+	if ls.srv.Position() != 0 {
+		t.Errorf("a reader moved the talk to %d", ls.srv.Position())
+	}
+	// A link to a slide by name opens there.
+	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/#masking"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, phone, "the named slide", shows("frame", 4))
+}
