@@ -686,6 +686,7 @@ func (r *reporter) method() {
 	r.f("- The clients are the same for every server: raw Linux sockets driven by syscalls (`bench/internal/rawws`), the handshake written by hand with a fixed key, frames masked once before the clock starts, and a minimal frame parser that only counts messages. Loopback only (127.0.0.1).\n")
 	r.f("- Servers run on loopback TCP with the libraries' default options (permessage-deflate off everywhere: none of the clients offers it). wiretalk, gorilla and coder sit behind `net/http`; gobwas and gws use their own accept loops and HTTP parsers, their lean way.\n")
 	r.f("- The broadcast clients process raises its open-file limit to the hard limit (`setrlimit`) and holds at most 10,000 sockets; the server holds the other ends.\n")
+	r.f("- One case at a time: `go run ./cmd/wtbench pair -lib L -mode M [-cpu 1] -- CLIENT FLAGS` runs one server and one clients process; `-prof FILE -prof-n N` among the client flags writes a CPU profile of the server during the broadcast rounds at N sockets, or during the echoes of N bytes. A server also answers `heap FILE` on its control port with a heap profile. The profiles, syscall counts (`strace -c -f -p` of a server) and A/B runs in the analysis were made this way.\n")
 	r.f("- No figure here is asserted by a test: the unit tests check behaviour, and this file records speed.\n\n")
 }
 
