@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"wiretalk/internal/testcert"
 	"wiretalk/protocol"
 )
 
@@ -159,7 +160,7 @@ func startNginx(t *testing.T, upstream string, cert tls.Certificate, front, fron
 // sockets are still refused, and a proxy that does not pass the Host on
 // works with -allow-origin.
 func TestBehindNginx(t *testing.T) {
-	cert, pool := selfSigned(t)
+	cert, pool := testcert.New(t)
 	front, front2 := freePort(t), freePort(t)
 	ts := newRealServer(t, testDeck, nil, func(c *Config) {
 		c.PingInterval = 300 * time.Millisecond

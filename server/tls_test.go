@@ -2,54 +2,18 @@ package server
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"wiretalk/internal/testcert"
 	"wiretalk/protocol"
 )
-
-// selfSigned returns a certificate for localhost and 127.0.0.1 and a pool
-// that trusts it.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "wiretalk test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool
-}
 
 // TestTLSServesHTTPSAndWSS serves a deck over TLS as "wiretalk serve
 // -tls-cert -tls-key" does (a TLS listener under Server.HTTPServer): the
@@ -58,7 +22,7 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 // on the TLS port is refused, and a connection that never starts its TLS
 // handshake is closed at the handshake timeout.
 func TestTLSServesHTTPSAndWSS(t *testing.T) {
-	cert, pool := selfSigned(t)
+	cert, pool := testcert.New(t)
 	ts := newTestServer(t, testDeck, func(c *Config) { c.HandshakeTimeout = 500 * time.Millisecond })
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
