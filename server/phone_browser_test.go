@@ -16,14 +16,16 @@ var screenshots = flag.String("screenshots", "", "with the browser tests, write 
 
 // layoutCheck is a predicate over the page on screen: it returns "" when
 // the page does not scroll sideways and no visible text is smaller than
-// 14 CSS px, else what is wrong.
+// 14 CSS px (the inspector's too, on the Demo slide), else what is wrong.
 const layoutCheck = `(() => {
 	const doc = document.scrollingElement;
 	if (doc.scrollWidth > innerWidth + 1) return 'the page scrolls sideways: ' + doc.scrollWidth + ' > ' + innerWidth;
 	const slide = document.querySelector('#frame .wt-slide');
 	for (const el of slide.querySelectorAll('*')) {
 		const text = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
-		if (!text || !el.getClientRects().length) continue;
+		// The inspector's bit-grid captions (FIN, RSV1, opcode...) label a
+		// diagram, like the numbers over the RFC's frame diagram.
+		if (!text || !el.getClientRects().length || el.closest('.wti-lab')) continue;
 		const px = parseFloat(getComputedStyle(el).fontSize);
 		if (px < 14) return el.tagName + ' "' + el.textContent.trim().slice(0, 40) + '" is ' + px + 'px';
 	}
@@ -53,6 +55,9 @@ func TestBrowserPhoneLayout(t *testing.T) {
 			for i := 0; i < n; i++ {
 				ls.srv.Goto(i)
 				waitFor(t, phone, "the slide", shows("frame", i))
+				// On the Demo slide, check the inspector as the audience
+				// sees it: connected, with the handshake listed.
+				waitFor(t, phone, "the inspector, if any", `!document.querySelector('#frame .wt-inspector') || !!document.querySelector('#frame .wti-hs')`)
 				problem, err := chromedp.Run(phone, chromedp.Evaluate[string](layoutCheck))
 				if err != nil {
 					t.Fatal(err)

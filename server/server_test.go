@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,29 +53,7 @@ type testServer struct {
 
 func newTestServer(t *testing.T, deck string, mutate ...func(*Config)) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "talk.md")
-	if err := os.WriteFile(path, []byte(deck), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(filepath.Join(dir, "img"), 0o755)
-	os.WriteFile(filepath.Join(dir, "img", "pic.png"), []byte("\x89PNG fake"), 0o644)
-	cfg := Config{Deck: path, Key: testKey, StateDir: t.TempDir(), Logf: t.Logf}
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	srv, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		hs.Close()
-	})
-	return &testServer{Server: srv, http: hs, dir: dir, deck: path}
+	return newRealServer(t, deck, nil, mutate...)
 }
 
 func (ts *testServer) wsURL(path string) string {
