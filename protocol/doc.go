@@ -4,7 +4,8 @@
 // It is organised one concern per file, so that each can be read in one
 // sitting and taught from:
 //
-//   - handshake.go: the opening handshake, server (Accept) and client (Dial)
+//   - handshake.go: what both ends of the opening handshake share
+//   - accept.go, dial.go: the server's (Accept) and the client's (Dial) side
 //   - frame.go: the frame header, a plain struct with pure codec functions
 //   - mask.go: client-to-server masking, eight bytes at a time
 //   - utf8.go: incremental UTF-8 validation of text messages
