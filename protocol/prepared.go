@@ -61,23 +61,12 @@ func (c *Conn) WritePrepared(ctx context.Context, m *Prepared) error {
 		return err
 	}
 	defer func() { <-c.wlock }()
-	if c.closed() {
-		return c.reason(errClosedConn)
-	}
-	if c.closeSent.Load() {
-		return c.reason(errCloseSent)
-	}
-	if err := c.writeWatch.start(ctx); err != nil {
+	if err := c.beginFrameWrite(ctx, m.op); err != nil {
 		return err
 	}
 	_, err := c.nc.Write(m.frame)
-	c.writeWatch.end(ctx)
-	if err != nil {
-		if cerr := ctxErr(ctx, err); cerr != nil {
-			err = cerr
-		}
-		c.closeNow(err)
-		return c.reason(err)
+	if err := c.endFrameWrite(ctx, err); err != nil {
+		return err
 	}
 	if c.observer != nil {
 		p := m.Payload()

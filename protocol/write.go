@@ -167,15 +167,7 @@ func (c *Conn) writeFrame(ctx context.Context, fin bool, op Opcode, p []byte) er
 }
 
 func (c *Conn) writeFrameLocked(ctx context.Context, fin bool, op Opcode, p []byte) error {
-	if c.closed() {
-		return c.reason(errClosedConn)
-	}
-	// RFC 6455 §5.5.1: "After sending a Close frame, the endpoint MUST
-	// NOT send any further data frames." Nor do we send control frames.
-	if op != OpClose && c.closeSent.Load() {
-		return c.reason(errCloseSent)
-	}
-	if err := c.writeWatch.start(ctx); err != nil {
+	if err := c.beginFrameWrite(ctx, op); err != nil {
 		return err
 	}
 	h := Header{Fin: fin, Opcode: op, Length: int64(len(p))}
@@ -186,17 +178,36 @@ func (c *Conn) writeFrameLocked(ctx context.Context, fin bool, op Opcode, p []by
 		h.Masked = true
 		h.Key = c.nextKey()
 	}
-	err := c.writeHeaderPayload(h, p)
-	c.writeWatch.end(ctx)
-	if err != nil {
-		// Part of the frame may have gone out: the stream is broken.
-		if cerr := ctxErr(ctx, err); cerr != nil {
-			err = cerr
-		}
-		c.closeNow(err)
-		return c.reason(err)
+	return c.endFrameWrite(ctx, c.writeHeaderPayload(h, p))
+}
+
+// beginFrameWrite checks, with wlock held, that a frame of opcode op may
+// still be written, and starts watching ctx for the write.
+func (c *Conn) beginFrameWrite(ctx context.Context, op Opcode) error {
+	if c.closed() {
+		return c.reason(errClosedConn)
 	}
-	return nil
+	// RFC 6455 §5.5.1: "After sending a Close frame, the endpoint MUST
+	// NOT send any further data frames." Nor do we send control frames.
+	if op != OpClose && c.closeSent.Load() {
+		return c.reason(errCloseSent)
+	}
+	return c.writeWatch.start(ctx)
+}
+
+// endFrameWrite stops watching ctx and returns the write's error. A
+// failed write fails the connection: part of the frame may have gone
+// out, and the stream is broken.
+func (c *Conn) endFrameWrite(ctx context.Context, err error) error {
+	c.writeWatch.end(ctx)
+	if err == nil {
+		return nil
+	}
+	if cerr := ctxErr(ctx, err); cerr != nil {
+		err = cerr
+	}
+	c.closeNow(err)
+	return c.reason(err)
 }
 
 // Write buffers: a frame is copied with its header into a pooled buffer
