@@ -21,8 +21,9 @@ type deckView struct {
 	deck     *slides.Deck
 	version  string
 	title    string
-	audience encoded // what /api/deck serves
-	private  encoded // what /api/presenter/deck serves: with notes
+	audience encoded            // what /api/deck serves
+	private  encoded            // what /api/presenter/deck serves: with notes
+	pages    map[string]encoded // the HTML pages by template name: their title is the deck's
 }
 
 // encoded is a response body in plain and gzip form.

@@ -243,6 +243,10 @@ func (s *Server) Reload() {
 	if v.version == s.view.version {
 		return
 	}
+	if err := s.renderPages(v); err != nil {
+		s.logf("%v; keeping the last good deck", err)
+		return
+	}
 	s.view = v
 	s.logf("deck reloaded: %d steps", len(d.Slides))
 	s.moveLocked(remap(s.pos, v))

@@ -120,6 +120,10 @@ func New(cfg Config) (*Server, error) {
 	s.hub = newHub(cfg.WriteTimeout, s.audienceChanged, cfg.Logf)
 	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval})
 	s.view = newDeckView(d, src.salt(d), cfg.Study)
+	if err := s.renderPages(s.view); err != nil {
+		src.close()
+		return nil, err
+	}
 	s.problems = d.Problems
 	p, _ := s.store.load()
 	s.pos = remap(p, s.view)
@@ -180,19 +184,30 @@ func (s *Server) Shutdown(ctx context.Context) {
 	s.source.close()
 }
 
+// renderPages renders every page for v once, so that a thousand phones
+// joining at once cost a thousand writes of the same bytes, not a
+// thousand renderings and compressions.
+func (s *Server) renderPages(v *deckView) error {
+	v.pages = make(map[string]encoded)
+	for _, t := range s.pages.Templates() {
+		var buf bytes.Buffer
+		if err := t.Execute(&buf, templates.Data{Title: v.title, Assets: s.static.version, Study: s.cfg.Study}); err != nil {
+			return fmt.Errorf("rendering %s: %w", t.Name(), err)
+		}
+		v.pages[t.Name()] = encoded{plain: buf.Bytes(), gz: gzipBytes(buf.Bytes())}
+	}
+	return nil
+}
+
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, name string) {
-	s.mu.Lock()
-	title := s.view.title
-	s.mu.Unlock()
-	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, name, templates.Data{Title: title, Assets: s.static.version, Study: s.cfg.Study}); err != nil {
-		s.logf("rendering %s: %v", name, err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+	page, ok := s.currentView().pages[name]
+	if !ok {
+		http.NotFound(w, r)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	serveEncoded(w, r, encoded{plain: buf.Bytes(), gz: gzipBytes(buf.Bytes())})
+	serveEncoded(w, r, page)
 }
 
 func (s *Server) serveAudiencePage(w http.ResponseWriter, r *http.Request) {
