@@ -3,7 +3,6 @@ package protocol
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -216,7 +215,7 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 // and reads the echo (unmasked); the server reads and writes it back.
 func BenchmarkConnEcho(b *testing.B) {
 	for _, size := range []int{16, 1 << 10, 16 << 10, 1 << 20} {
-		b.Run(benchSizeName(size), func(b *testing.B) {
+		b.Run(sizeName(size), func(b *testing.B) {
 			server, client := newConnPair(b)
 			server.SetReadLimit(0)
 			client.SetReadLimit(0)
@@ -246,14 +245,4 @@ func BenchmarkConnEcho(b *testing.B) {
 			}
 		})
 	}
-}
-
-func benchSizeName(n int) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%dMiB", n>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%dKiB", n>>10)
-	}
-	return fmt.Sprintf("%dB", n)
 }
