@@ -55,24 +55,7 @@ func (s *source) load() (*slides.Deck, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read deck %s: %w", s.display(), unwrapPathError(err))
 	}
-	if len(d.Problems) == 0 && blank(d) {
-		// An editor that saves by truncating and then writing can be
-		// caught in between: an empty deck must not replace a good one,
-		// nor lose the talk's place in it.
-		d.Problems = []slides.Problem{{File: s.name, Line: 1, Message: "the deck is empty"}}
-	}
 	return d, nil
-}
-
-// blank reports whether d shows nothing at all: no slide has content,
-// notes or properties (an empty or whitespace-only file).
-func blank(d *slides.Deck) bool {
-	for _, sl := range d.Slides {
-		if strings.TrimSpace(sl.HTML) != "" || sl.NotesHTML != "" || len(sl.Properties) > 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // salt summarises the referenced files' sizes and times, so that an edited

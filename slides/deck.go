@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 )
 
 // Problem is something wrong with a deck, reported as "file:line: message".
@@ -91,8 +92,22 @@ func Parse(name string, src []byte, fsys fs.FS) *Deck {
 	checkProperties(raws, p, text)
 	if len(d.Slides) == 0 {
 		p.add(1, "the deck has no slides to show: every slide is a layout or excluded")
+	} else if blank(d.Slides) {
+		// Also what an editor that saves by truncating and then writing
+		// leaves for a moment: a live server must not show it.
+		p.add(1, "the deck is empty")
 	}
 	d.Files = checkFiles(d, shown, text, sc.lines, fsys, p)
 	d.Problems = p.sorted()
 	return d
+}
+
+// blank reports whether no slide shows or says anything.
+func blank(slides []Slide) bool {
+	for _, sl := range slides {
+		if strings.TrimSpace(sl.HTML) != "" || sl.NotesHTML != "" || len(sl.Properties) > 0 {
+			return false
+		}
+	}
+	return true
 }
