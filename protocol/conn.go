@@ -47,7 +47,7 @@ type Conn struct {
 	readLimit    atomic.Int64 // 0: no limit
 
 	// Reading; owned by whoever holds rlock.
-	rlock     chan struct{}
+	rlock     ctxMutex
 	rbuf      []byte             // c.small[:] while idle, else a pooled buffer
 	rpooled   *[readBufSize]byte // the pooled buffer behind rbuf, or nil
 	rpos      int                // rbuf[rpos:rend] is read from nc and not consumed yet
@@ -67,8 +67,8 @@ type Conn struct {
 	small     [smallReadSize]byte
 
 	// Writing.
-	msgLock    chan struct{} // held for a whole data message
-	wlock      chan struct{} // held for one frame
+	msgLock    ctxMutex // held for a whole data message
+	wlock      ctxMutex // held for one frame
 	writeWatch ctxWatch
 	writer     msgWriter
 	hbuf       [MaxHeaderSize]byte // the header being written
@@ -124,9 +124,6 @@ func newConn(nc net.Conn, cfg connConfig) *Conn {
 		subprotocol:  cfg.subprotocol,
 		observer:     cfg.observer,
 		closeTimeout: cfg.closeTimeout,
-		rlock:        make(chan struct{}, 1),
-		msgLock:      make(chan struct{}, 1),
-		wlock:        make(chan struct{}, 1),
 		done:         make(chan struct{}),
 	}
 	switch nc.(type) {
@@ -301,15 +298,12 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 		c.closeNow(err)
 		return err
 	}
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-	select {
-	case c.rlock <- struct{}{}:
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if c.rlock.lock(ctx, c.done) == nil {
 		// Nobody is reading: read the peer's frames until its close.
 		c.drainUntilClose(deadline)
-		<-c.rlock
-	case <-c.done:
-	case <-timer.C:
+		c.rlock.unlock()
 	}
 	return c.waitDone(deadline)
 }
@@ -375,21 +369,13 @@ func (c *Conn) shutdown(wait time.Duration) {
 	}
 }
 
-// lockWrite takes l, giving up when ctx ends or the connection closes.
-func (c *Conn) lock(ctx context.Context, l chan struct{}) error {
-	select {
-	case l <- struct{}{}:
-		return nil
-	default:
-	}
-	select {
-	case l <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-c.done:
+// lock takes m, giving up when ctx ends or the connection closes.
+func (c *Conn) lock(ctx context.Context, m *ctxMutex) error {
+	err := m.lock(ctx, c.done)
+	if err == errLockDone {
 		return c.reason(net.ErrClosed)
 	}
+	return err
 }
 
 // ctxWatch applies contexts to one direction of the socket: a context's

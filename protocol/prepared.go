@@ -52,15 +52,15 @@ func (c *Conn) WritePrepared(ctx context.Context, m *Prepared) error {
 		return c.Write(ctx, m.op, m.Payload())
 	}
 	if !m.op.IsControl() {
-		if err := c.lock(ctx, c.msgLock); err != nil {
+		if err := c.lock(ctx, &c.msgLock); err != nil {
 			return err
 		}
-		defer func() { <-c.msgLock }()
+		defer c.msgLock.unlock()
 	}
-	if err := c.lock(ctx, c.wlock); err != nil {
+	if err := c.lock(ctx, &c.wlock); err != nil {
 		return err
 	}
-	defer func() { <-c.wlock }()
+	defer c.wlock.unlock()
 	if err := c.beginFrameWrite(ctx, m.op); err != nil {
 		return err
 	}

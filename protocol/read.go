@@ -50,15 +50,15 @@ func (c *Conn) Reader(ctx context.Context) (Opcode, io.Reader, error) {
 
 // beginRead takes the read lock and applies ctx to the socket.
 func (c *Conn) beginRead(ctx context.Context) error {
-	if err := c.lock(ctx, c.rlock); err != nil {
+	if err := c.lock(ctx, &c.rlock); err != nil {
 		return err
 	}
 	if c.closed() {
-		<-c.rlock
+		c.rlock.unlock()
 		return c.reason(errClosedConn)
 	}
 	if err := c.readWatch.start(ctx); err != nil {
-		<-c.rlock
+		c.rlock.unlock()
 		return err
 	}
 	return nil
@@ -69,7 +69,7 @@ func (c *Conn) endRead(ctx context.Context) {
 	if c.closed() && len(c.rbuf) != smallReadSize {
 		c.releaseReadBuf()
 	}
-	<-c.rlock
+	c.rlock.unlock()
 }
 
 var errClosedConn = errors.New("websocket: connection closed")

@@ -21,11 +21,11 @@ func (c *Conn) Write(ctx context.Context, op Opcode, p []byte) error {
 	default:
 		return errWriteOpcode(op)
 	}
-	if err := c.lock(ctx, c.msgLock); err != nil {
+	if err := c.lock(ctx, &c.msgLock); err != nil {
 		return err
 	}
 	err := c.writeFrame(ctx, true, op, p)
-	<-c.msgLock
+	c.msgLock.unlock()
 	return err
 }
 
@@ -39,10 +39,10 @@ func (c *Conn) WriteFragments(ctx context.Context, op Opcode, p []byte, size int
 	if size <= 0 {
 		size = max(len(p), 1)
 	}
-	if err := c.lock(ctx, c.msgLock); err != nil {
+	if err := c.lock(ctx, &c.msgLock); err != nil {
 		return err
 	}
-	defer func() { <-c.msgLock }()
+	defer func() { c.msgLock.unlock() }()
 	for first := true; ; first = false {
 		n := min(size, len(p))
 		fin := n == len(p)
@@ -73,7 +73,7 @@ func (c *Conn) Writer(ctx context.Context, op Opcode) (io.WriteCloser, error) {
 	if op != OpText && op != OpBinary {
 		return nil, errWriteOpcode(op)
 	}
-	if err := c.lock(ctx, c.msgLock); err != nil {
+	if err := c.lock(ctx, &c.msgLock); err != nil {
 		return nil, err
 	}
 	w := &c.writer
@@ -148,7 +148,7 @@ func (w *msgWriter) Close() error {
 func (w *msgWriter) end() {
 	w.open = false
 	w.ctx = nil
-	<-w.c.msgLock
+	w.c.msgLock.unlock()
 }
 
 // abandonMessage closes the connection when a message cannot be finished.
@@ -158,11 +158,11 @@ func (c *Conn) abandonMessage(err error) {
 
 // writeFrame sends one frame, holding the frame lock.
 func (c *Conn) writeFrame(ctx context.Context, fin bool, op Opcode, p []byte) error {
-	if err := c.lock(ctx, c.wlock); err != nil {
+	if err := c.lock(ctx, &c.wlock); err != nil {
 		return err
 	}
 	err := c.writeFrameLocked(ctx, fin, op, p)
-	<-c.wlock
+	c.wlock.unlock()
 	return err
 }
 
