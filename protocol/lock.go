@@ -34,6 +34,9 @@ func (m *ctxMutex) lock(ctx context.Context, done <-chan struct{}) error {
 	return m.lockSlow(ctx, done)
 }
 
+// tryLock takes m if it is free and reports whether it did.
+func (m *ctxMutex) tryLock() bool { return m.held.CompareAndSwap(false, true) }
+
 func (m *ctxMutex) lockSlow(ctx context.Context, done <-chan struct{}) error {
 	wake := m.wakeChan()
 	// Counted as a waiter before the next try: an unlock that comes after

@@ -77,6 +77,17 @@ func TestSteadyStateAllocs(t *testing.T) {
 	if a := testing.AllocsPerRun(50, round); a != 0 {
 		t.Errorf("WritePrepared: %.1f allocations, want 0", a)
 	}
+	tryRound := func() {
+		if sent, err := server.TryWritePrepared(prepared); !sent || err != nil {
+			t.Fatalf("TryWritePrepared to a drained socket: %v, %v", sent, err)
+		}
+		_, _, err := client.Read(context.Background())
+		must(t, err)
+	}
+	tryRound()
+	if a := testing.AllocsPerRun(50, tryRound); a != 0 {
+		t.Errorf("TryWritePrepared: %.1f allocations, want 0", a)
+	}
 }
 
 func must(t testing.TB, err error) {

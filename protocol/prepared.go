@@ -68,9 +68,87 @@ func (c *Conn) WritePrepared(ctx context.Context, m *Prepared) error {
 	if err := c.endFrameWrite(ctx, err); err != nil {
 		return err
 	}
+	c.observePrepared(m)
+	return nil
+}
+
+// TryWritePrepared writes m only if that can be done at once: no other
+// write holds the connection and the socket takes the frame now, with one
+// non-blocking write. It reports whether m was sent. When it returns false
+// with a nil error nothing of m was written, and the caller can send m
+// with WritePrepared from a goroutine that may wait.
+//
+// A broadcast to many connections uses it from a few goroutines, each
+// writing to its share of the sockets in turn, and gives a socket whose
+// buffer is full (a phone that stopped reading) a goroutine of its own;
+// a goroutine started per socket per message costs more than the write.
+//
+// If the socket takes only the start of the frame, TryWritePrepared
+// starts a goroutine that holds the write lock and writes the rest,
+// waiting as WritePrepared would, and reports true. Only server
+// connections on plain TCP or Unix sockets write this way; on others
+// (client connections, which must mask each frame, and TLS) it returns
+// false at once.
+func (c *Conn) TryWritePrepared(m *Prepared) (bool, error) {
+	if c.role != RoleServer || c.raw == nil {
+		return false, nil
+	}
+	data := !m.op.IsControl()
+	if data && !c.msgLock.tryLock() {
+		return false, nil
+	}
+	if !c.wlock.tryLock() {
+		if data {
+			c.msgLock.unlock()
+		}
+		return false, nil
+	}
+	ctx := context.Background()
+	if err := c.beginFrameWrite(ctx, m.op); err != nil {
+		c.unlockWrite(data)
+		return false, err
+	}
+	n, err := c.writeNow(m.frame)
+	switch {
+	case err != nil:
+		err = c.endFrameWrite(ctx, err)
+		c.unlockWrite(data)
+		return false, err
+	case n == 0:
+		c.endFrameWrite(ctx, nil)
+		c.unlockWrite(data)
+		return false, nil
+	case n < len(m.frame):
+		go c.finishPrepared(m, n, data)
+		return true, nil
+	}
+	c.endFrameWrite(ctx, nil)
+	c.unlockWrite(data)
+	c.observePrepared(m)
+	return true, nil
+}
+
+// finishPrepared writes m's frame from offset n on, waiting as long as
+// it takes, then releases the locks TryWritePrepared took.
+func (c *Conn) finishPrepared(m *Prepared, n int, data bool) {
+	defer c.unlockWrite(data)
+	_, err := c.nc.Write(m.frame[n:])
+	if c.endFrameWrite(context.Background(), err) == nil {
+		c.observePrepared(m)
+	}
+}
+
+// unlockWrite releases wlock, and msgLock too for a data frame.
+func (c *Conn) unlockWrite(data bool) {
+	c.wlock.unlock()
+	if data {
+		c.msgLock.unlock()
+	}
+}
+
+func (c *Conn) observePrepared(m *Prepared) {
 	if c.observer != nil {
 		p := m.Payload()
 		c.observeOut(Header{Fin: true, Opcode: m.op, Length: int64(len(p))}, m.frame[:m.hdrLen], p, p)
 	}
-	return nil
 }

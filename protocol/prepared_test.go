@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"context"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -101,4 +102,116 @@ func TestWritePreparedToMany(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TryWritePrepared sends at once when it can, and otherwise writes
+// nothing and says so.
+func TestTryWritePrepared(t *testing.T) {
+	m := NewPrepared(OpText, []byte("slide 3"))
+
+	t.Run("sends", func(t *testing.T) {
+		server, client := newConnPair(t)
+		if sent, err := server.TryWritePrepared(m); !sent || err != nil {
+			t.Fatalf("TryWritePrepared = %v, %v; want true, nil", sent, err)
+		}
+		if op, p, err := client.Read(context.Background()); err != nil || op != OpText || string(p) != "slide 3" {
+			t.Fatalf("client read %s %q, %v", op, p, err)
+		}
+	})
+
+	t.Run("declines while a message is being written", func(t *testing.T) {
+		server, client := newConnPair(t)
+		w, err := server.Writer(context.Background(), OpText)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte("first half, "))
+		if sent, err := server.TryWritePrepared(m); sent || err != nil {
+			t.Fatalf("during a fragmented message: %v, %v; want false, nil", sent, err)
+		}
+		// A ping may go between the fragments (RFC 6455 §5.4).
+		if sent, err := server.TryWritePrepared(NewPrepared(OpPing, []byte("p"))); !sent || err != nil {
+			t.Fatalf("ping during a fragmented message: %v, %v; want true, nil", sent, err)
+		}
+		w.Write([]byte("second half"))
+		w.Close()
+		if sent, err := server.TryWritePrepared(m); !sent || err != nil {
+			t.Fatalf("after the message: %v, %v; want true, nil", sent, err)
+		}
+		for _, want := range []string{"first half, second half", "slide 3"} {
+			if _, p, err := client.Read(context.Background()); err != nil || string(p) != want {
+				t.Fatalf("client read %q, %v; want %q", p, err, want)
+			}
+		}
+	})
+
+	t.Run("declines where it cannot write raw", func(t *testing.T) {
+		_, client := newConnPair(t)
+		if sent, err := client.TryWritePrepared(m); sent || err != nil {
+			t.Fatalf("client connection: %v, %v; want false, nil", sent, err)
+		}
+		a, b := net.Pipe()
+		defer b.Close()
+		piped := newConn(a, connConfig{role: RoleServer})
+		defer piped.CloseNow()
+		if sent, err := piped.TryWritePrepared(m); sent || err != nil {
+			t.Fatalf("net.Pipe: %v, %v; want false, nil", sent, err)
+		}
+	})
+
+	t.Run("fails on a closed connection", func(t *testing.T) {
+		server, _ := newConnPair(t)
+		server.CloseNow()
+		if sent, err := server.TryWritePrepared(m); sent || err == nil {
+			t.Fatalf("closed connection: %v, %v; want false and an error", sent, err)
+		}
+	})
+}
+
+// A peer that stops reading fills the socket: TryWritePrepared then
+// declines without writing, a frame the socket took in part is finished
+// later, and every frame reported sent arrives whole and in order.
+func TestTryWritePreparedFullSocket(t *testing.T) {
+	a, b := tcpPair(t)
+	a.(*net.TCPConn).SetWriteBuffer(16 << 10)
+	b.(*net.TCPConn).SetReadBuffer(16 << 10)
+	server := newConn(a, connConfig{role: RoleServer})
+	defer server.CloseNow()
+	client := newConn(b, connConfig{role: RoleClient})
+	defer client.CloseNow()
+
+	frames := make([]*Prepared, 0, 64)
+	sent := 0
+	for i := 0; ; i++ {
+		if i == 10000 {
+			t.Fatal("the socket never filled")
+		}
+		m := NewPrepared(OpBinary, bytes.Repeat([]byte{byte(i)}, 3001))
+		ok, err := server.TryWritePrepared(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			// Declined: the same frame then goes out with WritePrepared,
+			// after whatever was taken in part, once the client reads.
+			go server.WritePrepared(context.Background(), m)
+			frames = append(frames, m)
+			break
+		}
+		sent++
+		frames = append(frames, m)
+	}
+	if sent == 0 {
+		t.Fatal("no frame was sent before the socket filled")
+	}
+	for i, m := range frames {
+		_, p, err := client.Read(context.Background())
+		if err != nil {
+			t.Fatalf("frame %d of %d: %v", i, len(frames), err)
+		}
+		if !bytes.Equal(p, m.Payload()) {
+			t.Fatalf("frame %d: %d bytes starting %d, want %d bytes of %d", i, len(p), p[0], len(m.Payload()), m.Payload()[0])
+		}
+	}
+	t.Logf("%d frames taken before the socket was full", sent)
 }

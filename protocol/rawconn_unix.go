@@ -10,7 +10,7 @@ import (
 )
 
 // rawConnOf returns the socket's syscall.RawConn when nc is a plain TCP
-// or Unix socket, for readIdle; nil otherwise (TLS, pipes).
+// or Unix socket, for readIdle and writeNow; nil otherwise (TLS, pipes).
 func rawConnOf(nc net.Conn) syscall.RawConn {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
@@ -77,4 +77,45 @@ func (c *Conn) rawRead(fd uintptr) bool {
 	c.rfull = n == readBufSize
 	c.rawN = n
 	return true
+}
+
+// writeNow writes p with one non-blocking write(2) and returns how much
+// of it the socket took: 0 and a nil error when its buffer is full. The
+// caller holds wlock.
+func (c *Conn) writeNow(p []byte) (int, error) {
+	if c.wnowStep == nil {
+		c.wnowStep = c.rawWrite // made once, so that writing allocates nothing
+	}
+	c.wnow, c.wnowN, c.wnowErr = p, 0, 0
+	err := c.raw.Write(c.wnowStep)
+	n, errno := c.wnowN, syscall.Errno(c.wnowErr)
+	c.wnow = nil
+	switch {
+	case err != nil: // closed, or a deadline in the past
+		return 0, err
+	case errno == syscall.EAGAIN:
+		return 0, nil
+	case errno != 0:
+		return n, &net.OpError{Op: "write", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError("write", errno)}
+	}
+	return n, nil
+}
+
+// rawWrite is writeNow's step: one try, never a wait.
+func (c *Conn) rawWrite(fd uintptr) bool {
+	for {
+		n, err := syscall.Write(int(fd), c.wnow)
+		if err == syscall.EINTR {
+			continue
+		}
+		if n > 0 {
+			c.wnowN = n
+		}
+		if errno, ok := err.(syscall.Errno); ok {
+			c.wnowErr = uintptr(errno)
+		} else if err != nil {
+			c.wnowErr = uintptr(syscall.EIO)
+		}
+		return true
+	}
 }
