@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,9 +18,9 @@ import (
 // in every client's one-slot mailbox and starts that client's writer if it
 // is not already running. A slow or stalled phone therefore never delays
 // the others and never builds a backlog: when its write finally completes
-// it is sent only the newest state. Writers are goroutines that exist only
-// while there is something to write, so an idle socket costs its Conn, its
-// reading goroutine and a client struct.
+// it is sent only the newest state. Writers exist only while there is
+// something to write, so an idle socket costs its Conn, its reading
+// goroutine and a client struct.
 //
 // Writes carry no context deadline, which would cost two runtime timers
 // and an allocation per socket per slide change (it made the hub's
@@ -154,23 +156,51 @@ func (h *hub) audienceCount() int {
 
 // broadcast sends m, of kind k, to every client; state goes to every
 // page, the other kinds to presenters only. It never blocks on a socket.
+//
+// The mailboxes are filled under mu, in the order of broadcasts, so a
+// client's writer always ends on the newest message. The writes are then
+// made by a few goroutines (one per P, for a large audience), each going
+// through its share of the clients with TryWritePrepared: a goroutine per
+// socket per slide change cost more than the write itself. A socket that
+// cannot take the frame at once (a phone that stopped reading) gets a
+// writer goroutine of its own, flush, so it delays no one.
 func (h *hub) broadcast(k kind, m *protocol.Prepared) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	ready := make([]*client, 0, len(h.clients))
 	for c := range h.clients {
 		if k != kindState && !c.presenter {
 			continue
 		}
-		c.send(k, m)
+		c.mailbox[k].Store(m)
+		if c.writing.CompareAndSwap(false, true) {
+			ready = append(ready, c) // else its writer will take m
+		}
+	}
+	h.mu.Unlock()
+	if len(ready) == 0 {
+		return
+	}
+	writers := min(runtime.GOMAXPROCS(0), (len(ready)+clientsPerWriter-1)/clientsPerWriter)
+	per := (len(ready) + writers - 1) / writers
+	for part := range slices.Chunk(ready, per) {
+		go func() {
+			for _, c := range part {
+				c.flushNow()
+			}
+		}()
 	}
 }
+
+// clientsPerWriter is the least number of sockets worth a broadcast
+// writer goroutine of its own: about a millisecond of writes.
+const clientsPerWriter = 128
 
 // send puts m in c's mailbox for kind k, replacing any message of that
 // kind not yet written, and makes sure a writer is running.
 func (c *client) send(k kind, m *protocol.Prepared) {
 	c.mailbox[k].Store(m)
 	if c.writing.CompareAndSwap(false, true) {
-		go c.flush()
+		go c.flush(nil)
 	}
 }
 
@@ -193,29 +223,56 @@ func (c *client) empty() bool {
 	return true
 }
 
-// flush writes the mailbox until it is empty, then exits. A write that
-// blocks too long (a phone that stopped reading) is ended by the hub's
-// watchdog, which closes the socket; its reading goroutine then removes the
-// page from the hub.
-func (c *client) flush() {
-	defer func() {
-		// A panic here must not take the server down: drop this page.
-		if v := recover(); v != nil {
-			c.hub.logf("panic in the writer of the page at %s: %v; dropping it", c.conn.RemoteAddr(), v)
-			c.conn.CloseNow()
-			c.writing.Store(false)
-		}
-	}()
+// next returns the next message to write, or nil after giving up the
+// writer's role (writing) when the mailbox is empty.
+func (c *client) next() *protocol.Prepared {
 	for {
-		m := c.take()
+		if m := c.take(); m != nil {
+			return m
+		}
+		c.writing.Store(false)
+		// A send may have stored a message after take and seen writing
+		// still true: look again before leaving.
+		if c.empty() || !c.writing.CompareAndSwap(false, true) {
+			return nil
+		}
+	}
+}
+
+// flushNow writes the mailbox for as long as the socket takes frames at
+// once, then hands over to flush. The caller holds the writer's role.
+func (c *client) flushNow() {
+	defer c.recoverWriter()
+	for {
+		m := c.next()
 		if m == nil {
-			c.writing.Store(false)
-			// A send may have stored a message after take and seen
-			// writing still true: look again before leaving.
-			if c.empty() || !c.writing.CompareAndSwap(false, true) {
+			return
+		}
+		sent, err := c.conn.TryWritePrepared(m)
+		if err != nil {
+			c.writing.Store(false) // closed or closing: see flush
+			return
+		}
+		if !sent {
+			go c.flush(m)
+			return
+		}
+	}
+}
+
+// flush writes first (if not nil), then the mailbox until it is empty,
+// waiting for the socket as long as it takes, and exits. A write that
+// blocks too long (a phone that stopped reading) is ended by the hub's
+// watchdog, which closes the socket; its reading goroutine then removes
+// the page from the hub. The caller holds the writer's role.
+func (c *client) flush(first *protocol.Prepared) {
+	defer c.recoverWriter()
+	m := first
+	for {
+		if m == nil {
+			if m = c.next(); m == nil {
 				return
 			}
-			continue
 		}
 		c.writeFrom.Store(time.Now().UnixNano())
 		err := c.conn.WritePrepared(context.Background(), m)
@@ -227,6 +284,17 @@ func (c *client) flush() {
 			c.writing.Store(false)
 			return
 		}
+		m = nil
+	}
+}
+
+// recoverWriter keeps a panic in a writer from taking the server down:
+// the page is dropped.
+func (c *client) recoverWriter() {
+	if v := recover(); v != nil {
+		c.hub.logf("panic in the writer of the page at %s: %v; dropping it", c.conn.RemoteAddr(), v)
+		c.conn.CloseNow()
+		c.writing.Store(false)
 	}
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -56,6 +57,38 @@ func TestAudienceFollowsPresenter(t *testing.T) {
 	}
 	if got := ts.Position(); got != 1 {
 		t.Errorf("position %d, want 1", got)
+	}
+}
+
+// TestBroadcastReachesALargeAudience: enough pages that the hub splits a
+// slide change among several writers; every page gets the changes in
+// order and ends on the newest.
+func TestBroadcastReachesALargeAudience(t *testing.T) {
+	const pages = 3*clientsPerWriter + 20
+	ts := newTestServer(t, testDeck)
+	audience := make([]*protocol.Conn, pages)
+	for i := range audience {
+		audience[i] = ts.dial(t, "/ws", nil)
+		next(t, audience[i], "state")
+	}
+	eventually(t, "every page in the hub", func() bool { return ts.AudienceCount() == pages })
+	p := ts.dial(t, "/ws/presenter", ts.presenterHeader())
+	next(t, p, "state")
+	for _, i := range []int{1, 2} {
+		if err := p.Write(context.Background(), protocol.OpText, fmt.Appendf(nil, `{"type":"goto","index":%d}`, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for n, c := range audience {
+		// Latest wins: a page may miss 1, never see 2 before 1 or stop short.
+		last := 0
+		for last != 2 {
+			m := next(t, c, "state")
+			if m.Index < last || m.Index > 2 {
+				t.Fatalf("page %d: state %d after %d", n, m.Index, last)
+			}
+			last = m.Index
+		}
 	}
 }
 
