@@ -7,6 +7,7 @@ package libs
 import (
 	"fmt"
 	"net"
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -106,4 +107,14 @@ func halves[T any](list []T, f func([]T)) {
 	mid := len(list) / 2
 	go f(list[:mid])
 	go f(list[mid:])
+}
+
+// perP runs f on runtime.GOMAXPROCS(0) parts of list, each in a goroutine
+// of its own: server/hub.go's split of a broadcast among writers.
+func perP[T any](list []T, f func([]T)) {
+	n := max(runtime.GOMAXPROCS(0), 1)
+	per := max((len(list)+n-1)/n, 1)
+	for part := range slices.Chunk(list, per) {
+		go f(part)
+	}
 }

@@ -11,8 +11,10 @@ import (
 // ours is wiretalk's protocol package. Each connection is read by a
 // goroutine of its own and the HTTP handler returns, so that net/http's
 // per-connection state (its 4 KiB bufio reader and writer, the request)
-// can be collected; a broadcast is one Prepared frame written by one
-// goroutine per connection, the fan-out of server/hub.go.
+// can be collected. A broadcast is one Prepared frame written the way
+// server/hub.go does it: one writer goroutine per P over its share of the
+// connections, each write a TryWritePrepared, and a goroutine of its own
+// for a socket that cannot take the frame at once.
 type ours struct {
 	mode  Mode
 	conns registry[*protocol.Conn]
@@ -51,9 +53,13 @@ func (s *ours) read(c *protocol.Conn) {
 func (s *ours) Broadcast(payload []byte) {
 	m := protocol.NewPrepared(protocol.OpText, payload)
 	ctx := context.Background()
-	for _, c := range s.conns.snapshot() {
-		go c.WritePrepared(ctx, m)
-	}
+	perP(s.conns.snapshot(), func(list []*protocol.Conn) {
+		for _, c := range list {
+			if sent, err := c.TryWritePrepared(m); !sent && err == nil {
+				go c.WritePrepared(ctx, m)
+			}
+		}
+	})
 }
 
 func (s *ours) Conns() int { return s.conns.len() }
