@@ -62,6 +62,7 @@ type Conn struct {
 	rpos      int                // rbuf[rpos:rend] is read from nc and not consumed yet
 	rend      int
 	rfull     bool   // the last socket read filled rbuf: more is probably waiting
+	lent      bool   // the payload the last Read returned lies in rbuf
 	hdr       Header // the frame being read
 	left      int64  // payload bytes of hdr not yet read
 	maskPos   int    // offset in hdr's payload, for unmasking

@@ -53,7 +53,11 @@ func (c *Conn) beginRead(ctx context.Context) error {
 	if err := c.lock(ctx, &c.rlock); err != nil {
 		return err
 	}
+	c.lent = false // the last payload Read returned is the caller's no more
 	if c.closed() {
+		if len(c.rbuf) != smallReadSize {
+			c.releaseReadBuf()
+		}
 		c.rlock.unlock()
 		return c.reason(errClosedConn)
 	}
@@ -66,7 +70,7 @@ func (c *Conn) beginRead(ctx context.Context) error {
 
 func (c *Conn) endRead(ctx context.Context) {
 	c.readWatch.end(ctx)
-	if c.closed() && len(c.rbuf) != smallReadSize {
+	if c.closed() && len(c.rbuf) != smallReadSize && !c.lent {
 		c.releaseReadBuf()
 	}
 	c.rlock.unlock()
@@ -97,6 +101,19 @@ func (c *Conn) startMessage(ctx context.Context) error {
 func (c *Conn) readMessage(ctx context.Context) (Opcode, []byte, error) {
 	if err := c.startMessage(ctx); err != nil {
 		return 0, nil, err
+	}
+	if c.hdr.Fin && c.left > 0 && c.left <= int64(c.rend-c.rpos) && c.rpooled != nil {
+		// The common case: a message of one frame, already read whole
+		// into the pooled buffer. It is unmasked and returned where it
+		// lies, lent to the caller until the next Read or Reader call.
+		n := int(c.left)
+		p := c.rbuf[c.rpos : c.rpos+n]
+		c.rpos += n
+		if err := c.consumed(p); err != nil {
+			return 0, nil, err
+		}
+		c.lent = true
+		return c.msgOp, p, nil
 	}
 	var buf []byte
 	for {
@@ -289,6 +306,15 @@ func (c *Conn) handleClose(p []byte) error {
 // arrives, the connection fails or the deadline passes. Close uses it
 // when no one else is reading. The caller holds rlock.
 func (c *Conn) drainUntilClose(deadline time.Time) {
+	if c.lent {
+		// The last Read's payload lies in rbuf and its caller may still
+		// be using it: read on in another buffer.
+		p := readBufPool.Get().(*[readBufSize]byte)
+		c.rend = copy(p[:], c.rbuf[c.rpos:c.rend])
+		c.rpos = 0
+		c.rpooled, c.rbuf = p, p[:]
+		c.lent = false
+	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	if c.readWatch.start(ctx) != nil {

@@ -429,3 +429,40 @@ func (c splitConn) RemoteAddr() net.Addr               { return c.in.RemoteAddr(
 func (c splitConn) SetDeadline(t time.Time) error      { c.in.SetDeadline(t); return c.out.SetDeadline(t) }
 func (c splitConn) SetReadDeadline(t time.Time) error  { return c.in.SetReadDeadline(t) }
 func (c splitConn) SetWriteDeadline(t time.Time) error { return c.out.SetWriteDeadline(t) }
+
+// Read returns a message of one buffered frame where it lies in the read
+// buffer. Close reading on to the peer's close frame must not write over
+// it while its caller may still be using it.
+func TestReadPayloadSurvivesClose(t *testing.T) {
+	server, client := newConnPair(t)
+	ctx := context.Background()
+	want := []byte("the payload the caller still holds")
+	// Both frames go out in one write, so both are in the server's buffer.
+	both := append(frame(true, true, OpText, want), frame(true, true, OpText, []byte("the next"))...)
+	if _, err := client.nc.Write(both); err != nil {
+		t.Fatal(err)
+	}
+	op, p, err := server.Read(ctx)
+	if err != nil || op != OpText || !bytes.Equal(p, want) {
+		t.Fatalf("Read = %s %q, %v", op, p, err)
+	}
+	go func() {
+		for {
+			if _, _, err := client.Read(ctx); err != nil {
+				return // the close: the client answers it
+			}
+		}
+	}()
+	if err := server.Close(StatusNormalClosure, ""); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	// Another connection's reads take buffers from the same pool.
+	s2, c2 := newConnPair(t)
+	for range 4 {
+		c2.Write(ctx, OpBinary, bytes.Repeat([]byte{0xEE}, 3000))
+		s2.Read(ctx)
+	}
+	if !bytes.Equal(p, want) {
+		t.Fatalf("after Close the payload reads %q, want %q", p, want)
+	}
+}
