@@ -79,6 +79,14 @@ type reporter struct {
 
 func (r *reporter) f(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
 
+// echoRuns returns how many echo runs were asked for.
+func (r *reporter) echoRuns() int {
+	if r.res.EchoRuns > 0 {
+		return r.res.EchoRuns
+	}
+	return r.res.Runs
+}
+
 // bcastRuns returns how many broadcast runs were made (of the
 // protocol-level wiretalk server).
 func (r *reporter) bcastRuns() int {
@@ -185,7 +193,7 @@ func (r *reporter) header() {
 	for _, k := range keys {
 		r.f("| %s | %s |\n", k, e.Libraries[k])
 	}
-	r.f("| runs | medians of %d runs of the broadcast, %d runs of every other workload |\n", r.bcastRuns(), r.res.Runs)
+	r.f("| runs | medians of %d runs of the broadcast, %d of the echo, %d of every other workload |\n", r.bcastRuns(), r.echoRuns(), r.res.Runs)
 	if r.res.Page != nil {
 		r.f("| browser | %s |\n", r.res.Page.Browser)
 	}
@@ -448,7 +456,7 @@ func (r *reporter) echo() {
 	r.f("## 1. Echo round trips over one connection\n\n")
 	r.f("One connection, the raw client sends a pre-masked binary message and waits for the echo, for %s per size after a warm-up. ", r.res.EchoDur)
 	r.f("Client and server run pinned to the same CPU (`taskset -c 1`), so the figure is software cost, not the cost of waking another CPU. ")
-	r.f("Round trips per second, median of %d runs; higher is better.\n\n", r.res.Runs)
+	r.f("Round trips per second, median of %d runs (interleaved across the libraries); higher is better.\n\n", r.echoRuns())
 	r.f("| size |")
 	for _, lib := range echoLibs {
 		r.f(" %s |", libTitle[lib])
