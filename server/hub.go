@@ -33,9 +33,9 @@ type hub struct {
 	watchdog     *time.Timer // guarded by mu
 
 	mu       sync.Mutex
-	clients  map[*client]struct{}
-	audience int  // audience clients in clients
-	closed   bool // closeAll has run: sockets that come later are closed at once
+	clients  []*client // in the order they joined, which is about the order of their Conns in memory
+	audience int       // audience clients in clients
+	closed   bool      // closeAll has run: sockets that come later are closed at once
 
 	// onCount is called (outside mu) after the audience count changed.
 	onCount func(n int)
@@ -58,13 +58,14 @@ type client struct {
 	conn      *protocol.Conn
 	presenter bool
 	hub       *hub
+	slot      int                                         // index in hub.clients, -1 when not in it; guarded by hub.mu
 	mailbox   [numKinds]atomic.Pointer[protocol.Prepared] // the newest undelivered message of each kind
 	writing   atomic.Bool                                 // a writer goroutine is running
 	writeFrom atomic.Int64                                // when the write under way began (UnixNano), or 0
 }
 
 func newHub(writeTimeout time.Duration, onCount func(int), logf func(string, ...any)) *hub {
-	h := &hub{writeTimeout: writeTimeout, logf: logf, clients: make(map[*client]struct{}), onCount: onCount}
+	h := &hub{writeTimeout: writeTimeout, logf: logf, onCount: onCount}
 	h.mu.Lock() // sweep may run before AfterFunc returns: it reads watchdog under mu
 	h.watchdog = time.AfterFunc(h.sweepEvery(), h.sweep)
 	h.mu.Unlock()
@@ -94,7 +95,7 @@ func (h *hub) sweep() {
 		h.mu.Unlock()
 		return
 	}
-	for c := range h.clients {
+	for _, c := range h.clients {
 		if from := c.writeFrom.Load(); from != 0 && now-from > int64(h.writeTimeout) {
 			stalled = append(stalled, c)
 		}
@@ -110,7 +111,7 @@ func (h *hub) sweep() {
 // add registers conn and returns its client. The first message it gets is
 // first (may be nil), delivered before any broadcast that follows.
 func (h *hub) add(conn *protocol.Conn, presenter bool) *client {
-	c := &client{conn: conn, presenter: presenter, hub: h}
+	c := &client{conn: conn, presenter: presenter, hub: h, slot: -1}
 	h.mu.Lock()
 	if h.closed {
 		// The server is shutting down and closeAll has closed the sockets
@@ -120,7 +121,8 @@ func (h *hub) add(conn *protocol.Conn, presenter bool) *client {
 		conn.Close(protocol.StatusGoingAway, "server shutting down")
 		return c
 	}
-	h.clients[c] = struct{}{}
+	c.slot = len(h.clients)
+	h.clients = append(h.clients, c)
 	if !presenter {
 		h.audience++
 	}
@@ -135,8 +137,14 @@ func (h *hub) add(conn *protocol.Conn, presenter bool) *client {
 // remove forgets c. It is safe to call more than once.
 func (h *hub) remove(c *client) {
 	h.mu.Lock()
-	_, ok := h.clients[c]
-	delete(h.clients, c)
+	ok := c.slot >= 0
+	if ok {
+		last := h.clients[len(h.clients)-1]
+		h.clients[c.slot], last.slot = last, c.slot
+		h.clients[len(h.clients)-1] = nil
+		h.clients = h.clients[:len(h.clients)-1]
+		c.slot = -1
+	}
 	if ok && !c.presenter {
 		h.audience--
 	}
@@ -167,7 +175,7 @@ func (h *hub) audienceCount() int {
 func (h *hub) broadcast(k kind, m *protocol.Prepared) {
 	h.mu.Lock()
 	ready := make([]*client, 0, len(h.clients))
-	for c := range h.clients {
+	for _, c := range h.clients {
 		if k != kindState && !c.presenter {
 			continue
 		}
@@ -306,7 +314,7 @@ func (h *hub) closeAll(ctx context.Context, code protocol.StatusCode, reason str
 	h.closed = true
 	h.watchdog.Stop()
 	conns := make([]*protocol.Conn, 0, len(h.clients))
-	for c := range h.clients {
+	for _, c := range h.clients {
 		conns = append(conns, c.conn)
 	}
 	h.mu.Unlock()
