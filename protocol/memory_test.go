@@ -257,3 +257,32 @@ func BenchmarkConnEcho(b *testing.B) {
 		})
 	}
 }
+
+// TestConnWriteFieldsShareTwoCacheLines guards the layout a broadcast
+// relies on: what TryWritePrepared reads lies in Conn's first 128 bytes,
+// and Conn falls in the runtime's 768-byte size class, a multiple of 64,
+// so that those bytes are two whole cache lines.
+func TestConnWriteFieldsShareTwoCacheLines(t *testing.T) {
+	var c Conn
+	fields := map[string]uintptr{
+		"msgLock":          unsafe.Offsetof(c.msgLock) + unsafe.Sizeof(c.msgLock),
+		"wlock":            unsafe.Offsetof(c.wlock) + unsafe.Sizeof(c.wlock),
+		"nc":               unsafe.Offsetof(c.nc) + unsafe.Sizeof(c.nc),
+		"shut":             unsafe.Offsetof(c.shut) + unsafe.Sizeof(c.shut),
+		"role":             unsafe.Offsetof(c.role) + unsafe.Sizeof(c.role),
+		"observer":         unsafe.Offsetof(c.observer) + unsafe.Sizeof(c.observer),
+		"raw":              unsafe.Offsetof(c.raw) + unsafe.Sizeof(c.raw),
+		"wnowStep":         unsafe.Offsetof(c.wnowStep) + unsafe.Sizeof(c.wnowStep),
+		"wnowRes":          unsafe.Offsetof(c.wnowRes) + unsafe.Sizeof(c.wnowRes),
+		"wnow":             unsafe.Offsetof(c.wnow) + unsafe.Sizeof(c.wnow),
+		"writeWatch.dirty": unsafe.Offsetof(c.writeWatch) + unsafe.Offsetof(c.writeWatch.dirty) + 1,
+	}
+	for name, end := range fields {
+		if end > 128 {
+			t.Errorf("Conn.%s ends at byte %d, beyond the first two cache lines", name, end)
+		}
+	}
+	if size := unsafe.Sizeof(c); size <= 704 || size > 768 {
+		t.Errorf("Conn is %d bytes, outside the 768-byte size class (705 to 768)", size)
+	}
+}

@@ -108,7 +108,7 @@ func (c *Conn) TryWritePrepared(m *Prepared) (bool, error) {
 		c.unlockWrite(data)
 		return false, err
 	}
-	n, err := c.writeNow(m.frame)
+	n, err := c.writeNow(m)
 	switch {
 	case err != nil:
 		err = c.endFrameWrite(ctx, err)

@@ -15,4 +15,4 @@ func (c *Conn) readIdle() error { panic("protocol: readIdle without a raw socket
 
 func (c *Conn) rawRead(uintptr) bool { panic("protocol: rawRead without a raw socket") }
 
-func (c *Conn) writeNow([]byte) (int, error) { panic("protocol: writeNow without a raw socket") }
+func (c *Conn) writeNow(*Prepared) (int, error) { panic("protocol: writeNow without a raw socket") }

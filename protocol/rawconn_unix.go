@@ -79,42 +79,43 @@ func (c *Conn) rawRead(fd uintptr) bool {
 	return true
 }
 
-// writeNow writes p with one non-blocking write(2) and returns how much
-// of it the socket took: 0 and a nil error when its buffer is full. The
-// caller holds wlock.
-func (c *Conn) writeNow(p []byte) (int, error) {
+// writeNow writes m's frame with one non-blocking write(2) and returns
+// how much of it the socket took: 0 and a nil error when its buffer is
+// full. The caller holds wlock.
+func (c *Conn) writeNow(m *Prepared) (int, error) {
 	if c.wnowStep == nil {
 		c.wnowStep = c.rawWrite // made once, so that writing allocates nothing
 	}
-	c.wnow, c.wnowN, c.wnowErr = p, 0, 0
+	c.wnow, c.wnowRes = m, 0
 	err := c.raw.Write(c.wnowStep)
-	n, errno := c.wnowN, syscall.Errno(c.wnowErr)
+	res := c.wnowRes
 	c.wnow = nil
 	switch {
 	case err != nil: // closed, or a deadline in the past
 		return 0, err
-	case errno == syscall.EAGAIN:
+	case res >= 0:
+		return res, nil
+	case syscall.Errno(-res) == syscall.EAGAIN:
 		return 0, nil
-	case errno != 0:
-		return n, &net.OpError{Op: "write", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError("write", errno)}
 	}
-	return n, nil
+	return 0, &net.OpError{Op: "write", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError("write", syscall.Errno(-res))}
 }
 
 // rawWrite is writeNow's step: one try, never a wait.
 func (c *Conn) rawWrite(fd uintptr) bool {
 	for {
-		n, err := syscall.Write(int(fd), c.wnow)
-		if err == syscall.EINTR {
+		n, err := syscall.Write(int(fd), c.wnow.frame)
+		switch {
+		case err == syscall.EINTR:
 			continue
-		}
-		if n > 0 {
-			c.wnowN = n
-		}
-		if errno, ok := err.(syscall.Errno); ok {
-			c.wnowErr = uintptr(errno)
-		} else if err != nil {
-			c.wnowErr = uintptr(syscall.EIO)
+		case err == nil:
+			c.wnowRes = max(n, 0)
+		default:
+			errno, ok := err.(syscall.Errno)
+			if !ok || errno == 0 {
+				errno = syscall.EIO
+			}
+			c.wnowRes = -int(errno)
 		}
 		return true
 	}
