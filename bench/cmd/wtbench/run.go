@@ -88,7 +88,7 @@ func cmdRun(args []string) error {
 	var cfg runConfig
 	fs.IntVar(&cfg.runs, "runs", 3, "runs of every workload but the broadcast; the report gives medians")
 	fs.IntVar(&cfg.bcastRuns, "bcast-runs", 5, "runs of the broadcast workload, the one most disturbed by a shared machine: those beyond -runs are made last, while -budget lasts")
-	fs.IntVar(&cfg.echoRuns, "echo-runs", 5, "runs of the echo workload, whose ratios are the closest")
+	fs.IntVar(&cfg.echoRuns, "echo-runs", 7, "runs of the echo workload, whose ratios are the closest")
 	fs.DurationVar(&cfg.budget, "budget", 9*time.Minute, "time after which no further broadcast run is started")
 	fs.BoolVar(&cfg.quick, "quick", false, "a smoke test: tiny N, short times, one run (the report says so)")
 	only := fs.String("only", "echo,broadcast,hub,idle,micro,page", "workloads to run")
