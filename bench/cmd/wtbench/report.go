@@ -758,7 +758,7 @@ func (r *reporter) profile() {
 
 func (r *reporter) method() {
 	r.f("## How it is measured\n\n")
-	r.f("- `wtbench run` starts, for every library and run, a server process (`wtbench server -lib L -mode M`, its own process so that its memory is its own) and a clients process (`wtbench clients`), and takes medians. Runs are interleaved (run 1 of every library, then run 2, …) so that a disturbance of the shared machine does not land on one library only.\n")
+	r.f("- `wtbench run` starts, for every library and run, a server process (`wtbench server -lib L -mode M`, its own process so that its memory is its own) and a clients process (`wtbench clients`), and takes medians. Runs are interleaved (run 1 of every library, then run 2, …) so that a disturbance of the shared machine does not land on one library only, and the order of the libraries turns from run to run so that none is always the first after a pause or after another's 10,000 sockets closed.\n")
 	r.f("- The clients are the same for every server: raw Linux sockets driven by syscalls (`bench/internal/rawws`), the handshake written by hand with a fixed key, frames masked once before the clock starts, and a minimal frame parser that only counts messages. Loopback only (127.0.0.1).\n")
 	r.f("- Servers run on loopback TCP with the libraries' default options (permessage-deflate off everywhere: none of the clients offers it). wiretalk, gorilla and coder sit behind `net/http`; gobwas and gws use their own accept loops and HTTP parsers, their lean way.\n")
 	r.f("- The broadcast clients process raises its open-file limit to the hard limit (`setrlimit`) and holds at most 10,000 sockets; the server holds the other ends.\n")

@@ -172,7 +172,7 @@ func cmdRun(args []string) error {
 
 	if cfg.only["echo"] {
 		for run := range cfg.echoRuns {
-			for _, lib := range echoLibs {
+			for _, lib := range rotated(echoLibs, run) {
 				r, err := cfg.echo(lib)
 				if err != nil {
 					fail("echo "+lib, err)
@@ -187,7 +187,7 @@ func cmdRun(args []string) error {
 	// its further runs (up to -bcast-runs) come last, while the time budget
 	// lasts, so that a busy machine cannot push the whole run over it.
 	bcastRun := func(run int) {
-		for _, lib := range bcastLibs {
+		for _, lib := range rotated(bcastLibs, run) {
 			prof := cfg.profile && lib == "wiretalk" && run == cfg.runs-1
 			r, top, err := cfg.broadcast(lib, cfg.ns, prof)
 			if err != nil {
@@ -222,7 +222,7 @@ func cmdRun(args []string) error {
 	}
 	if cfg.only["idle"] {
 		for run := range cfg.runs {
-			for _, lib := range idleLibs {
+			for _, lib := range rotated(idleLibs, run) {
 				r, err := cfg.idle(lib)
 				if err != nil {
 					fail("idle "+lib, err)
@@ -529,6 +529,17 @@ func collectEnv(benchDir string) envInfo {
 
 // cmdPair runs one server and one clients process, for a look at a single
 // case: wtbench pair -lib L -mode M [-cpu 1] -- CLIENT FLAGS.
+// rotated returns libs starting at the run-th: the order of the libraries
+// turns from run to run, so that none is always the first after a pause
+// or after the teardown of another's 10,000 sockets.
+func rotated(libs []string, run int) []string {
+	if len(libs) == 0 {
+		return nil
+	}
+	k := run % len(libs)
+	return append(slices.Clone(libs[k:]), libs[:k]...)
+}
+
 func cmdPair(args []string) error {
 	fs := flag.NewFlagSet("pair", flag.ExitOnError)
 	lib := fs.String("lib", "wiretalk", "library")
