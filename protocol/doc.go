@@ -12,9 +12,14 @@
 //   - close.go: status codes, CloseError and the closing handshake
 //   - read.go, write.go: messages, fragmentation and control frames
 //   - conn.go: the connection and its concurrency contract
+//   - lock.go: the connection's locks, which give up when a context ends
+//   - rawconn_unix.go: reads and writes straight through the socket's
+//     RawConn, so that an idle connection holds no buffer and a broadcast
+//     never waits on a full socket
 //   - heartbeat.go: pings on a timer, to drop peers that vanished
 //   - observer.go: an optional hook that sees every frame on the wire
-//   - prepared.go: a frame encoded once and written to many connections
+//   - prepared.go: a frame encoded once and written to many connections,
+//     with WritePrepared or, without waiting, TryWritePrepared
 //
 // Rules of RFC 6455 are cited where they are enforced.
 //
