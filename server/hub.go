@@ -174,7 +174,11 @@ func (h *hub) audienceCount() int {
 // writer goroutine of its own, flush, so it delays no one.
 func (h *hub) broadcast(k kind, m *protocol.Prepared) {
 	h.mu.Lock()
-	ready := make([]*client, 0, len(h.clients))
+	size := len(h.clients)
+	if k != kindState {
+		size = 4 // presenters only: a few
+	}
+	ready := make([]*client, 0, size)
 	for _, c := range h.clients {
 		if k != kindState && !c.presenter {
 			continue
