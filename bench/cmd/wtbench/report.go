@@ -204,15 +204,7 @@ func (r *reporter) header() {
 
 // echoRate returns the median round trips per second of lib at size.
 func (r *reporter) echoRate(lib string, size int) float64 {
-	var xs []float64
-	for _, run := range r.res.Echo[lib] {
-		for _, e := range run {
-			if e.Size == size && e.Seconds > 0 {
-				xs = append(xs, float64(e.RoundTrips)/e.Seconds)
-			}
-		}
-	}
-	return median(xs)
+	return median(r.echoByRun(lib, size)) // median skips the runs without it
 }
 
 // echoByRun returns lib's round trips per second at size, one per run in
