@@ -223,15 +223,15 @@ func (r *reporter) echoByRun(lib string, size int) []float64 {
 	return xs
 }
 
-// bcastByRun returns the p50 of lib's broadcast rounds at n sockets, one
-// per run in the order run (NaN for a run without it).
-func (r *reporter) bcastByRun(lib string, n int) []float64 {
+// bcastByRun returns the pct percentile of lib's broadcast rounds at n
+// sockets, one per run in the order run (NaN for a run without it).
+func (r *reporter) bcastByRun(lib string, n int, pct float64) []float64 {
 	var xs []float64
 	for _, run := range r.res.Broadcast[lib] {
 		x := math.NaN()
 		for _, br := range run {
 			if br.N == n {
-				x = percentile(br.RoundsMS, 50)
+				x = percentile(br.RoundsMS, pct)
 			}
 		}
 		xs = append(xs, x)
@@ -262,16 +262,24 @@ func pairedText(med, lo, hi float64) string {
 	return fmt.Sprintf("%s; run by run %s to %s", ratio(med), ratio(lo), ratio(hi))
 }
 
+// addKeys adds to set the key of every result of every run that set does
+// not hold yet.
+func addKeys[R any](set []int, runs [][]R, key func(R) int) []int {
+	for _, run := range runs {
+		for _, x := range run {
+			if k := key(x); !slices.Contains(set, k) {
+				set = append(set, k)
+			}
+		}
+	}
+	return set
+}
+
+// echoSizes returns the message sizes of the echo results, in order.
 func (r *reporter) echoSizes() []int {
 	var sizes []int
 	for _, runs := range r.res.Echo {
-		for _, run := range runs {
-			for _, e := range run {
-				if !slices.Contains(sizes, e.Size) {
-					sizes = append(sizes, e.Size)
-				}
-			}
-		}
+		sizes = addKeys(sizes, runs, func(e echoResult) int { return e.Size })
 	}
 	slices.Sort(sizes)
 	return sizes
@@ -280,28 +288,15 @@ func (r *reporter) echoSizes() []int {
 // bcast returns the medians over runs of the p50 and p99 of lib's
 // broadcast rounds at n sockets.
 func (r *reporter) bcast(lib string, n int) (p50, p99 float64) {
-	var a, b []float64
-	for _, run := range r.res.Broadcast[lib] {
-		for _, br := range run {
-			if br.N == n {
-				a = append(a, percentile(br.RoundsMS, 50))
-				b = append(b, percentile(br.RoundsMS, 99))
-			}
-		}
-	}
-	return median(a), median(b)
+	return median(r.bcastByRun(lib, n, 50)), median(r.bcastByRun(lib, n, 99))
 }
 
+// bcastNs returns the socket counts of the broadcast results of libs, in
+// order.
 func (r *reporter) bcastNs(libs ...string) []int {
 	var ns []int
 	for _, lib := range libs {
-		for _, run := range r.res.Broadcast[lib] {
-			for _, br := range run {
-				if !slices.Contains(ns, br.N) {
-					ns = append(ns, br.N)
-				}
-			}
-		}
+		ns = addKeys(ns, r.res.Broadcast[lib], func(br broadcastResult) int { return br.N })
 	}
 	slices.Sort(ns)
 	return ns
@@ -332,16 +327,11 @@ func (r *reporter) idleMemStack(lib string, n int) (heapStack, rss, goroutines, 
 	return median(a), median(b), median(c), median(s)
 }
 
+// idleNs returns the socket counts of the idle results, in order.
 func (r *reporter) idleNs() []int {
 	var ns []int
 	for _, runs := range r.res.Idle {
-		for _, run := range runs {
-			for _, ir := range run {
-				if !slices.Contains(ns, ir.N) {
-					ns = append(ns, ir.N)
-				}
-			}
-		}
+		ns = addKeys(ns, runs, func(ir idleResult) int { return ir.N })
 	}
 	slices.Sort(ns)
 	return ns
@@ -417,12 +407,12 @@ func (r *reporter) targets() {
 		floor, _ := r.bcast("raw", n)
 		bn, bv := best(vals, lower)
 		if !math.IsNaN(bv) && !math.IsNaN(ours) {
-			m, lo, hi := pairedRatio(r.bcastByRun("wiretalk", n), r.bcastByRun(bn, n))
+			m, lo, hi := pairedRatio(r.bcastByRun("wiretalk", n, 50), r.bcastByRun(bn, n, 50))
 			ts = append(ts, target{fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), "≤ best library",
 				fmt.Sprintf("%s ms vs %s %s ms: %s", num(ours, 1), bn, num(bv, 1), pairedText(m, lo, hi)), m <= 1, true, lo <= 1})
 		}
 		if !math.IsNaN(floor) && !math.IsNaN(ours) {
-			m, lo, hi := pairedRatio(r.bcastByRun("wiretalk", n), r.bcastByRun("raw", n))
+			m, lo, hi := pairedRatio(r.bcastByRun("wiretalk", n, 50), r.bcastByRun("raw", n, 50))
 			ts = append(ts, target{fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), "≤ 1.3× raw-write floor",
 				fmt.Sprintf("%s ms vs floor %s ms: %s", num(ours, 1), num(floor, 1), pairedText(m, lo, hi)), m <= 1.3, true, lo <= 1.3})
 		}
@@ -542,8 +532,8 @@ func (r *reporter) broadcast() {
 		r.f("## 2. Broadcast: one 200-byte text message to N connections\n\n")
 		r.f("N raw clients in a second process (one epoll loop per core) hold the connections. For each round the clients process sends `b` on the server's control port and times, on its own monotonic clock, from just before that write to the receipt of the message by the last of the N sockets; %d rounds after 3 of warm-up, 20 ms apart. ", r.res.Rounds)
 		r.f("p50 and p99 (nearest rank: with %d rounds the p99 is the slowest round) of the rounds of a run, then the median over %d runs (%d interleaved across the libraries, then more, up to %d, at the end of the whole run while its time budget lasts); milliseconds, lower is better. ", r.res.Rounds, r.bcastRuns(), r.res.Runs, max(r.res.BcastRuns, r.res.Runs))
-		r.f("Each library broadcasts the way its users would do it best: wiretalk one `Prepared` frame written as `server/hub.go` does it, by one goroutine per P (2 here) over its share of the connections with `TryWritePrepared`, a socket that cannot take it at once getting a goroutine of its own; gorilla one `PreparedMessage`, a goroutine per connection; coder `Conn.Write` from a goroutine per connection; gobwas one `ws.CompileFrame` frame written by 2 goroutines over halves of the connections; gws its `Broadcaster`. ")
-		r.f("The floor writes the same bytes to the same kind of sockets (upgraded by hand) with plain `conn.Write` calls from 2 goroutines.\n\n")
+		r.f("Each library broadcasts the way its users would do it best: wiretalk one `Prepared` frame written as `server/hub.go` does it, by one goroutine per P (2 here) over its share of the connections with `TryWritePrepared`, a socket that cannot take it at once getting a goroutine of its own; gorilla one `PreparedMessage`, a goroutine per connection; coder `Conn.Write` from a goroutine per connection; gobwas one `ws.CompileFrame` frame written the same way, one goroutine per P over its share, with plain `Write` calls; gws its `Broadcaster`. ")
+		r.f("The floor writes the same bytes to the same kind of sockets (upgraded by hand) with plain `conn.Write` calls from one goroutine per P.\n\n")
 		r.f("| N |")
 		for _, lib := range bcastLibs {
 			r.f(" %s p50 / p99 |", libTitle[lib])
@@ -562,9 +552,9 @@ func (r *reporter) broadcast() {
 				r.f(" %s / %s |", num(p50, 1), num(p99, 1))
 			}
 			bn, _ := best(vals, lower)
-			ours := r.bcastByRun("wiretalk", n)
-			mp, _, _ := pairedRatio(ours, r.bcastByRun(bn, n))
-			mf, _, _ := pairedRatio(ours, r.bcastByRun("raw", n))
+			ours := r.bcastByRun("wiretalk", n, 50)
+			mp, _, _ := pairedRatio(ours, r.bcastByRun(bn, n, 50))
+			mf, _, _ := pairedRatio(ours, r.bcastByRun("raw", n, 50))
 			r.f(" %s (%s) | %s |\n", ratio(mp), bn, ratio(mf))
 		}
 		r.f("\nThe p50 of every run, in the order run, shows how much the shared machine moves the figures:\n\n| N |")

@@ -11,7 +11,7 @@ import (
 // gobwas is github.com/gobwas/ws used the lean way its README shows: its
 // own listener and zero-copy ws.Upgrade, no goroutine per idle connection
 // (epoll readiness instead), and a broadcast as one frame compiled once
-// (ws.CompileFrame) written by two goroutines over halves of the
+// (ws.CompileFrame) written by one goroutine per P over its share of the
 // connections. Echo uses a goroutine per connection with the low-level
 // header API and reused buffers.
 type gobwas struct {
@@ -115,7 +115,7 @@ func (s *gobwas) echo(nc net.Conn) {
 
 func (s *gobwas) Broadcast(payload []byte) {
 	frame := ws.MustCompileFrame(ws.NewTextFrame(payload))
-	halves(s.conns.snapshot(), func(list []net.Conn) {
+	perP(s.conns.snapshot(), func(list []net.Conn) {
 		for _, nc := range list {
 			nc.Write(frame)
 		}

@@ -101,14 +101,6 @@ func (r *registry[T]) len() int {
 	return len(r.list)
 }
 
-// halves runs f on the first and second half of list in two goroutines:
-// two writers, one per core of the benchmark machine.
-func halves[T any](list []T, f func([]T)) {
-	mid := len(list) / 2
-	go f(list[:mid])
-	go f(list[mid:])
-}
-
 // perP runs f on runtime.GOMAXPROCS(0) parts of list, each in a goroutine
 // of its own: server/hub.go's split of a broadcast among writers.
 func perP[T any](list []T, f func([]T)) {

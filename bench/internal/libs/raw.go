@@ -10,7 +10,7 @@ import (
 
 // raw is the floor: connections upgraded by a hand-written handshake,
 // held by the poller, and a broadcast as the bytes of one unmasked text
-// frame written with plain conn.Write calls from two goroutines. No
+// frame written with plain conn.Write calls from one goroutine per P. No
 // WebSocket library can send the same bytes to the same sockets for less.
 type raw struct {
 	mode  Mode
@@ -93,7 +93,7 @@ func (s *raw) Broadcast(payload []byte) {
 	if len(payload) > 125 {
 		frame = append([]byte{0x81, 126, byte(len(payload) >> 8), byte(len(payload))}, payload...)
 	}
-	halves(s.conns.snapshot(), func(list []net.Conn) {
+	perP(s.conns.snapshot(), func(list []net.Conn) {
 		for _, nc := range list {
 			nc.Write(frame)
 		}
