@@ -42,7 +42,7 @@ func (c *Conn) readIdle() error {
 	}
 	switch {
 	case c.rawErr != nil:
-		return &net.OpError{Op: "read", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError("read", c.rawErr)}
+		return c.opError("read", c.rawErr)
 	case c.rawN == 0:
 		return io.EOF
 	}
@@ -98,7 +98,13 @@ func (c *Conn) writeNow(m *Prepared) (int, error) {
 	case syscall.Errno(-res) == syscall.EAGAIN:
 		return 0, nil
 	}
-	return 0, &net.OpError{Op: "write", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError("write", syscall.Errno(-res))}
+	return 0, c.opError("write", syscall.Errno(-res))
+}
+
+// opError wraps a failed read(2) or write(2) as nc.Read and nc.Write
+// would have reported it.
+func (c *Conn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError(op, err)}
 }
 
 // rawWrite is writeNow's step: one try, never a wait.
