@@ -427,7 +427,7 @@ func (r *reporter) targets() {
 	}
 	// Masking.
 	for _, size := range micro.MaskSizes {
-		_, _, gbps, ok := r.microMedian("mask/wiretalk/" + microSize(size))
+		_, _, gbps, ok := r.microMedian("mask/wiretalk/" + micro.SizeName(size))
 		if ok {
 			ts = append(ts, target{"masking in place, " + sizeLabel(size), "≥ 50 GB/s, pure Go",
 				num(gbps, 1) + " GB/s", gbps >= 50, true, false})
@@ -451,7 +451,7 @@ func (r *reporter) targets() {
 	for _, dir := range []string{"read", "write"} {
 		worst, any := 0.0, false
 		for _, size := range micro.MessageSizes {
-			if _, a, _, ok := r.microMedian(dir + "/wiretalk/" + microSize(size)); ok {
+			if _, a, _, ok := r.microMedian(dir + "/wiretalk/" + micro.SizeName(size)); ok {
 				worst, any = max(worst, a), true
 			}
 		}
@@ -482,16 +482,6 @@ func (r *reporter) targets() {
 		r.f("| %s | %s | %s | %s |\n", t.what, t.goal, t.measured, verdict)
 	}
 	r.f("\n")
-}
-
-func microSize(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%dMiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%dKiB", n>>10)
-	}
-	return fmt.Sprintf("%dB", n)
 }
 
 func (r *reporter) echo() {
@@ -668,7 +658,7 @@ func (r *reporter) masking() {
 	} {
 		r.f("| %s |", fn.title)
 		for _, size := range micro.MaskSizes {
-			_, _, gbps, _ := r.microMedian("mask/" + fn.key + "/" + microSize(size))
+			_, _, gbps, _ := r.microMedian("mask/" + fn.key + "/" + micro.SizeName(size))
 			r.f(" %s |", num(gbps, 1))
 		}
 		r.f("\n")
@@ -697,7 +687,7 @@ func (r *reporter) allocs() {
 		for _, size := range micro.MessageSizes {
 			r.f("| %s %s |", dir, sizeLabel(size))
 			for _, lib := range micro.Libs {
-				ns, a, _, _ := r.microMedian(dir + "/" + lib + "/" + microSize(size))
+				ns, a, _, _ := r.microMedian(dir + "/" + lib + "/" + micro.SizeName(size))
 				r.f(" %s | %s |", num(a, 3), comma(ns))
 			}
 			r.f("\n")

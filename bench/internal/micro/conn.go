@@ -44,7 +44,7 @@ func ConnBenches() []Bench {
 	for _, dir := range []string{"read", "write"} {
 		for _, size := range MessageSizes {
 			for _, lib := range Libs {
-				name := dir + "/" + lib + "/" + sizeName(size)
+				name := dir + "/" + lib + "/" + SizeName(size)
 				if dir == "read" {
 					out = append(out, Bench{name, func(b *testing.B) { benchRead(b, lib, size) }})
 				} else {

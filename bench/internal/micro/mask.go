@@ -6,6 +6,7 @@
 package micro
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/gobwas/ws"
@@ -49,7 +50,7 @@ func MaskBenches() []Bench {
 	var out []Bench
 	for _, size := range MaskSizes {
 		for _, mf := range maskFuncs {
-			out = append(out, Bench{"mask/" + mf.name + "/" + sizeName(size), func(b *testing.B) {
+			out = append(out, Bench{"mask/" + mf.name + "/" + SizeName(size), func(b *testing.B) {
 				buf := make([]byte, size)
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
@@ -58,7 +59,7 @@ func MaskBenches() []Bench {
 				}
 			}})
 		}
-		out = append(out, Bench{"mask/copy/" + sizeName(size), func(b *testing.B) {
+		out = append(out, Bench{"mask/copy/" + SizeName(size), func(b *testing.B) {
 			src, dst := make([]byte, size), make([]byte, size)
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
@@ -70,23 +71,13 @@ func MaskBenches() []Bench {
 	return out
 }
 
-func sizeName(n int) string {
+// SizeName is how a benchmark's name gives a size: "16B", "64KiB", "1MiB".
+func SizeName(n int) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
-		return itoa(n>>20) + "MiB"
+		return strconv.Itoa(n>>20) + "MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:
-		return itoa(n>>10) + "KiB"
+		return strconv.Itoa(n>>10) + "KiB"
 	}
-	return itoa(n) + "B"
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
+	return strconv.Itoa(n) + "B"
 }
