@@ -28,16 +28,18 @@ func rawConnOf(nc net.Conn) syscall.RawConn {
 	return rc
 }
 
-// readIdle waits for the socket to be readable while holding no buffer,
-// then reads straight into a pooled one: one read(2) for a frame of up to
-// readBufSize bytes, where reading into the small array first and then
-// into a buffer took two. The runtime calls rawStep at once and again each
-// time the poller says the socket is readable; a try that would block
-// gives the buffer back, so an idle connection still holds none.
-// Deadlines (and so contexts) apply as to nc.Read.
+// readIdle fills the empty read buffer with one read(2): into the pooled
+// buffer held, or a fresh one, so that a frame of up to readBufSize bytes
+// takes one read where reading into the small array first took two. The
+// runtime calls rawStep at once and again each time the poller says the
+// socket is readable; a try that would block gives the buffer back first,
+// so a connection waiting for data holds none, and one whose data keeps
+// arriving keeps its buffer from message to message. Deadlines (and so
+// contexts) apply as to nc.Read.
 func (c *Conn) readIdle() error {
 	c.rawN, c.rawErr = 0, nil
 	if err := c.raw.Read(c.rawStep); err != nil {
+		c.releaseReadBuf() // empty: the step may not have run at all
 		return err
 	}
 	switch {
@@ -52,7 +54,10 @@ func (c *Conn) readIdle() error {
 // rawRead is readIdle's step, kept as the method value c.rawStep so that
 // waiting allocates nothing. It reports whether the read is done.
 func (c *Conn) rawRead(fd uintptr) bool {
-	p := readBufPool.Get().(*[readBufSize]byte)
+	p := c.rpooled
+	if p == nil {
+		p = readBufPool.Get().(*[readBufSize]byte)
+	}
 	var (
 		n   int
 		err error
@@ -63,12 +68,12 @@ func (c *Conn) rawRead(fd uintptr) bool {
 			break
 		}
 	}
-	if err == syscall.EAGAIN {
-		readBufPool.Put(p)
-		return false // wait for the poller
-	}
 	if err != nil || n <= 0 {
+		c.rpooled, c.rbuf = nil, c.small[:]
 		readBufPool.Put(p)
+		if err == syscall.EAGAIN {
+			return false // wait for the poller, holding no buffer
+		}
 		c.rawErr = err
 		return true
 	}

@@ -9,6 +9,7 @@ import (
 	"math/bits"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Read reads the next data message whole and returns its opcode (OpText
@@ -25,9 +26,84 @@ func (c *Conn) Read(ctx context.Context) (Opcode, []byte, error) {
 	if err := c.beginRead(ctx); err != nil {
 		return 0, nil, err
 	}
-	op, p, err := c.readMessage(ctx)
+	op, p, ok, err := c.readWhole(ctx)
+	if !ok {
+		op, p, err = c.readMessage(ctx)
+	}
 	c.endRead(ctx)
 	return op, p, err
+}
+
+// readWhole is Read's fast path for the common message: one frame, FIN
+// set, whose header and payload are all in the pooled read buffer, or
+// arrive whole with the one read(2) made when the buffer is empty. It
+// checks what nextDataFrame and consumed would (reserved bits, opcode,
+// mask bit, minimal length, read limit, UTF-8) and lends the payload in
+// place. ok is false, with nothing consumed, for anything else (a control
+// frame, a fragment, a frame not all there, an error in the header, an
+// observer to feed), and readMessage then reads the same bytes the
+// general way, through half a dozen more calls.
+func (c *Conn) readWhole(ctx context.Context) (op Opcode, p []byte, ok bool, err error) {
+	if c.msgActive || c.obs != nil {
+		return 0, nil, false, nil
+	}
+	if c.rpos == c.rend && c.raw != nil {
+		c.rpos, c.rend = 0, 0
+		if err := c.readIdle(); err != nil {
+			return 0, nil, true, c.readErr(ctx, err)
+		}
+	}
+	if c.rpooled == nil {
+		return 0, nil, false, nil
+	}
+	b := c.rbuf[c.rpos:c.rend]
+	if len(b) < 2 {
+		return 0, nil, false, nil
+	}
+	b0, b1 := b[0], b[1]
+	op = Opcode(b0 & 0xF)
+	masked := b1&bitMask != 0
+	if b0&(bitFin|bitRsv1|bitRsv2|bitRsv3) != bitFin || (op != OpText && op != OpBinary) ||
+		masked != (c.role == RoleServer) {
+		return 0, nil, false, nil
+	}
+	n, hl := int(b1&^bitMask), 2
+	switch {
+	case n == 126 && len(b) >= 4:
+		n, hl = int(b[2])<<8|int(b[3]), 4
+		if n < 126 {
+			return 0, nil, false, nil // not minimal: readMessage says so
+		}
+	case n >= 126:
+		return 0, nil, false, nil
+	}
+	keyAt := hl
+	if masked {
+		hl += 4
+	}
+	if len(b) < hl+n {
+		return 0, nil, false, nil
+	}
+	if limit := c.readLimit.Load(); limit > 0 && int64(n) > limit {
+		return 0, nil, false, nil
+	}
+	p = b[hl : hl+n]
+	if masked {
+		Mask(p, [4]byte(b[keyAt:keyAt+4]), 0)
+	}
+	c.rpos += hl + n
+	if c.msg != nil {
+		putMsgBuffer(c.msg) // what the last Read returned
+		c.msg = nil
+	}
+	c.msgOp = op
+	// RFC 6455 §8.1: a text message that is not valid UTF-8 fails the
+	// connection.
+	if op == OpText && !utf8.Valid(p) {
+		return 0, nil, true, c.fail(errInvalidUTF8)
+	}
+	c.lent = true
+	return op, p, true, nil
 }
 
 // Reader waits for the next data message and returns its opcode and a
@@ -361,23 +437,25 @@ func (c *Conn) readErr(ctx context.Context, err error) error {
 // fill makes at least n bytes (n ≤ readBufSize) available in
 // rbuf[rpos:rend], reading from the socket.
 //
-// While idle the connection holds no buffer: on a plain socket it waits
-// for readability and then reads straight into a pooled buffer
-// (readIdle); elsewhere it waits in the small array inside Conn. A pooled
-// buffer is taken when more is needed than the small array holds, or when
-// the last read filled it (more is probably waiting), and it is given back
-// when drained by a read that did not fill it (the socket was drained too,
-// so the next read is likely to wait).
+// While idle the connection holds no buffer. On a plain socket an empty
+// buffer is filled by readIdle, which gives the pooled buffer back only
+// when the socket has nothing to read. Elsewhere (TLS, pipes) the
+// connection waits in the small array inside Conn: a pooled buffer is
+// taken when more is needed than the small array holds, or when the last
+// read filled it (more is probably waiting), and it is given back when
+// drained by a read that did not fill it (the socket was drained too, so
+// the next read is likely to wait).
 func (c *Conn) fill(n int) error {
 	for c.rend-c.rpos < n {
 		if c.rpos == c.rend {
 			c.rpos, c.rend = 0, 0
-			if !c.rfull && len(c.rbuf) != smallReadSize {
+			if c.raw == nil && !c.rfull && len(c.rbuf) != smallReadSize {
 				c.releaseReadBuf()
 			}
 		}
-		if c.raw != nil && c.rend == 0 && len(c.rbuf) == smallReadSize {
-			// Empty and holding no buffer: wait for data without one.
+		if c.raw != nil && c.rend == 0 {
+			// Empty: read into the buffer held, if any, and give it back
+			// only if the socket has nothing yet, to wait without one.
 			if err := c.readIdle(); err != nil {
 				return err
 			}

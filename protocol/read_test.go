@@ -363,14 +363,14 @@ func FuzzConnRead(f *testing.F) {
 	})
 }
 
-var writeFuzzSeeds = flag.Bool("write-fuzz-seeds", false, "write the seed corpora of FuzzConnRead and FuzzHandshake to testdata/fuzz")
+var writeFuzzSeeds = flag.Bool("write-fuzz-seeds", false, "write the seed corpora of FuzzConnRead, FuzzReadMatchesReader and FuzzHandshake to testdata/fuzz")
 
 // TestWriteFuzzSeeds writes the seed corpora, from the read rules, the
 // conformance cases and the handshake cases, when run with
 // -write-fuzz-seeds.
 func TestWriteFuzzSeeds(t *testing.T) {
 	if !*writeFuzzSeeds {
-		t.Skip("run with -write-fuzz-seeds to rewrite testdata/fuzz/FuzzConnRead and FuzzHandshake")
+		t.Skip("run with -write-fuzz-seeds to rewrite testdata/fuzz/FuzzConnRead, FuzzReadMatchesReader and FuzzHandshake")
 	}
 	slug := func(s string) string {
 		var b strings.Builder
@@ -397,6 +397,8 @@ func TestWriteFuzzSeeds(t *testing.T) {
 				fmt.Fprintf(&b, "[]byte(%q)\n", v)
 			case bool:
 				fmt.Fprintf(&b, "bool(%v)\n", v)
+			case uint16:
+				fmt.Fprintf(&b, "uint16(%d)\n", v)
 			}
 		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
@@ -405,6 +407,11 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	}
 	for _, tc := range readCases {
 		write("FuzzConnRead", slug(tc.name), bytes.Join(tc.in, nil), false, tc.role == RoleClient)
+		limit := uint16(4095) // limit+1 is the read limit
+		if tc.limit > 0 {
+			limit = uint16(tc.limit - 1)
+		}
+		write("FuzzReadMatchesReader", slug(tc.name), bytes.Join(tc.in, nil), tc.role == RoleClient, limit)
 	}
 	for _, tc := range conformanceCases() {
 		in := bytes.Join(tc.send, nil)
@@ -412,6 +419,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			continue
 		}
 		write("FuzzConnRead", slug("autobahn "+tc.id+" "+tc.name), in, tc.chop > 0, false)
+		write("FuzzReadMatchesReader", slug("autobahn "+tc.id+" "+tc.name), in, false, uint16(100))
 	}
 	for _, tc := range handshakeSeeds() {
 		write("FuzzHandshake", slug(tc.name), tc.req)
