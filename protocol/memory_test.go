@@ -111,7 +111,7 @@ func TestConnStructSize(t *testing.T) {
 // connections in this process: their sockets are counted too. inHandler
 // says whether the handler itself reads (keeping net/http's goroutine) or
 // starts a goroutine for it and returns.
-func idleConnMemory(t testing.TB, n int, inHandler bool) float64 {
+func idleConnMemory(t testing.TB, n int, inHandler bool) (perConn, stackPerConn float64) {
 	var reading atomic.Int64
 	var wg sync.WaitGroup
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -193,7 +193,7 @@ func idleConnMemory(t testing.TB, n int, inHandler bool) float64 {
 		nc.Close()
 	}
 	wg.Wait()
-	return delta / float64(n)
+	return delta / float64(n), float64(stack) / float64(n)
 }
 
 // TestIdleConnMemory measures what an idle server connection costs: the
@@ -205,10 +205,17 @@ func TestIdleConnMemory(t *testing.T) {
 	for _, inHandler := range []bool{false, true} {
 		name := map[bool]string{false: "reading goroutine of its own", true: "reading in the net/http handler"}[inHandler]
 		t.Run(name, func(t *testing.T) {
-			per := idleConnMemory(t, 2000, inHandler)
+			per, stack := idleConnMemory(t, 2000, inHandler)
 			t.Logf("%s: %.0f bytes per idle connection (heap + stacks, with the test's client sockets)", name, per)
 			if !inHandler && per > 8<<10 {
 				t.Errorf("%.0f bytes per idle connection, want at most 8 KiB", per)
+			}
+			// Read waits about 1 KiB deep, within the 2 KiB a goroutine
+			// starts with; a deeper wait grows the stack to 4 KiB for
+			// good (the runtime shrinks a stack only to keep a quarter
+			// free).
+			if !inHandler && stack > 3<<10 {
+				t.Errorf("%.0f bytes of stack per idle connection, want about 2 KiB", stack)
 			}
 		})
 	}
@@ -216,7 +223,7 @@ func TestIdleConnMemory(t *testing.T) {
 
 func BenchmarkIdleConnMemory(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		per := idleConnMemory(b, 2000, false)
+		per, _ := idleConnMemory(b, 2000, false)
 		b.ReportMetric(per, "bytes/conn")
 	}
 }
