@@ -60,10 +60,6 @@ func (s *Server) acceptOptions(limit int64) *protocol.AcceptOptions {
 // serveAudienceSocket follows the talk: hello, the current state, then
 // every change. The socket is receive-only: a page that sends anything
 // (such as trying to move the slides) is closed with 1008.
-//
-// The socket is served from a goroutine of its own and the handler
-// returns: net/http keeps a connection's state alive while its handler
-// runs, which would more than double the memory of an idle phone.
 func (s *Server) serveAudienceSocket(w http.ResponseWriter, r *http.Request) {
 	if !s.acquireConn(w, r) {
 		return
@@ -73,10 +69,7 @@ func (s *Server) serveAudienceSocket(w http.ResponseWriter, r *http.Request) {
 		s.releaseConn()
 		return // Accept answered the HTTP error
 	}
-	s.goSafely("an audience socket", func() {
-		defer s.releaseConn()
-		s.live(conn, false)
-	})
+	s.live(conn, false, s.releaseConn)
 }
 
 // servePresenterSocket carries the presenter's commands. It needs the
@@ -96,25 +89,54 @@ func (s *Server) servePresenterSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	s.goSafely("the presenter's socket", func() { s.live(conn, true) })
+	s.live(conn, true, func() {})
 }
 
-// live runs one page's socket until it closes.
-func (s *Server) live(conn *protocol.Conn, presenter bool) {
-	defer conn.CloseNow() // runs after the hub forgets the page (defers run last first)
-	role := "audience"
-	if presenter {
-		role = "presenter"
+// live joins a page to the hub on the handler's goroutine, then reads
+// its socket on a goroutine of its own until it closes, and calls done.
+//
+// The handler returns at once: net/http keeps a connection's state alive
+// while its handler runs, which would more than double the memory of an
+// idle phone. And the reading goroutine never does the join's work (the
+// JSON, the first writes), whose stack it would keep: the runtime does
+// not shrink a 4 KiB stack under a read waiting 1 KiB deep, so an idle
+// audience socket keeps the 2 KiB it started with.
+func (s *Server) live(conn *protocol.Conn, presenter bool, done func()) {
+	what := "the presenter's socket"
+	if !presenter {
+		what = "an audience socket"
 	}
+	var c *client
+	if !s.safely(what, func() { c = s.join(conn, presenter) }) || c == nil {
+		conn.CloseNow()
+		done()
+		return
+	}
+	s.goSafely(what, func() {
+		defer done()
+		defer conn.CloseNow() // after the hub forgets the page (defers run last first)
+		defer s.hub.remove(c)
+		s.readCommands(conn, presenter)
+	})
+}
+
+// join sends hello and the current state and adds the page to the hub;
+// nil if the socket failed first.
+func (s *Server) join(conn *protocol.Conn, presenter bool) (c *client) {
 	ctx := context.Background()
 	// hello and the current state go out before the client joins the hub's
 	// broadcasts; a change racing with this is delivered after it by the
 	// hub (latest wins), so the page always ends on the newest state.
-	if err := conn.WritePrepared(ctx, jsonMessage(helloMsg{Type: "hello", Role: role, Study: s.cfg.Study})); err != nil {
-		return
+	if err := conn.WritePrepared(ctx, jsonMessage(helloMsg{Type: "hello", Role: roleName(presenter), Study: s.cfg.Study})); err != nil {
+		return nil
 	}
-	c := s.hub.add(conn, presenter)
-	defer s.hub.remove(c)
+	c = s.hub.add(conn, presenter)
+	defer func() {
+		if v := recover(); v != nil {
+			s.hub.remove(c)
+			panic(v) // for safely to log
+		}
+	}()
 	s.mu.Lock()
 	c.send(kindState, s.state)
 	if presenter {
@@ -126,14 +148,20 @@ func (s *Server) live(conn *protocol.Conn, presenter bool) {
 		c.send(kindCount, jsonMessage(countMsg{Type: "audience", Count: s.hub.audienceCount()}))
 	}
 	conn.StartHeartbeat(s.cfg.PingInterval, s.cfg.PingInterval)
+	return c
+}
 
+// readCommands reads the page's messages until the socket closes: the
+// presenter's commands; from an audience page, any message closes it.
+func (s *Server) readCommands(conn *protocol.Conn, presenter bool) {
+	ctx := context.Background()
 	for {
 		_, msg, err := conn.Read(ctx)
 		if err != nil {
 			// A limit or a broken client: say which, for the presenter.
 			var pe *protocol.ProtocolError
 			if errors.As(err, &pe) {
-				s.logf("%s socket %s failed: %s; closed with %s", role, conn.RemoteAddr(), pe.Reason, pe.Code)
+				s.logf("%s socket %s failed: %s; closed with %s", roleName(presenter), conn.RemoteAddr(), pe.Reason, pe.Code)
 			}
 			return
 		}
@@ -144,6 +172,13 @@ func (s *Server) live(conn *protocol.Conn, presenter bool) {
 		}
 		s.command(msg)
 	}
+}
+
+func roleName(presenter bool) string {
+	if presenter {
+		return "presenter"
+	}
+	return "audience"
 }
 
 // command applies one presenter command.
