@@ -39,10 +39,10 @@ func (c *Conn) Read(ctx context.Context) (Opcode, []byte, error) {
 // arrive whole with the one read(2) made when the buffer is empty. It
 // checks what nextDataFrame and consumed would (reserved bits, opcode,
 // mask bit, minimal length, read limit, UTF-8) and lends the payload in
-// place. ok is false, with nothing consumed, for anything else (a control
-// frame, a fragment, a frame not all there, an error in the header, an
-// observer to feed), and readMessage then reads the same bytes the
-// general way, through half a dozen more calls.
+// place. ok is false, with every buffered byte left where it was, for
+// anything else (a control frame, a fragment, a frame not all there, an
+// error in the header, an observer to feed), and readMessage then reads
+// the same bytes the general way, through half a dozen more calls.
 func (c *Conn) readWhole(ctx context.Context) (op Opcode, p []byte, ok bool, err error) {
 	if c.msgActive || c.obs != nil {
 		return 0, nil, false, nil
