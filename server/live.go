@@ -221,6 +221,9 @@ func (s *Server) moveLocked(p position) {
 	s.pos = p
 	s.state = s.stateMessage()
 	s.hub.broadcast(kindState, s.state)
+	if s.shutDown {
+		return
+	}
 	if err := s.store.save(p); err != nil {
 		s.logf("cannot keep the talk's position: %v", err)
 	}

@@ -65,6 +65,7 @@ type Server struct {
 	state    *protocol.Prepared // the current "state" message
 	countMsg *protocol.Prepared // pending audience count for presenters
 	countDue bool
+	shutDown bool // Shutdown has begun: the position is no longer saved
 }
 
 // New loads the deck and builds the server. It fails when the deck cannot
@@ -177,8 +178,15 @@ func (f logWriter) Write(p []byte) (int, error) {
 }
 
 // Shutdown closes every live socket with 1001 (going away), waiting at
-// most until ctx ends, and releases the deck's folder.
+// most until ctx ends, and releases the deck's folder. Once it has begun
+// the position file is left alone: a save still in progress (saves run
+// under s.mu) ends first, and a move that comes later (a command already
+// read, a reload) is not saved, so the caller may remove the state folder
+// or exit as soon as Shutdown returns.
 func (s *Server) Shutdown(ctx context.Context) {
+	s.mu.Lock()
+	s.shutDown = true
+	s.mu.Unlock()
 	s.hub.closeAll(ctx, protocol.StatusGoingAway, "server shutting down")
 	s.inspector.Close()
 	s.source.close()
