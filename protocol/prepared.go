@@ -109,23 +109,19 @@ func (c *Conn) TryWritePrepared(m *Prepared) (bool, error) {
 		return false, err
 	}
 	n, err := c.writeNow(m)
-	switch {
-	case err != nil:
-		err = c.endFrameWrite(ctx, err)
-		c.unlockWrite(data)
-		return false, err
-	case n == 0:
-		c.endFrameWrite(ctx, nil)
-		c.unlockWrite(data)
-		return false, nil
-	case n < len(m.frame):
+	if err == nil && n > 0 && n < len(m.frame) {
 		go c.finishPrepared(m, n, data)
 		return true, nil
 	}
-	c.endFrameWrite(ctx, nil)
+	// All of the frame, none of it (the socket's buffer is full), or an
+	// error that fails the connection.
+	err = c.endFrameWrite(ctx, err)
 	c.unlockWrite(data)
-	c.observePrepared(m)
-	return true, nil
+	sent := err == nil && n > 0
+	if sent {
+		c.observePrepared(m)
+	}
+	return sent, err
 }
 
 // finishPrepared writes m's frame from offset n on, waiting as long as

@@ -215,3 +215,48 @@ func TestTryWritePreparedFullSocket(t *testing.T) {
 	}
 	t.Logf("%d frames taken before the socket was full", sent)
 }
+
+// TestTryWritePreparedDeclinesWhenFull: with no write under way, a socket
+// whose buffer is full takes none of a tiny frame, and TryWritePrepared
+// reports false without having written any of it. Every frame it did
+// report as sent arrives, in order, and nothing after them.
+func TestTryWritePreparedDeclinesWhenFull(t *testing.T) {
+	a, b := tcpPair(t)
+	a.(*net.TCPConn).SetWriteBuffer(4 << 10)
+	b.(*net.TCPConn).SetReadBuffer(4 << 10)
+	server := newConn(a, connConfig{role: RoleServer})
+	defer server.CloseNow()
+	client := newConn(b, connConfig{role: RoleClient})
+	defer client.CloseNow()
+
+	sent := 0
+	for ; ; sent++ {
+		if sent == 1_000_000 {
+			t.Fatal("the socket never filled: declines are reported as sent")
+		}
+		ok, err := server.TryWritePrepared(NewPrepared(OpBinary, []byte{byte(sent)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := range sent {
+		_, p, err := client.Read(ctx)
+		if err != nil {
+			t.Fatalf("frame %d of %d: %v", i, sent, err)
+		}
+		if len(p) != 1 || p[0] != byte(i) {
+			t.Fatalf("frame %d: % x, want %02x", i, p, byte(i))
+		}
+	}
+	quiet, cancelQuiet := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancelQuiet()
+	if _, p, err := client.Read(quiet); err == nil {
+		t.Fatalf("a frame (% x) after the %d sent: the declined one went out", p, sent)
+	}
+	t.Logf("%d tiny frames taken before the socket was full", sent)
+}
