@@ -92,10 +92,7 @@ func (c *Conn) readWhole(ctx context.Context) (op Opcode, p []byte, ok bool, err
 		Mask(p, [4]byte(b[keyAt:keyAt+4]), 0)
 	}
 	c.rpos += hl + n
-	if c.msg != nil {
-		putMsgBuffer(c.msg) // what the last Read returned
-		c.msg = nil
-	}
+	c.dropMsg()
 	c.msgOp = op
 	// RFC 6455 §8.1: a text message that is not valid UTF-8 fails the
 	// connection.
@@ -167,11 +164,17 @@ func (c *Conn) startMessage(ctx context.Context) error {
 			}
 		}
 	}
+	c.dropMsg()
+	return c.nextDataFrame(ctx)
+}
+
+// dropMsg gives back the buffer of the message the last Read returned:
+// the caller's no more once the next message is read.
+func (c *Conn) dropMsg() {
 	if c.msg != nil {
 		putMsgBuffer(c.msg)
 		c.msg = nil
 	}
-	return c.nextDataFrame(ctx)
 }
 
 func (c *Conn) readMessage(ctx context.Context) (Opcode, []byte, error) {
@@ -663,9 +666,7 @@ func putMsgBuffer(m *msgBuffer) {
 func (c *Conn) growMsg(buf []byte, need int) []byte {
 	m := getMsgBuffer(need)
 	m.b = append(m.b[:0], buf...)
-	if c.msg != nil {
-		putMsgBuffer(c.msg)
-	}
+	c.dropMsg()
 	c.msg = m
 	return m.b
 }

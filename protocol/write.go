@@ -42,7 +42,7 @@ func (c *Conn) WriteFragments(ctx context.Context, op Opcode, p []byte, size int
 	if err := c.lock(ctx, &c.msgLock); err != nil {
 		return err
 	}
-	defer func() { c.msgLock.unlock() }()
+	defer c.msgLock.unlock()
 	for first := true; ; first = false {
 		n := min(size, len(p))
 		fin := n == len(p)
@@ -237,17 +237,6 @@ func (c *Conn) writeHeaderPayload(h Header, p []byte) error {
 		return err
 	}
 	wb := writeBufPool.Get().(*[writeBufSize]byte)
-	if !h.Masked && len(p) <= smallWriteSize {
-		// A server's small frame, the common case: header and payload
-		// side by side, one write.
-		b := append(append(wb[:0], hdr...), p...)
-		_, err := c.nc.Write(b)
-		writeBufPool.Put(wb)
-		if err == nil && c.observer != nil {
-			c.observeOut(h, hdr, p, p)
-		}
-		return err
-	}
 	defer writeBufPool.Put(wb)
 	var masked []byte // the whole masked payload, for an observer of a large client frame
 	if h.Masked && c.observer != nil && len(hdr)+len(p) > writeBufSize {
