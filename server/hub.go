@@ -183,8 +183,7 @@ func (h *hub) broadcast(k kind, m *protocol.Prepared) {
 		if k != kindState && !c.presenter {
 			continue
 		}
-		c.mailbox[k].Store(m)
-		if c.writing.CompareAndSwap(false, true) {
+		if c.offer(k, m) {
 			ready = append(ready, c) // else its writer will take m
 		}
 	}
@@ -210,10 +209,17 @@ const clientsPerWriter = 128
 // send puts m in c's mailbox for kind k, replacing any message of that
 // kind not yet written, and makes sure a writer is running.
 func (c *client) send(k kind, m *protocol.Prepared) {
-	c.mailbox[k].Store(m)
-	if c.writing.CompareAndSwap(false, true) {
+	if c.offer(k, m) {
 		go c.flush(nil)
 	}
+}
+
+// offer puts m in c's mailbox for kind k and reports whether the caller
+// now holds the writer's role, and must see that m is written; if not, a
+// writer already running will take m.
+func (c *client) offer(k kind, m *protocol.Prepared) bool {
+	c.mailbox[k].Store(m)
+	return c.writing.CompareAndSwap(false, true)
 }
 
 // take empties the mailbox of its first waiting message, state first.
