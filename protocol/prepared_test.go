@@ -172,13 +172,7 @@ func TestTryWritePrepared(t *testing.T) {
 // declines without writing, a frame the socket took in part is finished
 // later, and every frame reported sent arrives whole and in order.
 func TestTryWritePreparedFullSocket(t *testing.T) {
-	a, b := tcpPair(t)
-	a.(*net.TCPConn).SetWriteBuffer(16 << 10)
-	b.(*net.TCPConn).SetReadBuffer(16 << 10)
-	server := newConn(a, connConfig{role: RoleServer})
-	defer server.CloseNow()
-	client := newConn(b, connConfig{role: RoleClient})
-	defer client.CloseNow()
+	server, client := smallBufferPair(t, 16<<10)
 
 	frames := make([]*Prepared, 0, 64)
 	sent := 0
@@ -221,13 +215,7 @@ func TestTryWritePreparedFullSocket(t *testing.T) {
 // reports false without having written any of it. Every frame it did
 // report as sent arrives, in order, and nothing after them.
 func TestTryWritePreparedDeclinesWhenFull(t *testing.T) {
-	a, b := tcpPair(t)
-	a.(*net.TCPConn).SetWriteBuffer(4 << 10)
-	b.(*net.TCPConn).SetReadBuffer(4 << 10)
-	server := newConn(a, connConfig{role: RoleServer})
-	defer server.CloseNow()
-	client := newConn(b, connConfig{role: RoleClient})
-	defer client.CloseNow()
+	server, client := smallBufferPair(t, 4<<10)
 
 	sent := 0
 	for ; ; sent++ {
@@ -259,4 +247,17 @@ func TestTryWritePreparedDeclinesWhenFull(t *testing.T) {
 		t.Fatalf("a frame (% x) after the %d sent: the declined one went out", p, sent)
 	}
 	t.Logf("%d tiny frames taken before the socket was full", sent)
+}
+
+// smallBufferPair connects a server Conn to a client Conn over loopback
+// TCP with socket buffers of about size bytes, so that a few frames fill
+// them.
+func smallBufferPair(t *testing.T, size int) (server, client *Conn) {
+	a, b := tcpPair(t)
+	a.(*net.TCPConn).SetWriteBuffer(size)
+	b.(*net.TCPConn).SetReadBuffer(size)
+	server = newConn(a, connConfig{role: RoleServer})
+	client = newConn(b, connConfig{role: RoleClient})
+	t.Cleanup(func() { server.CloseNow(); client.CloseNow() })
+	return server, client
 }
