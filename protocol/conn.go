@@ -46,11 +46,15 @@ type Conn struct {
 	role       Role
 	writev     bool // nc takes net.Buffers in one writev (a plain TCP or Unix socket)
 	observer   Observer
-	raw        syscall.RawConn       // nc's socket, for readIdle and writeNow; else nil
+	raw        syscall.RawConn       // nc's socket, for readIdle, writeNow and writeAll; else nil
 	wnowStep   func(fd uintptr) bool // c.rawWrite, made on first use
 	wnowRes    int                   // what wnowStep wrote, or minus the errno it met
 	wnow       *Prepared             // the frame wnowStep writes
 	writeWatch ctxWatch              // its first field, dirty, is the last of the 128 bytes
+
+	wallStep func(fd uintptr) bool // c.rawWriteAll, made on first use
+	wall     []byte                // what wallStep has still to write
+	wallErr  error                 // and the error it met
 
 	rawStep      func(fd uintptr) bool // c.rawRead, made once
 	rawN         int                   // what rawStep read

@@ -64,8 +64,7 @@ func (c *Conn) WritePrepared(ctx context.Context, m *Prepared) error {
 	if err := c.beginFrameWrite(ctx, m.op); err != nil {
 		return err
 	}
-	_, err := c.nc.Write(m.frame)
-	if err := c.endFrameWrite(ctx, err); err != nil {
+	if err := c.endFrameWrite(ctx, c.send(m.frame)); err != nil {
 		return err
 	}
 	c.observePrepared(m)
@@ -128,8 +127,7 @@ func (c *Conn) TryWritePrepared(m *Prepared) (bool, error) {
 // it takes, then releases the locks TryWritePrepared took.
 func (c *Conn) finishPrepared(m *Prepared, n int, data bool) {
 	defer c.unlockWrite(data)
-	_, err := c.nc.Write(m.frame[n:])
-	if c.endFrameWrite(context.Background(), err) == nil {
+	if c.endFrameWrite(context.Background(), c.send(m.frame[n:])) == nil {
 		c.observePrepared(m)
 	}
 }

@@ -7,8 +7,9 @@ import (
 	"syscall"
 )
 
-// rawConnOf returns nil: readIdle and writeNow are for Unix sockets only;
-// elsewhere fill reads through the small array and TryWritePrepared declines.
+// rawConnOf returns nil: readIdle, writeNow and writeAll are for Unix
+// sockets only; elsewhere reads fill through the small array, writes go
+// through nc, and TryWritePrepared declines.
 func rawConnOf(net.Conn) syscall.RawConn { return nil }
 
 func (c *Conn) readIdle() error { panic("protocol: readIdle without a raw socket") }
@@ -16,3 +17,5 @@ func (c *Conn) readIdle() error { panic("protocol: readIdle without a raw socket
 func (c *Conn) rawRead(uintptr) bool { panic("protocol: rawRead without a raw socket") }
 
 func (c *Conn) writeNow(*Prepared) (int, error) { panic("protocol: writeNow without a raw socket") }
+
+func (c *Conn) writeAll([]byte) error { panic("protocol: writeAll without a raw socket") }

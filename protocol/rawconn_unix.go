@@ -10,7 +10,8 @@ import (
 )
 
 // rawConnOf returns the socket's syscall.RawConn when nc is a plain TCP
-// or Unix socket, for readIdle and writeNow; nil otherwise (TLS, pipes).
+// or Unix socket, for readIdle, writeNow and writeAll; nil otherwise
+// (TLS, pipes).
 func rawConnOf(nc net.Conn) syscall.RawConn {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
@@ -59,22 +60,24 @@ func (c *Conn) rawRead(fd uintptr) bool {
 		p = readBufPool.Get().(*[readBufSize]byte)
 	}
 	var (
-		n   int
-		err error
+		n     int
+		errno syscall.Errno
 	)
 	for {
-		n, err = syscall.Read(int(fd), p[:])
-		if err != syscall.EINTR {
+		n, errno = sysRead(fd, p[:])
+		if errno != syscall.EINTR {
 			break
 		}
 	}
-	if err != nil || n <= 0 {
+	if errno != 0 || n <= 0 {
 		c.rpooled, c.rbuf = nil, c.small[:]
 		readBufPool.Put(p)
-		if err == syscall.EAGAIN {
+		if errno == syscall.EAGAIN {
 			return false // wait for the poller, holding no buffer
 		}
-		c.rawErr = err
+		if errno != 0 {
+			c.rawErr = errno
+		}
 		return true
 	}
 	c.rpooled, c.rbuf = p, p[:]
@@ -115,19 +118,55 @@ func (c *Conn) opError(op string, err error) error {
 // rawWrite is writeNow's step: one try, never a wait.
 func (c *Conn) rawWrite(fd uintptr) bool {
 	for {
-		n, err := syscall.Write(int(fd), c.wnow.frame)
-		switch {
-		case err == syscall.EINTR:
+		n, errno := sysWrite(fd, c.wnow.frame)
+		switch errno {
+		case syscall.EINTR:
 			continue
-		case err == nil:
+		case 0:
 			c.wnowRes = max(n, 0)
 		default:
-			errno, ok := err.(syscall.Errno)
-			if !ok || errno == 0 {
-				errno = syscall.EIO
-			}
 			c.wnowRes = -int(errno)
 		}
 		return true
 	}
+}
+
+// writeAll writes all of p with write(2) calls, waiting for the poller
+// while the socket's buffer is full. Deadlines (and so contexts) apply as
+// to nc.Write. The caller holds wlock.
+func (c *Conn) writeAll(p []byte) error {
+	if c.wallStep == nil {
+		c.wallStep = c.rawWriteAll // made once, so that writing allocates nothing
+	}
+	c.wall, c.wallErr = p, nil
+	err := c.raw.Write(c.wallStep)
+	werr := c.wallErr
+	c.wall, c.wallErr = nil, nil // do not keep the caller's bytes
+	if err != nil {
+		return err // closed, or the deadline passed while waiting
+	}
+	return werr
+}
+
+// rawWriteAll is writeAll's step. It reports whether the write is done:
+// all written or failed; false asks the poller to wait until the socket
+// can take more.
+func (c *Conn) rawWriteAll(fd uintptr) bool {
+	for len(c.wall) > 0 {
+		n, errno := sysWrite(fd, c.wall)
+		switch {
+		case errno == syscall.EINTR:
+		case errno == syscall.EAGAIN:
+			return false
+		case errno != 0:
+			c.wallErr = c.opError("write", errno)
+			return true
+		case n <= 0: // write(2) on a socket never takes nothing from a non-empty buffer
+			c.wallErr = c.opError("write", io.ErrUnexpectedEOF)
+			return true
+		default:
+			c.wall = c.wall[n:]
+		}
+	}
+	return true
 }

@@ -255,7 +255,7 @@ func (c *Conn) writeHeaderPayload(h Header, p []byte) error {
 			masked = chunk // the whole payload is in this one piece
 		}
 		pos += n
-		if _, err := c.nc.Write(wb[:len(b)+n]); err != nil {
+		if err := c.send(wb[:len(b)+n]); err != nil {
 			return err
 		}
 		if pos == len(p) {
@@ -267,6 +267,16 @@ func (c *Conn) writeHeaderPayload(h Header, p []byte) error {
 		c.observeOut(h, hdr, masked, p)
 	}
 	return nil
+}
+
+// send writes all of p: with write(2) calls of our own on a plain socket
+// (writeAll), else through nc. The caller holds wlock.
+func (c *Conn) send(p []byte) error {
+	if c.raw != nil {
+		return c.writeAll(p)
+	}
+	_, err := c.nc.Write(p)
+	return err
 }
 
 // nextKey returns a fresh masking key from crypto/rand, read 16 keys at a

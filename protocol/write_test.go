@@ -448,3 +448,67 @@ func TestCloseHandshake(t *testing.T) {
 		}
 	})
 }
+
+// TestWriteWaitsWhileSocketIsFull: a message far larger than the socket
+// buffers goes out whole, the write waiting for the peer to read rather
+// than returning with part of it unsent. A client's message is masked in
+// a copy and sent in pieces, each with write calls of our own (writeAll).
+func TestWriteWaitsWhileSocketIsFull(t *testing.T) {
+	server, client := smallUpstreamPair(t)
+	msg := make([]byte, 1<<20)
+	for i := range msg {
+		msg[i] = byte(i * 7 / 5)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- client.Write(ctx, OpBinary, msg) }()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-errc:
+		t.Fatalf("Write returned %v before the peer read anything", err)
+	default:
+	}
+	op, p, err := server.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op != OpBinary || !bytes.Equal(p, msg) {
+		t.Fatalf("got %v of %d bytes, want the %d bytes written", op, len(p), len(msg))
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("Write = %v", err)
+	}
+	if client.raw != nil && client.wallStep == nil {
+		t.Error("a plain TCP socket was not written with writeAll")
+	}
+}
+
+// TestWriteDeadlineOnFullSocket: a write waiting on a full socket stops
+// at its context's deadline and closes the connection, part of the frame
+// having gone out.
+func TestWriteDeadlineOnFullSocket(t *testing.T) {
+	_, client := smallUpstreamPair(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := client.Write(ctx, OpBinary, make([]byte, 1<<20))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Write = %v, want context.DeadlineExceeded", err)
+	}
+	select {
+	case <-client.Done():
+	case <-time.After(time.Second):
+		t.Fatal("connection still open")
+	}
+}
+
+// smallUpstreamPair is smallBufferPair the other way: the client's send
+// buffer is 16 KiB, so that a client's message of 1 MiB fills the socket.
+func smallUpstreamPair(t *testing.T) (server, client *Conn) {
+	a, b := tcpPair(t)
+	b.(*net.TCPConn).SetWriteBuffer(16 << 10)
+	server = newConn(a, connConfig{role: RoleServer})
+	client = newConn(b, connConfig{role: RoleClient})
+	t.Cleanup(func() { server.CloseNow(); client.CloseNow() })
+	return server, client
+}
