@@ -24,6 +24,11 @@ import (
 // its futex calls from 2,200 to 8 in two seconds, and it parked on an
 // empty socket after 30 % of round trips instead of 82 %.
 //
+// They serve the frame-sized calls: a read into the read buffer, a write
+// of a buffered frame. Large payloads (a server's writev, a read straight
+// into the caller's buffer) stay on package net's path: with those made
+// raw as well, echo at 64 KiB measured 0.96x gobwas, against 1.01x.
+//
 // Race builds use syscall.Read and syscall.Write instead
 // (sysio_portable.go): they tell the race detector that the kernel wrote
 // the buffer and that a write to any socket happens before a read from

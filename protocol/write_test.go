@@ -451,36 +451,47 @@ func TestCloseHandshake(t *testing.T) {
 
 // TestWriteWaitsWhileSocketIsFull: a message far larger than the socket
 // buffers goes out whole, the write waiting for the peer to read rather
-// than returning with part of it unsent. A client's message is masked in
-// a copy and sent in pieces, each with write calls of our own (writeAll).
+// than returning with part of it unsent, and the peer reads it whole. A
+// client's message is masked in a copy and sent in pieces, with system
+// calls of our own (writeAll); a server's goes out through nc with
+// writev, header and payload.
 func TestWriteWaitsWhileSocketIsFull(t *testing.T) {
-	server, client := smallUpstreamPair(t)
 	msg := make([]byte, 1<<20)
 	for i := range msg {
 		msg[i] = byte(i * 7 / 5)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	errc := make(chan error, 1)
-	go func() { errc <- client.Write(ctx, OpBinary, msg) }()
-	time.Sleep(50 * time.Millisecond)
-	select {
-	case err := <-errc:
-		t.Fatalf("Write returned %v before the peer read anything", err)
-	default:
-	}
-	op, p, err := server.Read(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if op != OpBinary || !bytes.Equal(p, msg) {
-		t.Fatalf("got %v of %d bytes, want the %d bytes written", op, len(p), len(msg))
-	}
-	if err := <-errc; err != nil {
-		t.Fatalf("Write = %v", err)
-	}
-	if client.raw != nil && client.wallStep == nil {
-		t.Error("a plain TCP socket was not written with writeAll")
+	for _, dir := range []string{"client to server", "server to client"} {
+		t.Run(dir, func(t *testing.T) {
+			server, client := smallBufferPair(t, 16<<10)
+			w, r := server, client
+			if dir == "client to server" {
+				server, client = smallUpstreamPair(t)
+				w, r = client, server
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			errc := make(chan error, 1)
+			go func() { errc <- w.Write(ctx, OpBinary, msg) }()
+			time.Sleep(50 * time.Millisecond)
+			select {
+			case err := <-errc:
+				t.Fatalf("Write returned %v before the peer read anything", err)
+			default:
+			}
+			op, p, err := r.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if op != OpBinary || !bytes.Equal(p, msg) {
+				t.Fatalf("got %v of %d bytes, want the %d bytes written", op, len(p), len(msg))
+			}
+			if err := <-errc; err != nil {
+				t.Fatalf("Write = %v", err)
+			}
+			if w == client && w.raw != nil && w.wallStep == nil {
+				t.Error("a plain TCP socket was not written with writeAll")
+			}
+		})
 	}
 }
 
