@@ -172,7 +172,7 @@ func TestTryWritePrepared(t *testing.T) {
 // declines without writing, a frame the socket took in part is finished
 // later, and every frame reported sent arrives whole and in order.
 func TestTryWritePreparedFullSocket(t *testing.T) {
-	server, client := smallBufferPair(t, 16<<10)
+	server, client := smallBufferPair(t, 16<<10, false)
 
 	frames := make([]*Prepared, 0, 64)
 	sent := 0
@@ -215,7 +215,7 @@ func TestTryWritePreparedFullSocket(t *testing.T) {
 // reports false without having written any of it. Every frame it did
 // report as sent arrives, in order, and nothing after them.
 func TestTryWritePreparedDeclinesWhenFull(t *testing.T) {
-	server, client := smallBufferPair(t, 4<<10)
+	server, client := smallBufferPair(t, 4<<10, false)
 
 	sent := 0
 	for ; ; sent++ {
@@ -250,12 +250,18 @@ func TestTryWritePreparedDeclinesWhenFull(t *testing.T) {
 }
 
 // smallBufferPair connects a server Conn to a client Conn over loopback
-// TCP with socket buffers of about size bytes, so that a few frames fill
-// them.
-func smallBufferPair(t *testing.T, size int) (server, client *Conn) {
+// TCP with socket buffers of about size bytes on the way from server to
+// client (upstream false: the server's send buffer and the client's
+// receive buffer) or on the way back (upstream true: the client's send
+// buffer), so that a few frames fill them.
+func smallBufferPair(t *testing.T, size int, upstream bool) (server, client *Conn) {
 	a, b := tcpPair(t)
-	a.(*net.TCPConn).SetWriteBuffer(size)
-	b.(*net.TCPConn).SetReadBuffer(size)
+	if upstream {
+		b.(*net.TCPConn).SetWriteBuffer(size)
+	} else {
+		a.(*net.TCPConn).SetWriteBuffer(size)
+		b.(*net.TCPConn).SetReadBuffer(size)
+	}
 	server = newConn(a, connConfig{role: RoleServer})
 	client = newConn(b, connConfig{role: RoleClient})
 	t.Cleanup(func() { server.CloseNow(); client.CloseNow() })

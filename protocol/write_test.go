@@ -462,10 +462,10 @@ func TestWriteWaitsWhileSocketIsFull(t *testing.T) {
 	}
 	for _, dir := range []string{"client to server", "server to client"} {
 		t.Run(dir, func(t *testing.T) {
-			server, client := smallBufferPair(t, 16<<10)
+			upstream := dir == "client to server"
+			server, client := smallBufferPair(t, 16<<10, upstream)
 			w, r := server, client
-			if dir == "client to server" {
-				server, client = smallUpstreamPair(t)
+			if upstream {
 				w, r = client, server
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -499,7 +499,7 @@ func TestWriteWaitsWhileSocketIsFull(t *testing.T) {
 // at its context's deadline and closes the connection, part of the frame
 // having gone out.
 func TestWriteDeadlineOnFullSocket(t *testing.T) {
-	_, client := smallUpstreamPair(t)
+	_, client := smallBufferPair(t, 16<<10, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	err := client.Write(ctx, OpBinary, make([]byte, 1<<20))
@@ -511,15 +511,4 @@ func TestWriteDeadlineOnFullSocket(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("connection still open")
 	}
-}
-
-// smallUpstreamPair is smallBufferPair the other way: the client's send
-// buffer is 16 KiB, so that a client's message of 1 MiB fills the socket.
-func smallUpstreamPair(t *testing.T) (server, client *Conn) {
-	a, b := tcpPair(t)
-	b.(*net.TCPConn).SetWriteBuffer(16 << 10)
-	server = newConn(a, connConfig{role: RoleServer})
-	client = newConn(b, connConfig{role: RoleClient})
-	t.Cleanup(func() { server.CloseNow(); client.CloseNow() })
-	return server, client
 }
