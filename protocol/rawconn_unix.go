@@ -59,16 +59,7 @@ func (c *Conn) rawRead(fd uintptr) bool {
 	if p == nil {
 		p = readBufPool.Get().(*[readBufSize]byte)
 	}
-	var (
-		n     int
-		errno syscall.Errno
-	)
-	for {
-		n, errno = sysRead(fd, p[:])
-		if errno != syscall.EINTR {
-			break
-		}
-	}
+	n, errno := sysRead(fd, p[:])
 	if errno != 0 || n <= 0 {
 		c.rpooled, c.rbuf = nil, c.small[:]
 		readBufPool.Put(p)
@@ -117,18 +108,13 @@ func (c *Conn) opError(op string, err error) error {
 
 // rawWrite is writeNow's step: one try, never a wait.
 func (c *Conn) rawWrite(fd uintptr) bool {
-	for {
-		n, errno := sysWrite(fd, c.wnow.frame)
-		switch errno {
-		case syscall.EINTR:
-			continue
-		case 0:
-			c.wnowRes = max(n, 0)
-		default:
-			c.wnowRes = -int(errno)
-		}
-		return true
+	n, errno := sysWrite(fd, c.wnow.frame)
+	if errno != 0 {
+		c.wnowRes = -int(errno)
+	} else {
+		c.wnowRes = max(n, 0)
 	}
+	return true
 }
 
 // writeAll writes all of p with write(2) calls, waiting for the poller
@@ -155,7 +141,6 @@ func (c *Conn) rawWriteAll(fd uintptr) bool {
 	for len(c.wall) > 0 {
 		n, errno := sysWrite(fd, c.wall)
 		switch {
-		case errno == syscall.EINTR:
 		case errno == syscall.EAGAIN:
 			return false
 		case errno != 0:

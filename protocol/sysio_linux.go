@@ -34,12 +34,23 @@ import (
 // the buffer and that a write to any socket happens before a read from
 // another, and raw calls would hide both.
 
+// Both retry a call that a signal interrupted (EINTR), as package net
+// does, so that no caller has to.
+
 func sysRead(fd uintptr, p []byte) (int, syscall.Errno) {
-	r, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
-	return int(r), errno
+	for {
+		r, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+		if errno != syscall.EINTR {
+			return int(r), errno
+		}
+	}
 }
 
 func sysWrite(fd uintptr, p []byte) (int, syscall.Errno) {
-	r, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
-	return int(r), errno
+	for {
+		r, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+		if errno != syscall.EINTR {
+			return int(r), errno
+		}
+	}
 }
