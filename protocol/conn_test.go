@@ -135,3 +135,13 @@ func closeCode(f wireFrame) StatusCode {
 	}
 	return StatusCode(binary.BigEndian.Uint16(f.Payload))
 }
+
+// waitClosed fails the test unless c closes within d.
+func waitClosed(t *testing.T, c *Conn, d time.Duration) {
+	t.Helper()
+	select {
+	case <-c.Done():
+	case <-time.After(d):
+		t.Fatalf("connection still open after %v", d)
+	}
+}

@@ -37,11 +37,7 @@ func TestHeartbeatClosesASilentPeer(t *testing.T) {
 	}()
 	start := time.Now()
 	c.StartHeartbeat(20*time.Millisecond, 40*time.Millisecond)
-	select {
-	case <-c.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("still open")
-	}
+	waitClosed(t, c, 5*time.Second)
 	if d := time.Since(start); d < 55*time.Millisecond {
 		t.Errorf("closed after %v, before interval+timeout", d)
 	}

@@ -277,11 +277,7 @@ func TestWriteContextEndingMidFrameClosesConn(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Write = %v, want context.Canceled", err)
 	}
-	select {
-	case <-c.Done():
-	case <-time.After(time.Second):
-		t.Fatal("connection still open")
-	}
+	waitClosed(t, c, time.Second)
 	if !errors.Is(c.Err(), context.Canceled) {
 		t.Errorf("Err() = %v", c.Err())
 	}
@@ -506,9 +502,5 @@ func TestWriteDeadlineOnFullSocket(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Write = %v, want context.DeadlineExceeded", err)
 	}
-	select {
-	case <-client.Done():
-	case <-time.After(time.Second):
-		t.Fatal("connection still open")
-	}
+	waitClosed(t, client, time.Second)
 }
