@@ -29,7 +29,7 @@ func rawConnOf(nc net.Conn) syscall.RawConn {
 	return rc
 }
 
-// readIdle fills the empty read buffer with one read(2): into the pooled
+// readIdle fills the empty read buffer with one read (sysRead): into the pooled
 // buffer held, or a fresh one, so that a frame of up to readBufSize bytes
 // takes one read where reading into the small array first took two. The
 // runtime calls rawStep at once and again each time the poller says the
@@ -78,7 +78,7 @@ func (c *Conn) rawRead(fd uintptr) bool {
 	return true
 }
 
-// writeNow writes m's frame with one non-blocking write(2) and returns
+// writeNow writes m's frame with one non-blocking sysWrite and returns
 // how much of it the socket took: 0 and a nil error when its buffer is
 // full. The caller holds wlock.
 func (c *Conn) writeNow(m *Prepared) (int, error) {
@@ -100,7 +100,7 @@ func (c *Conn) writeNow(m *Prepared) (int, error) {
 	return 0, c.opError("write", syscall.Errno(-res))
 }
 
-// opError wraps a failed read(2) or write(2) as nc.Read and nc.Write
+// opError wraps a failed sysRead or sysWrite as nc.Read and nc.Write
 // would have reported it.
 func (c *Conn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError(op, err)}
@@ -117,7 +117,7 @@ func (c *Conn) rawWrite(fd uintptr) bool {
 	return true
 }
 
-// writeAll writes all of p with write(2) calls, waiting for the poller
+// writeAll writes all of p with sysWrite calls, waiting for the poller
 // while the socket's buffer is full. Deadlines (and so contexts) apply as
 // to nc.Write. The caller holds wlock.
 func (c *Conn) writeAll(p []byte) error {
@@ -146,7 +146,7 @@ func (c *Conn) rawWriteAll(fd uintptr) bool {
 		case errno != 0:
 			c.wallErr = c.opError("write", errno)
 			return true
-		case n <= 0: // write(2) on a socket never takes nothing from a non-empty buffer
+		case n <= 0: // a socket's send never takes nothing from a non-empty buffer
 			c.wallErr = c.opError("write", io.ErrUnexpectedEOF)
 			return true
 		default:

@@ -36,7 +36,7 @@ func (c *Conn) Read(ctx context.Context) (Opcode, []byte, error) {
 
 // readWhole is Read's fast path for the common message: one frame, FIN
 // set, whose header and payload are all in the pooled read buffer, or
-// arrive whole with the one read(2) made when the buffer is empty. It
+// arrive whole with the one read made when the buffer is empty. It
 // checks what nextDataFrame and consumed would (reserved bits, opcode,
 // mask bit, minimal length, read limit, UTF-8) and lends the payload in
 // place. ok is false, with every buffered byte left where it was, for

@@ -7,7 +7,7 @@ import (
 	"unsafe"
 )
 
-// sysRead and sysWrite are read(2) and write(2) on a socket of package
+// sysRead and sysWrite are recv(2) and send(2) on a socket of package
 // net, which is always non-blocking: a call returns EAGAIN instead of
 // waiting, and the waiting is left to the poller (syscall.RawConn). So
 // they are made with RawSyscall, which does not tell the scheduler that
@@ -24,6 +24,16 @@ import (
 // its futex calls from 2,200 to 8 in two seconds, and it parked on an
 // empty socket after 30 % of round trips instead of 82 %.
 //
+// They are the socket calls, not read(2) and write(2), which reach the
+// same TCP code through the file layer first (the permission hook,
+// fsnotify, one more indirect call). On this project's machine a 200-byte
+// send cost 5 % less than the same write, and a recv 8 % less than the
+// read, in alternating batches over 2,000 loopback sockets; a broadcast
+// round measured 4 % faster in eight paired A/B duels. send's
+// MSG_NOSIGNAL also keeps a write on a socket that can no longer send
+// from raising SIGPIPE, which a program that asked for that signal would
+// take for a broken pipe of its own (TestFrameWritesRaiseNoSIGPIPE).
+//
 // They serve the frame-sized calls: a read into the read buffer, a write
 // of a buffered frame. Large payloads (a server's writev, a read straight
 // into the caller's buffer) stay on package net's path: with those made
@@ -39,7 +49,7 @@ import (
 
 func sysRead(fd uintptr, p []byte) (int, syscall.Errno) {
 	for {
-		r, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+		r, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), 0, 0, 0)
 		if errno != syscall.EINTR {
 			return int(r), errno
 		}
@@ -48,7 +58,7 @@ func sysRead(fd uintptr, p []byte) (int, syscall.Errno) {
 
 func sysWrite(fd uintptr, p []byte) (int, syscall.Errno) {
 	for {
-		r, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+		r, _, errno := syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), syscall.MSG_NOSIGNAL, 0, 0)
 		if errno != syscall.EINTR {
 			return int(r), errno
 		}

@@ -269,7 +269,7 @@ func (c *Conn) writeHeaderPayload(h Header, p []byte) error {
 	return nil
 }
 
-// send writes all of p: with write(2) calls of our own on a plain socket
+// send writes all of p: with system calls of our own on a plain socket
 // (writeAll), else through nc. The caller holds wlock.
 func (c *Conn) send(p []byte) error {
 	if c.raw != nil {
