@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -44,6 +45,9 @@ type (
 		N         int       `json:"n"`
 		ConnectMS float64   `json:"connect_ms"`
 		RoundsMS  []float64 `json:"rounds_ms"`
+		// ServerCPUNS is the server's CPU time (user and system) over
+		// the timed rounds, pauses included, in ns.
+		ServerCPUNS int64 `json:"server_cpu_ns"`
 	}
 	idleResult struct {
 		N    int      `json:"n"`
@@ -67,7 +71,7 @@ func cmdClients(args []string) error {
 	var cfg clientsConfig
 	ws := fs.String("ws", "", "the server's WebSocket address")
 	ctl := fs.String("ctl", "", "the server's control address")
-	fs.StringVar(&cfg.mode, "mode", "broadcast", "broadcast, idle or echo")
+	fs.StringVar(&cfg.mode, "mode", "broadcast", "broadcast, idle, echo, or rounds (a tournament's: commands on stdin)")
 	fs.StringVar(&cfg.path, "path", "/", "request path of the sockets")
 	ns := fs.String("n", "1000,5000,10000", "socket counts, in increasing order")
 	fs.IntVar(&cfg.rounds, "rounds", 30, "timed broadcast rounds at each count")
@@ -109,6 +113,8 @@ func cmdClients(args []string) error {
 		res.Idle, err = runIdle(cfg, int(maxFD))
 	case "echo":
 		res.Echo, err = runEcho(cfg)
+	case "rounds":
+		return runRounds(cfg, int(maxFD), os.Stdin, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown mode %q", cfg.mode)
 	}
@@ -176,6 +182,15 @@ func (c *ctlConn) count() (int, error) {
 	return strconv.Atoi(s)
 }
 
+// cpu returns the CPU time the server process has used, in ns.
+func (c *ctlConn) cpu() (int64, error) {
+	s, err := c.ask("cpu")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
 func (c *ctlConn) mem() (memStats, error) {
 	var m memStats
 	s, err := c.ask("mem")
@@ -185,12 +200,15 @@ func (c *ctlConn) mem() (memStats, error) {
 	return m, json.Unmarshal([]byte(s), &m)
 }
 
-// fleet is the raw sockets of the clients process.
+// fleet is the raw sockets of the clients process, all connected to one
+// server, and the way to make that server broadcast.
 type fleet struct {
-	cfg   clientsConfig
-	ctl   *ctlConn
-	group *rawws.Group
-	start time.Time
+	cfg     clientsConfig
+	ctl     *ctlConn
+	group   *rawws.Group
+	start   time.Time
+	trigger func() error // makes the server broadcast once
+	pres    *presenter   // the hub's presenter socket, when cfg.presenter is set
 }
 
 func newFleet(cfg clientsConfig, maxFD int) (*fleet, error) {
@@ -203,7 +221,24 @@ func newFleet(cfg clientsConfig, maxFD int) (*fleet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fleet{cfg: cfg, ctl: ctl, group: g, start: start}, nil
+	f := &fleet{cfg: cfg, ctl: ctl, group: g, start: start}
+	f.trigger = func() error { return f.ctl.send("b") }
+	if cfg.presenter != "" {
+		if f.pres, err = newPresenter(cfg.ws, cfg.presenter); err != nil {
+			g.Close()
+			return nil, err
+		}
+		f.trigger = f.pres.next
+	}
+	return f, nil
+}
+
+// close closes every socket of the fleet.
+func (f *fleet) close() {
+	if f.pres != nil {
+		f.pres.close()
+	}
+	f.group.Close()
 }
 
 // grow opens sockets until there are n, with a few dialers at once, and
@@ -262,57 +297,74 @@ func (f *fleet) grow(n int) (time.Duration, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Let joining settle: the writers of the joining messages exit, and
+	// the hub's audience count for presenters waits 250 ms.
+	time.Sleep(300 * time.Millisecond)
 	return time.Since(t0), nil
 }
 
+// round makes the server broadcast once to the fleet's n sockets and
+// returns the time from just before the trigger to the last socket's
+// receipt. It then waits cfg.gap and checks that no socket got more.
+func (f *fleet) round(n int) (time.Duration, error) {
+	base := f.group.Received()
+	f.group.Arm(base + int64(n))
+	t0 := time.Since(f.start)
+	if err := f.trigger(); err != nil {
+		return 0, err
+	}
+	last, err := f.group.Wait(10 * time.Second)
+	if err != nil {
+		return 0, err
+	}
+	time.Sleep(f.cfg.gap)
+	if extra := f.group.Received() - (base + int64(n)); extra != 0 {
+		return 0, fmt.Errorf("%d messages more than one per socket", extra)
+	}
+	return last - t0, nil
+}
+
+// runBroadcast measures one server by itself (wtbench pair): at each N,
+// warm-up rounds, then the timed ones.
 func runBroadcast(cfg clientsConfig, maxFD int) ([]broadcastResult, error) {
 	f, err := newFleet(cfg, maxFD)
 	if err != nil {
 		return nil, err
 	}
-	defer f.group.Close()
-	trigger := func() error { return f.ctl.send("b") }
-	if cfg.presenter != "" {
-		p, err := newPresenter(cfg.ws, cfg.presenter)
-		if err != nil {
-			return nil, err
-		}
-		defer p.close()
-		trigger = p.next
-	}
+	defer f.close()
 	var out []broadcastResult
 	for _, n := range cfg.ns {
 		took, err := f.grow(n)
 		if err != nil {
 			return nil, fmt.Errorf("N=%d: %w", n, err)
 		}
-		time.Sleep(300 * time.Millisecond) // let joining settle (the hub's count for presenters waits 250 ms)
 		r := broadcastResult{N: n, ConnectMS: ms(took)}
 		profiling := cfg.profFile != "" && cfg.profN == n
+		var cpu0 int64
 		for i := range cfg.warmup + cfg.rounds {
-			if profiling && i == cfg.warmup {
-				if _, err := f.ctl.ask("prof start " + cfg.profFile); err != nil {
+			if i == cfg.warmup {
+				if cpu0, err = f.ctl.cpu(); err != nil {
 					return nil, err
 				}
+				if profiling {
+					if _, err := f.ctl.ask("prof start " + cfg.profFile); err != nil {
+						return nil, err
+					}
+				}
 			}
-			base := f.group.Received()
-			f.group.Arm(base + int64(n))
-			t0 := time.Since(f.start)
-			if err := trigger(); err != nil {
-				return nil, err
-			}
-			last, err := f.group.Wait(10 * time.Second)
+			d, err := f.round(n)
 			if err != nil {
 				return nil, fmt.Errorf("N=%d round %d: %w", n, i, err)
 			}
 			if i >= cfg.warmup {
-				r.RoundsMS = append(r.RoundsMS, ms(last-t0))
-			}
-			time.Sleep(cfg.gap)
-			if extra := f.group.Received() - (base + int64(n)); extra != 0 {
-				return nil, fmt.Errorf("N=%d round %d: %d messages more than one per socket", n, i, extra)
+				r.RoundsMS = append(r.RoundsMS, ms(d))
 			}
 		}
+		cpu1, err := f.ctl.cpu()
+		if err != nil {
+			return nil, err
+		}
+		r.ServerCPUNS = cpu1 - cpu0
 		if profiling {
 			if _, err := f.ctl.ask("prof stop"); err != nil {
 				return nil, err
@@ -324,6 +376,60 @@ func runBroadcast(cfg clientsConfig, maxFD int) ([]broadcastResult, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// runRounds is the clients process of one contender in a tournament
+// (tournament.go): it opens sockets and times rounds when told. It reads
+// one command per line on stdin and answers each with one JSON line
+// (roundsReply) on stdout:
+//
+//	grow N    open sockets until there are N, and wait until the server counts them
+//	round N   time one broadcast to the N sockets
+//
+// It ends at the end of its input, after checking that no socket received
+// a malformed message.
+func runRounds(cfg clientsConfig, maxFD int, in io.Reader, out io.Writer) error {
+	f, err := newFleet(cfg, maxFD)
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	enc := json.NewEncoder(out)
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		var reply roundsReply
+		var d time.Duration
+		var n int
+		cmd, arg, _ := strings.Cut(strings.TrimSpace(sc.Text()), " ")
+		if n, err = strconv.Atoi(arg); err != nil {
+			return fmt.Errorf("command %q: %w", sc.Text(), err)
+		}
+		switch cmd {
+		case "grow":
+			d, err = f.grow(n)
+		case "round":
+			d, err = f.round(n)
+		default:
+			return fmt.Errorf("unknown command %q", sc.Text())
+		}
+		reply.MS = ms(d)
+		if err != nil {
+			reply.Error = fmt.Sprintf("N=%d: %v", n, err)
+		}
+		if err := enc.Encode(reply); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return f.group.Malformed()
+}
+
+// roundsReply is runRounds' answer to one command.
+type roundsReply struct {
+	MS    float64 `json:"ms"`
+	Error string  `json:"error,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
@@ -343,7 +449,6 @@ func runIdle(cfg clientsConfig, maxFD int) ([]idleResult, error) {
 		if _, err := f.grow(n); err != nil {
 			return nil, fmt.Errorf("N=%d: %w", n, err)
 		}
-		time.Sleep(300 * time.Millisecond) // writers that sent the joining messages exit
 		m, err := f.ctl.mem()
 		if err != nil {
 			return nil, err

@@ -262,6 +262,65 @@ func pairedText(med, lo, hi float64) string {
 	return fmt.Sprintf("%s; run by run %s to %s", ratio(med), ratio(lo), ratio(hi))
 }
 
+// comparison is one broadcast compared with another at one N: the median
+// ratio and its spread.
+type comparison struct {
+	med, lo, hi float64
+	pairs       int  // rounds compared, when paired
+	paired      bool // rounds of the same cycles (a tournament); else run-by-run p50s
+}
+
+// bcastCmp compares lib's broadcast with other's at n sockets. When the
+// runs were tournaments, round i of one was measured in the same cycle as
+// round i of the other: the ratio is the median of those round-by-round
+// ratios, pooled over the runs, and lo and hi its 95 % confidence
+// interval. For older results it is the median of run-by-run ratios of
+// the p50, and lo and hi their range.
+func (r *reporter) bcastCmp(lib, other string, n int) comparison {
+	if !r.res.BcastPaired {
+		m, lo, hi := pairedRatio(r.bcastByRun(lib, n, 50), r.bcastByRun(other, n, 50))
+		return comparison{med: m, lo: lo, hi: hi}
+	}
+	a, b := r.res.Broadcast[lib], r.res.Broadcast[other]
+	var rs []float64
+	for run := range min(len(a), len(b)) {
+		for _, x := range a[run] {
+			for _, y := range b[run] {
+				if x.N == n && y.N == n {
+					rs = append(rs, pairRatios(x.RoundsMS, y.RoundsMS)...)
+				}
+			}
+		}
+	}
+	med, lo, hi, k := medianCI(rs)
+	return comparison{med: med, lo: lo, hi: hi, pairs: k, paired: true}
+}
+
+// text is the comparison as the targets table shows it.
+func (c comparison) text() string {
+	if !c.paired {
+		return pairedText(c.med, c.lo, c.hi)
+	}
+	return fmt.Sprintf("%s round by round (95%% CI %s to %s, %d pairs)", ratio3(c.med), ratio3(c.lo), ratio3(c.hi), c.pairs)
+}
+
+// verdict judges the comparison against an upper bound: met when the
+// median is at or below it, and whether the spread reaches the other side.
+func (c comparison) verdict(goal float64) (met, inside bool) {
+	met = c.med <= goal
+	if met {
+		return true, c.paired && c.hi > goal
+	}
+	return false, c.lo <= goal
+}
+
+func ratio3(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f×", x)
+}
+
 // addKeys adds to set the key of every result of every run that set does
 // not hold yet.
 func addKeys[R any](set []int, runs [][]R, key func(R) int) []int {
@@ -392,7 +451,8 @@ type target struct {
 	what, goal, measured string
 	met                  bool
 	known                bool
-	tie                  bool // missed, but some runs met it: the verdict is inside the run-to-run spread
+	tie                  bool // the verdict is inside the spread: missed but some runs met it, or (paired) either way
+	paired               bool // the spread is a confidence interval of round-by-round ratios
 }
 
 func (r *reporter) targets() {
@@ -407,14 +467,16 @@ func (r *reporter) targets() {
 		floor, _ := r.bcast("raw", n)
 		bn, bv := best(vals, lower)
 		if !math.IsNaN(bv) && !math.IsNaN(ours) {
-			m, lo, hi := pairedRatio(r.bcastByRun("wiretalk", n, 50), r.bcastByRun(bn, n, 50))
-			ts = append(ts, target{fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), "≤ best library",
-				fmt.Sprintf("%s ms vs %s %s ms: %s", num(ours, 1), bn, num(bv, 1), pairedText(m, lo, hi)), m <= 1, true, lo <= 1})
+			c := r.bcastCmp("wiretalk", bn, n)
+			met, inside := c.verdict(1)
+			ts = append(ts, target{what: fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), goal: "≤ best library",
+				measured: fmt.Sprintf("%s ms vs %s %s ms: %s", num(ours, 1), bn, num(bv, 1), c.text()), met: met, known: true, tie: inside, paired: c.paired})
 		}
 		if !math.IsNaN(floor) && !math.IsNaN(ours) {
-			m, lo, hi := pairedRatio(r.bcastByRun("wiretalk", n, 50), r.bcastByRun("raw", n, 50))
-			ts = append(ts, target{fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), "≤ 1.3× raw-write floor",
-				fmt.Sprintf("%s ms vs floor %s ms: %s", num(ours, 1), num(floor, 1), pairedText(m, lo, hi)), m <= 1.3, true, lo <= 1.3})
+			c := r.bcastCmp("wiretalk", "raw", n)
+			met, inside := c.verdict(1.3)
+			ts = append(ts, target{what: fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), goal: "≤ 1.3× raw-write floor",
+				measured: fmt.Sprintf("%s ms vs floor %s ms: %s", num(ours, 1), num(floor, 1), c.text()), met: met, known: true, tie: inside, paired: c.paired})
 		}
 	}
 	// Memory.
@@ -422,7 +484,7 @@ func (r *reporter) targets() {
 		hs, _, _ := r.idleMem("wiretalk", n)
 		if !math.IsNaN(hs) {
 			ts = append(ts, target{fmt.Sprintf("idle connection, N=%s", comma(float64(n))), "≤ 8 KiB heap + stack",
-				fmt.Sprintf("%s B (%.2f KiB)", comma(hs), hs/1024), hs <= 8192, true, false})
+				fmt.Sprintf("%s B (%.2f KiB)", comma(hs), hs/1024), hs <= 8192, true, false, false})
 		}
 	}
 	// Masking.
@@ -430,7 +492,7 @@ func (r *reporter) targets() {
 		_, _, gbps, ok := r.microMedian("mask/wiretalk/" + micro.SizeName(size))
 		if ok {
 			ts = append(ts, target{"masking in place, " + sizeLabel(size), "≥ 50 GB/s, pure Go",
-				num(gbps, 1) + " GB/s", gbps >= 50, true, false})
+				num(gbps, 1) + " GB/s", gbps >= 50, true, false, false})
 		}
 	}
 	// Echo.
@@ -444,7 +506,7 @@ func (r *reporter) targets() {
 		if !math.IsNaN(bv) && !math.IsNaN(ours) {
 			m, lo, hi := pairedRatio(r.echoByRun("wiretalk", size), r.echoByRun(bn, size))
 			ts = append(ts, target{"echo round trips/s, " + sizeLabel(size), "≥ best library",
-				fmt.Sprintf("%s vs %s %s: %s", comma(ours), bn, comma(bv), pairedText(m, lo, hi)), m >= 1, true, hi >= 1})
+				fmt.Sprintf("%s vs %s %s: %s", comma(ours), bn, comma(bv), pairedText(m, lo, hi)), m >= 1, true, hi >= 1, false})
 		}
 	}
 	// Allocations.
@@ -459,24 +521,31 @@ func (r *reporter) targets() {
 			// Below one allocation per 100 messages is steady-state zero:
 			// the rare allocation is a pool refilled after a GC.
 			ts = append(ts, target{"allocations per message, " + dir, "0 in steady state",
-				fmt.Sprintf("at most %s per message (16 B to 64 KiB)", num(worst, 3)), worst < 0.01, true, false})
+				fmt.Sprintf("at most %s per message (16 B to 64 KiB)", num(worst, 3)), worst < 0.01, true, false, false})
 		}
 	}
 	// Page.
 	if p := r.res.Page; p != nil {
 		ts = append(ts, target{"audience page, first slide", "≤ 25 KB on the wire",
-			fmt.Sprintf("%s B (%.1f KB)", comma(float64(p.Total)), float64(p.Total)/1000), p.Total <= 25000, true, false})
+			fmt.Sprintf("%s B (%.1f KB)", comma(float64(p.Total)), float64(p.Total)/1000), p.Total <= 25000, true, false, false})
 	}
 	r.f("## Targets\n\n")
 	if len(ts) == 0 {
 		r.f("Nothing measured.\n\n")
 		return
 	}
-	r.f("Figures are medians over runs. A ratio to a peer or to the floor is the median of the run-by-run ratios (run i of wiretalk to run i of the other, measured seconds apart: the runs are interleaved), which cancels the slow swings of the shared machine that a ratio of two medians keeps; the verdict is on that median, and the range shows the spread.\n\n")
+	r.f("Figures are medians over runs. A ratio to a peer or to the floor is the median of paired ratios, which cancels the swings of the shared machine that a ratio of two medians keeps. For the echo the pairs are runs (run i of wiretalk to run i of the other, measured seconds apart: the runs are interleaved), and the range shows their spread. ")
+	if r.res.BcastPaired {
+		r.f("For the broadcast they are rounds: every run is a tournament in which the servers take turns round by round, so that round i of wiretalk and round i of the other were measured within a second of each other (section 2); the ratios of all runs are pooled, and the 95%% confidence interval of their median shows how sure the verdict is. ")
+	}
+	r.f("The verdict is on the median.\n\n")
 	r.f("| target | goal | measured | |\n|---|---|---|---|\n")
 	for _, t := range ts {
 		verdict := mark(t.met)
-		if !t.met && t.tie {
+		switch {
+		case t.tie && t.paired:
+			verdict += " (inside the noise: the 95% CI crosses the goal)"
+		case !t.met && t.tie:
 			verdict += " (some runs met it)"
 		}
 		r.f("| %s | %s | %s | %s |\n", t.what, t.goal, t.measured, verdict)
@@ -520,19 +589,18 @@ func (r *reporter) broadcast() {
 	ns := r.bcastNs(bcastLibs...)
 	if len(ns) > 0 {
 		r.f("## 2. Broadcast: one 200-byte text message to N connections\n\n")
-		r.f("N raw clients in a second process (one epoll loop per core) hold the connections. For each round the clients process sends `b` on the server's control port and times, on its own monotonic clock, from just before that write to the receipt of the message by the last of the N sockets; %d rounds after 3 of warm-up, 20 ms apart. ", r.res.Rounds)
-		r.f("p50 and p99 (nearest rank: with %d rounds the p99 is the slowest round) of the rounds of a run, then the median over %d runs (%d interleaved across the libraries, then more, up to %d, at the end of the whole run while its time budget lasts); milliseconds, lower is better. ", r.res.Rounds, r.bcastRuns(), r.res.Runs, max(r.res.BcastRuns, r.res.Runs))
+		r.f("Raw clients hold the connections, in a process of their own per server (one epoll loop per core). For each round the clients process sends `b` on the server's control port and times, on its own monotonic clock, from just before that write to the receipt of the message by the last of the N sockets; %d timed rounds after 3 of warm-up, each followed by a 20 ms pause. ", r.res.Rounds)
+		if r.res.BcastPaired {
+			r.f("Every run is a tournament (`bench/cmd/wtbench/tournament.go`): the servers of all the libraries, the floor and the hub run at once, each with its N sockets open, and take turns round by round, in a fresh random order each cycle, so that round i of every server is measured within a second of the others'. ")
+		}
+		r.f("p50 and p99 (nearest rank: with %d rounds the p99 is the slowest round) of the rounds of a run, then the median over %d runs (%d first, then more, up to %d, at the end of the whole run while its time budget lasts); milliseconds, lower is better. ", r.res.Rounds, r.bcastRuns(), r.res.Runs, max(r.res.BcastRuns, r.res.Runs))
 		r.f("Each library broadcasts the way its users would do it best: wiretalk one `Prepared` frame written as `server/hub.go` does it, by one goroutine per P (2 here) over its share of the connections with `TryWritePrepared`, a socket that cannot take it at once getting a goroutine of its own; gorilla one `PreparedMessage`, a goroutine per connection; coder `Conn.Write` from a goroutine per connection; gobwas one `ws.CompileFrame` frame written the same way, one goroutine per P over its share, with plain `Write` calls; gws its `Broadcaster`. ")
 		r.f("The floor writes the same bytes to the same kind of sockets (upgraded by hand) with plain `conn.Write` calls from one goroutine per P.\n\n")
-		r.f("| N |")
-		for _, lib := range bcastLibs {
-			r.f(" %s p50 / p99 |", libTitle[lib])
+		how := "p50, run by run"
+		if r.res.BcastPaired {
+			how = "round by round, median and 95% CI"
 		}
-		r.f(" wiretalk ÷ best peer (p50, run by run) | wiretalk ÷ floor (p50, run by run) |\n|---|")
-		for range bcastLibs {
-			r.f("---:|")
-		}
-		r.f("---:|---:|\n")
+		r.head("N", append(titles(bcastLibs, " p50 / p99"), "wiretalk ÷ best peer ("+how+")", "wiretalk ÷ floor ("+how+")"), "---:")
 		for _, n := range ns {
 			r.f("| %s |", comma(float64(n)))
 			vals := map[string]float64{}
@@ -542,50 +610,100 @@ func (r *reporter) broadcast() {
 				r.f(" %s / %s |", num(p50, 1), num(p99, 1))
 			}
 			bn, _ := best(vals, lower)
-			ours := r.bcastByRun("wiretalk", n, 50)
-			mp, _, _ := pairedRatio(ours, r.bcastByRun(bn, n, 50))
-			mf, _, _ := pairedRatio(ours, r.bcastByRun("raw", n, 50))
-			r.f(" %s (%s) | %s |\n", ratio(mp), bn, ratio(mf))
+			r.f(" %s (%s) | %s |\n", r.bcastCmp("wiretalk", bn, n).short(), bn, r.bcastCmp("wiretalk", "raw", n).short())
 		}
-		r.f("\nThe p50 of every run, in the order run, shows how much the shared machine moves the figures:\n\n| N |")
-		for _, lib := range bcastLibs {
-			r.f(" %s |", libTitle[lib])
-		}
-		r.f("\n|---|")
-		for range bcastLibs {
-			r.f("---|")
-		}
-		r.f("\n")
+		r.f("\nThe p50 of every run, in the order run, shows how much the shared machine moves the figures:\n\n")
+		r.head("N", titles(bcastLibs, ""), "---")
 		for _, n := range ns {
 			r.f("| %s |", comma(float64(n)))
 			for _, lib := range bcastLibs {
 				var xs []string
-				for _, run := range r.res.Broadcast[lib] {
-					for _, br := range run {
-						if br.N == n {
-							xs = append(xs, num(percentile(br.RoundsMS, 50), 0))
-						}
-					}
+				for _, x := range r.bcastByRun(lib, n, 50) {
+					xs = append(xs, num(x, 0))
 				}
 				r.f(" %s |", strings.Join(xs, " "))
 			}
 			r.f("\n")
 		}
 		r.f("\n")
+		r.bcastCPU(ns)
 	}
 	if hns := r.bcastNs("hub"); len(hns) > 0 {
 		r.f("### The wiretalk hub\n\n")
-		r.f("The same measurement through wiretalk's real server (`server/`, the embedded talk, `server.New` as `wiretalk serve` builds it): a raw presenter socket sends the `{\"type\":\"goto\"}` frame the presenter page sends on a key press, and the round ends when the last audience socket at `/ws` has the new `state` message (about 70 bytes of JSON). This adds the presenter socket's read, the JSON command, the position change and the state message's encoding to the broadcast itself.\n\n")
-		r.f("Median of %d runs.\n\n", len(r.res.Broadcast["hub"]))
-		r.f("| N | hub p50 | hub p99 | hub ÷ protocol-level wiretalk (p50) | hub ÷ floor (p50) |\n|---|---:|---:|---:|---:|\n")
+		r.f("The same measurement through wiretalk's real server (`server/`, the embedded talk, `server.New` as `wiretalk serve` builds it): a raw presenter socket sends the `{\"type\":\"goto\"}` frame the presenter page sends on a key press, and the round ends when the last audience socket at `/ws` has the new `state` message (about 70 bytes of JSON). This adds the presenter socket's read, the JSON command, the position change and the state message's encoding to the broadcast itself.")
+		if r.res.BcastPaired {
+			r.f(" The hub plays in the same tournaments as the libraries.")
+		}
+		r.f("\n\nMedian of %d runs.\n\n", len(r.res.Broadcast["hub"]))
+		r.f("| N | hub p50 | hub p99 | hub ÷ protocol-level wiretalk | hub ÷ floor |\n|---|---:|---:|---:|---:|\n")
 		for _, n := range hns {
 			p50, p99 := r.bcast("hub", n)
-			ours, _ := r.bcast("wiretalk", n)
-			floor, _ := r.bcast("raw", n)
-			r.f("| %s | %s | %s | %s | %s |\n", comma(float64(n)), num(p50, 1), num(p99, 1), ratio(p50/ours), ratio(p50/floor))
+			r.f("| %s | %s | %s | %s | %s |\n", comma(float64(n)), num(p50, 1), num(p99, 1), r.bcastCmp("hub", "wiretalk", n).short(), r.bcastCmp("hub", "raw", n).short())
 		}
 		r.f("\n")
 	}
+}
+
+// head writes a table's header: the first column's title, then cols,
+// the latter aligned as align says ("---:" right, "---" left).
+func (r *reporter) head(first string, cols []string, align string) {
+	r.f("| %s |", first)
+	for _, c := range cols {
+		r.f(" %s |", c)
+	}
+	r.f("\n|---|%s\n", strings.Repeat(align+"|", len(cols)))
+}
+
+// titles returns the libraries' titles, each with suffix.
+func titles(libs []string, suffix string) []string {
+	out := make([]string, len(libs))
+	for i, lib := range libs {
+		out[i] = libTitle[lib] + suffix
+	}
+	return out
+}
+
+// short is the comparison in a table cell.
+func (c comparison) short() string {
+	if !c.paired {
+		return ratio(c.med)
+	}
+	return fmt.Sprintf("%s [%s–%s]", ratio3(c.med), num(c.lo, 3), num(c.hi, 3))
+}
+
+// bcastCPU reports the servers' own CPU time per round: what the round
+// cost the server, the clients' share and the waiting left out.
+func (r *reporter) bcastCPU(ns []int) {
+	libs := slices.DeleteFunc(slices.Clone(append(bcastLibs, "hub")), func(lib string) bool { return len(r.res.Broadcast[lib]) == 0 })
+	measured := false
+	for _, lib := range libs {
+		for _, run := range r.res.Broadcast[lib] {
+			for _, br := range run {
+				measured = measured || br.ServerCPUNS > 0
+			}
+		}
+	}
+	if !measured {
+		return
+	}
+	r.f("The server's CPU time (user and system, from `getrusage`) over the timed rounds at each N, divided by the rounds, in µs per socket; median over runs. It counts the kernel's work for each `write` or `send` on loopback, which includes delivering the segment to the receiving socket, and leaves out the clients' work.\n\n")
+	r.head("N", titles(libs, ""), "---:")
+	for _, n := range ns {
+		r.f("| %s |", comma(float64(n)))
+		for _, lib := range libs {
+			var xs []float64
+			for _, run := range r.res.Broadcast[lib] {
+				for _, br := range run {
+					if br.N == n && br.ServerCPUNS > 0 && len(br.RoundsMS) > 0 {
+						xs = append(xs, float64(br.ServerCPUNS)/1e3/float64(len(br.RoundsMS))/float64(n))
+					}
+				}
+			}
+			r.f(" %s |", num(median(xs), 2))
+		}
+		r.f("\n")
+	}
+	r.f("\n")
 }
 
 func (r *reporter) memory() {
@@ -730,11 +848,13 @@ func (r *reporter) profile() {
 
 func (r *reporter) method() {
 	r.f("## How it is measured\n\n")
-	r.f("- `wtbench run` starts, for every library and run, a server process (`wtbench server -lib L -mode M`, its own process so that its memory is its own) and a clients process (`wtbench clients`), and takes medians. Runs are interleaved (run 1 of every library, then run 2, …) so that a disturbance of the shared machine does not land on one library only, and the order of the libraries turns from run to run so that none is always the first after a pause or after another's 10,000 sockets closed.\n")
+	r.f("- `wtbench run` starts, for every library and run, a server process (`wtbench server -lib L -mode M`, its own process so that its memory is its own) and a clients process (`wtbench clients`), and takes medians. Echo and idle runs are interleaved (run 1 of every library, then run 2, …) so that a disturbance of the shared machine does not land on one library only, and the order of the libraries turns from run to run so that none is always the first after a pause or after another's 10,000 sockets closed. ")
+	r.f("A broadcast run is a tournament: every server at once, each with its own clients process, taking turns round by round in a random order (section 2).\n")
 	r.f("- The clients are the same for every server: raw Linux sockets driven by syscalls (`bench/internal/rawws`), the handshake written by hand with a fixed key, frames masked once before the clock starts, and a minimal frame parser that only counts messages. Loopback only (127.0.0.1).\n")
 	r.f("- Servers run on loopback TCP with the libraries' default options (permessage-deflate off everywhere: none of the clients offers it). wiretalk, gorilla and coder sit behind `net/http`; gobwas and gws use their own accept loops and HTTP parsers, their lean way.\n")
-	r.f("- The broadcast clients process raises its open-file limit to the hard limit (`setrlimit`) and holds at most 10,000 sockets; the server holds the other ends.\n")
-	r.f("- One case at a time: `go run ./cmd/wtbench pair -lib L -mode M [-cpu 1] -- CLIENT FLAGS` runs one server and one clients process; `-prof FILE -prof-n N` among the client flags writes a CPU profile of the server during the broadcast rounds at N sockets, or during the echoes of N bytes. A server also answers `heap FILE` on its control port with a heap profile. The profiles, syscall counts (`strace -c -f -p` of a server) and A/B runs in the analysis were made this way.\n")
+	r.f("- A clients process raises its open-file limit to the hard limit (`setrlimit`) and holds at most 10,000 sockets; the server holds the other ends. The hard limit here is 20,000 files a process, which is why every server in a tournament has a clients process of its own.\n")
+	r.f("- One case at a time: `go run ./cmd/wtbench pair -lib L -mode M [-cpu 1] -- CLIENT FLAGS` runs one server and one clients process; `-prof FILE -prof-n N` among the client flags writes a CPU profile of the server during the broadcast rounds at N sockets, or during the echoes of N bytes. A server also answers `heap FILE` on its control port with a heap profile. ")
+	r.f("`go run ./cmd/wtbench ab -a L1 -b L2 [-exe-b OLD-WTBENCH]` plays a broadcast tournament of two (100 timed rounds each per N by default) and prints the median round-by-round ratio with its 95%% confidence interval; with `-exe-b` the second server comes from another build, which compares a change with the commit before it. The profiles, syscall counts (`strace -c -f -p` of a server) and A/B runs in the analysis were made this way.\n")
 	r.f("- No figure here is asserted by a test: the unit tests check behaviour, and this file records speed.\n\n")
 }
 
@@ -755,14 +875,6 @@ func echoLine(rs []echoResult) string {
 	var b strings.Builder
 	for _, e := range rs {
 		fmt.Fprintf(&b, " %s %s/s", sizeLabel(e.Size), comma(float64(e.RoundTrips)/e.Seconds))
-	}
-	return b.String()
-}
-
-func bcastLine(rs []broadcastResult) string {
-	var b strings.Builder
-	for _, br := range rs {
-		fmt.Fprintf(&b, " N=%d p50 %.1f p99 %.1f ms (connect %.0f ms);", br.N, percentile(br.RoundsMS, 50), percentile(br.RoundsMS, 99), br.ConnectMS)
 	}
 	return b.String()
 }

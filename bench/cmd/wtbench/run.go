@@ -31,8 +31,12 @@ type results struct {
 	Runs      int       `json:"runs"`
 	BcastRuns int       `json:"bcast_runs"`
 	EchoRuns  int       `json:"echo_runs,omitempty"` // 0 in older results: Runs
-	Rounds    int       `json:"rounds"`
-	EchoDur   string    `json:"echo_dur"`
+	// BcastPaired says that the broadcast runs were tournaments: round i
+	// of every server at an N was measured in the same cycle as the
+	// others' round i. Older results ran the servers one after another.
+	BcastPaired bool   `json:"bcast_paired,omitempty"`
+	Rounds      int    `json:"rounds"`
+	EchoDur     string `json:"echo_dur"`
 
 	Echo      map[string][][]echoResult      `json:"echo"`      // library → runs
 	Broadcast map[string][][]broadcastResult `json:"broadcast"` // library (and "raw", "hub") → runs
@@ -68,9 +72,8 @@ type runConfig struct {
 	budget    time.Duration
 	quick     bool
 	only      map[string]bool
-	ns        string
+	counts    []int // of the broadcast
 	idleNs    string
-	hubNs     string
 	rounds    int
 	echoDur   time.Duration
 	benchtime string
@@ -87,15 +90,14 @@ func cmdRun(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ExitOnError)
 	var cfg runConfig
 	fs.IntVar(&cfg.runs, "runs", 3, "runs of every workload but the broadcast; the report gives medians")
-	fs.IntVar(&cfg.bcastRuns, "bcast-runs", 5, "runs of the broadcast workload, the one most disturbed by a shared machine: those beyond -runs are made last, while -budget lasts")
+	fs.IntVar(&cfg.bcastRuns, "bcast-runs", 5, "runs (tournaments) of the broadcast workload, the one most disturbed by a shared machine: those beyond -runs are made last, while -budget lasts")
 	fs.IntVar(&cfg.echoRuns, "echo-runs", 7, "runs of the echo workload, whose ratios are the closest")
 	fs.DurationVar(&cfg.budget, "budget", 9*time.Minute, "time after which no further broadcast run is started")
 	fs.BoolVar(&cfg.quick, "quick", false, "a smoke test: tiny N, short times, one run (the report says so)")
 	only := fs.String("only", "echo,broadcast,hub,idle,micro,page", "workloads to run")
 	libsFlag := fs.String("libs", "", "libraries to run (default: all)")
-	fs.StringVar(&cfg.ns, "n", "1000,5000,10000", "broadcast socket counts")
+	ns := fs.String("n", "1000,5000,10000", "broadcast socket counts (the hub's too)")
 	fs.StringVar(&cfg.idleNs, "idle-n", "5000,10000", "idle-memory socket counts")
-	fs.StringVar(&cfg.hubNs, "hub-n", "1000,5000,10000", "wiretalk hub socket counts")
 	fs.IntVar(&cfg.rounds, "rounds", 25, "timed broadcast rounds at each N")
 	fs.DurationVar(&cfg.echoDur, "echo-dur", time.Second, "echo: time measured per size")
 	fs.StringVar(&cfg.benchtime, "benchtime", "200ms", "in-process benchmarks: time per run")
@@ -107,7 +109,7 @@ func cmdRun(args []string) error {
 	fs.Parse(args)
 	if cfg.quick {
 		cfg.runs, cfg.bcastRuns, cfg.echoRuns = 1, 1, 1
-		cfg.ns, cfg.idleNs, cfg.hubNs = "50,200", "100,200", "50,200"
+		*ns, cfg.idleNs = "50,200", "100,200"
 		cfg.rounds = 5
 		cfg.echoDur = 100 * time.Millisecond
 		cfg.benchtime = "20ms"
@@ -124,6 +126,9 @@ func cmdRun(args []string) error {
 		cfg.only[strings.TrimSpace(w)] = true
 	}
 	var err error
+	if cfg.counts, err = intList(*ns); err != nil {
+		return fmt.Errorf("-n: %w", err)
+	}
 	if cfg.exe, err = os.Executable(); err != nil {
 		return err
 	}
@@ -150,18 +155,19 @@ func cmdRun(args []string) error {
 	}
 
 	res := &results{
-		Env:       collectEnv(cfg.benchDir),
-		Started:   time.Now().UTC(),
-		Quick:     cfg.quick,
-		Runs:      cfg.runs,
-		BcastRuns: cfg.bcastRuns,
-		EchoRuns:  cfg.echoRuns,
-		Rounds:    cfg.rounds,
-		EchoDur:   cfg.echoDur.String(),
-		Echo:      map[string][][]echoResult{},
-		Broadcast: map[string][][]broadcastResult{},
-		Idle:      map[string][][]idleResult{},
-		Micro:     map[string][]microResult{},
+		Env:         collectEnv(cfg.benchDir),
+		Started:     time.Now().UTC(),
+		Quick:       cfg.quick,
+		Runs:        cfg.runs,
+		BcastRuns:   cfg.bcastRuns,
+		EchoRuns:    cfg.echoRuns,
+		BcastPaired: true,
+		Rounds:      cfg.rounds,
+		EchoDur:     cfg.echoDur.String(),
+		Echo:        map[string][][]echoResult{},
+		Broadcast:   map[string][][]broadcastResult{},
+		Idle:        map[string][][]idleResult{},
+		Micro:       map[string][]microResult{},
 	}
 	fail := func(what string, err error) {
 		msg := fmt.Sprintf("%s: %v", what, err)
@@ -183,41 +189,52 @@ func cmdRun(args []string) error {
 			}
 		}
 	}
-	// The broadcast runs -runs times here, interleaved across libraries;
-	// its further runs (up to -bcast-runs) come last, while the time budget
-	// lasts, so that a busy machine cannot push the whole run over it.
+	// The broadcast runs -runs times here, each run a tournament of every
+	// library, the floor and the hub (tournament.go); its further runs (up
+	// to -bcast-runs) come last, while the time budget lasts, so that a
+	// busy machine cannot push the whole run over it.
+	var entrants []entrant
+	if cfg.only["broadcast"] {
+		for _, lib := range bcastLibs {
+			entrants = append(entrants, entrant{name: lib, lib: lib, exe: cfg.exe})
+		}
+	}
+	if cfg.only["hub"] {
+		entrants = append(entrants, entrant{name: "hub", lib: "hub", exe: cfg.exe})
+	}
 	bcastRun := func(run int) {
-		for _, lib := range rotated(bcastLibs, run) {
-			prof := cfg.profile && lib == "wiretalk" && run == cfg.runs-1
-			r, top, err := cfg.broadcast(lib, cfg.ns, prof)
-			if err != nil {
-				fail("broadcast "+lib, err)
-				continue
+		logf("[broadcast %d/%d] a tournament of %d servers", run+1, cfg.bcastRuns, len(entrants))
+		t := tournamentConfig{ns: cfg.counts, warmup: 3, rounds: cfg.rounds, gap: 20 * time.Millisecond,
+			clients: cfg.exe, seed: uint64(res.Started.UnixNano()) + uint64(run), log: logf}
+		if cfg.profile && run == cfg.runs-1 {
+			f, err := os.CreateTemp("", "wtbench-*.pprof")
+			if err == nil {
+				f.Close()
+				defer os.Remove(f.Name())
+				t.profile, t.profName, t.profN = f.Name(), "wiretalk", slices.Max(cfg.counts)
 			}
-			if top != "" {
-				res.Profile = top
+		}
+		played, failed := t.play(entrants)
+		for _, e := range entrants {
+			if err, ok := failed[e.name]; ok {
+				fail(fmt.Sprintf("broadcast %s (run %d)", e.name, run+1), err)
 			}
-			res.Broadcast[lib] = append(res.Broadcast[lib], r)
-			logf("[broadcast %d/%d] %-8s %s", run+1, cfg.bcastRuns, lib, bcastLine(r))
+			// A failed run is an empty one, so that run i of every
+			// server stays at index i: the report pairs their rounds.
+			res.Broadcast[e.name] = append(res.Broadcast[e.name], played[e.name])
+		}
+		if t.profile != "" {
+			if out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", cfg.exe, t.profile).Output(); err == nil {
+				res.Profile = string(out)
+			}
 		}
 	}
 	var bcastTime time.Duration // of one run, the longest so far
-	if cfg.only["broadcast"] {
+	if len(entrants) > 0 {
 		for run := range min(cfg.runs, cfg.bcastRuns) {
 			t0 := time.Now()
 			bcastRun(run)
 			bcastTime = max(bcastTime, time.Since(t0))
-		}
-	}
-	if cfg.only["hub"] {
-		for run := range cfg.runs {
-			r, _, err := cfg.broadcast("hub", cfg.hubNs, false)
-			if err != nil {
-				fail("broadcast hub", err)
-				continue
-			}
-			res.Broadcast["hub"] = append(res.Broadcast["hub"], r)
-			logf("[hub %d/%d] %s", run+1, cfg.runs, bcastLine(r))
 		}
 	}
 	if cfg.only["idle"] {
@@ -252,7 +269,7 @@ func cmdRun(args []string) error {
 			logf("[page] %d bytes on the wire in %d responses", p.Total, len(p.Resources))
 		}
 	}
-	if cfg.only["broadcast"] {
+	if len(entrants) > 0 {
 		for run := min(cfg.runs, cfg.bcastRuns); run < cfg.bcastRuns; run++ {
 			if left := cfg.budget - time.Since(res.Started); left < bcastTime*5/4 {
 				logf("[broadcast] no run %d: %v of the %v budget left, a run takes %v", run+1, left.Round(time.Second), cfg.budget, bcastTime.Round(time.Second))
@@ -421,35 +438,6 @@ func (cfg *runConfig) pair(cpus, lib, mode string, clientArgs ...string) (client
 func (cfg *runConfig) echo(lib string) ([]echoResult, error) {
 	r, err := cfg.pair(cfg.cpu, lib, "echo", "-mode", "echo", "-dur", cfg.echoDur.String())
 	return r.Echo, err
-}
-
-func (cfg *runConfig) broadcast(lib, ns string, profile bool) ([]broadcastResult, string, error) {
-	args := []string{"-mode", "broadcast", "-n", ns, "-rounds", strconv.Itoa(cfg.rounds)}
-	mode := "broadcast"
-	if lib == "hub" {
-		args = append(args, "-path", "/ws", "-initial", "2", "-presenter", hubKey)
-	}
-	var prof string
-	if profile {
-		f, err := os.CreateTemp("", "wtbench-*.pprof")
-		if err != nil {
-			return nil, "", err
-		}
-		f.Close()
-		prof = f.Name()
-		defer os.Remove(prof)
-		counts, _ := intList(ns)
-		args = append(args, "-prof", prof, "-prof-n", strconv.Itoa(slices.Max(counts)))
-	}
-	r, err := cfg.pair("", lib, mode, args...)
-	if err != nil || !profile {
-		return r.Broadcast, "", err
-	}
-	out, perr := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", cfg.exe, prof).Output()
-	if perr != nil {
-		return r.Broadcast, "", nil
-	}
-	return r.Broadcast, string(out), nil
 }
 
 func (cfg *runConfig) idle(lib string) ([]idleResult, error) {

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"wiretalk/bench/internal/libs"
 )
@@ -125,6 +126,12 @@ func (c *control) do(cmd []string) (string, error) {
 		return "", nil
 	case "count":
 		return strconv.Itoa(c.srv.Conns()), nil
+	case "cpu": // the CPU time the process has used, user and system, in ns
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			return "", err
+		}
+		return strconv.FormatInt(ru.Utime.Nano()+ru.Stime.Nano(), 10), nil
 	case "mem":
 		b, err := json.Marshal(readMem(c.srv.Conns()))
 		return string(b), err
