@@ -35,7 +35,7 @@ import (
 // write closes the connection, whose stream would be broken.
 type Conn struct {
 	// What a frame write looks at, together in the first 128 bytes (two
-	// cache lines: Conn's size class, 768, is a multiple of 64): a
+	// cache lines: Conn's size class, 704, is a multiple of 64): a
 	// broadcast to 10,000 sockets with TryWritePrepared touches these and
 	// no other part of each Conn.
 	msgLock    ctxMutex // held for a whole data message
@@ -44,7 +44,6 @@ type Conn struct {
 	shut       atomic.Bool // set as Done closes: closed() without touching the channel
 	closeSent  atomic.Bool // a close frame has been sent or is being sent
 	role       Role
-	writev     bool // nc takes net.Buffers in one writev (a plain TCP or Unix socket)
 	observer   Observer
 	raw        syscall.RawConn       // nc's socket, for readIdle, writeNow and writeAll; else nil
 	wnowStep   func(fd uintptr) bool // c.rawWrite, made on first use
@@ -87,8 +86,6 @@ type Conn struct {
 	// Writing.
 	writer msgWriter
 	hbuf   [MaxHeaderSize]byte // the header being written
-	wbufs  [2][]byte           // header and payload for net.Buffers
-	wv     net.Buffers         // wv = wbufs[:], consumed by WriteTo
 	keys   []byte              // client only: crypto/rand bytes for masking keys
 	keyPos int
 
@@ -138,10 +135,6 @@ func newConn(nc net.Conn, cfg connConfig) *Conn {
 		observer:     cfg.observer,
 		closeTimeout: cfg.closeTimeout,
 		done:         make(chan struct{}),
-	}
-	switch nc.(type) {
-	case *net.TCPConn, *net.UnixConn:
-		c.writev = true
 	}
 	if c.raw = rawConnOf(nc); c.raw != nil {
 		c.rawStep = c.rawRead

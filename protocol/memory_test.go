@@ -267,7 +267,7 @@ func BenchmarkConnEcho(b *testing.B) {
 
 // TestConnWriteFieldsShareTwoCacheLines guards the layout a broadcast
 // relies on: what TryWritePrepared reads lies in Conn's first 128 bytes,
-// and Conn falls in the runtime's 768-byte size class, a multiple of 64,
+// and Conn falls in the runtime's 704-byte size class, a multiple of 64,
 // so that those bytes are two whole cache lines.
 func TestConnWriteFieldsShareTwoCacheLines(t *testing.T) {
 	var c Conn
@@ -289,7 +289,7 @@ func TestConnWriteFieldsShareTwoCacheLines(t *testing.T) {
 			t.Errorf("Conn.%s ends at byte %d, beyond the first two cache lines", name, end)
 		}
 	}
-	if size := unsafe.Sizeof(c); size <= 704 || size > 768 {
-		t.Errorf("Conn is %d bytes, outside the 768-byte size class (705 to 768)", size)
+	if size := unsafe.Sizeof(c); size <= 640 || size > 704 {
+		t.Errorf("Conn is %d bytes, outside the 704-byte size class (641 to 704)", size)
 	}
 }

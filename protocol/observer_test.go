@@ -53,18 +53,28 @@ func observedPair(t *testing.T) (server, client *Conn, slog, clog *frameLog) {
 func TestObserverSeesTheWireBytes(t *testing.T) {
 	server, client, slog, clog := observedPair(t)
 	ctx := context.Background()
-	big := []byte(strings.Repeat("large frames are masked in pieces; ", 1000))
+	// Frames larger than a write buffer go out in pieces: the client's
+	// masked, the server's as they are.
+	big := []byte(strings.Repeat("large frames are masked in pieces; ", 2000))
+	bigOut := bytes.Repeat([]byte{0, 1, 2, 3, 4, 5, 6}, 20000)
 	go func() {
 		client.Write(ctx, OpText, []byte("Hello"))
 		client.WriteFragments(ctx, OpBinary, []byte("fragmented"), 4)
 		client.Ping(ctx, []byte("are you there"))
 		client.Write(ctx, OpText, big)
-		client.Read(ctx) // to see the pong and the close
+		for { // to see the pong, the server's message and the close
+			if _, _, err := client.Read(ctx); err != nil {
+				return
+			}
+		}
 	}()
 	for i := 0; i < 3; i++ {
 		if _, _, err := server.Read(ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := server.Write(ctx, OpBinary, bigOut); err != nil {
+		t.Fatal(err)
 	}
 	if err := server.Close(StatusNormalClosure, "done"); err != nil {
 		t.Fatal(err)
@@ -95,10 +105,13 @@ func TestObserverSeesTheWireBytes(t *testing.T) {
 	if !bytes.Equal(in[5].Unmasked, big) {
 		t.Error("the large frame's payload differs")
 	}
-	// The server's pong and close, seen by both.
+	// The server's pong, large message and close, seen by both.
 	sout, cin := slog.get(Outbound), clog.get(Inbound)
-	if len(sout) != 2 || sout[0].Header.Opcode != OpPong || sout[1].Header.Opcode != OpClose || len(cin) != 2 {
+	if len(sout) != 3 || sout[0].Header.Opcode != OpPong || sout[1].Header.Opcode != OpBinary || sout[2].Header.Opcode != OpClose || len(cin) != 3 {
 		t.Fatalf("server wrote %v, client read %d frames", sout, len(cin))
+	}
+	if !bytes.Equal(sout[1].Payload, bigOut) || !bytes.Equal(sout[1].Unmasked, bigOut) || !bytes.Equal(cin[1].Unmasked, bigOut) {
+		t.Error("the server's large frame differs from what was written or read")
 	}
 	for i := range sout {
 		if !bytes.Equal(sout[i].Raw, cin[i].Raw) || !bytes.Equal(sout[i].Payload, cin[i].Unmasked) {
