@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -167,11 +166,15 @@ func (h *hub) audienceCount() int {
 //
 // The mailboxes are filled under mu, in the order of broadcasts, so a
 // client's writer always ends on the newest message. The writes are then
-// made by a few goroutines (one per P, for a large audience), each going
-// through its share of the clients with TryWritePrepared: a goroutine per
-// socket per slide change cost more than the write itself. A socket that
-// cannot take the frame at once (a phone that stopped reading) gets a
-// writer goroutine of its own, flush, so it delays no one.
+// made by a few goroutines (one per P, for a large audience) with
+// TryWritePrepared: a goroutine per socket per slide change cost more than
+// the write itself. The writers take the clients a batch at a time from a
+// shared counter rather than a fixed share each, so that a writer whose
+// CPU is busy elsewhere (serving pages, or the kernel delivering the
+// segments) holds up no part of the audience: the others take its
+// batches. A socket that cannot take the frame at once (a phone that
+// stopped reading) gets a writer goroutine of its own, flush, so it delays
+// no one.
 func (h *hub) broadcast(k kind, m *protocol.Prepared) {
 	h.mu.Lock()
 	size := len(h.clients)
@@ -192,19 +195,30 @@ func (h *hub) broadcast(k kind, m *protocol.Prepared) {
 		return
 	}
 	writers := min(runtime.GOMAXPROCS(0), (len(ready)+clientsPerWriter-1)/clientsPerWriter)
-	per := (len(ready) + writers - 1) / writers
-	for part := range slices.Chunk(ready, per) {
+	var taken atomic.Int64 // clients handed out so far
+	for range writers {
 		go func() {
-			for _, c := range part {
-				c.flushNow()
+			for {
+				i := int(taken.Add(writeBatch) - writeBatch)
+				if i >= len(ready) {
+					return
+				}
+				for _, c := range ready[i:min(i+writeBatch, len(ready))] {
+					c.flushNow()
+				}
 			}
 		}()
 	}
 }
 
-// clientsPerWriter is the least number of sockets worth a broadcast
-// writer goroutine of its own: about a millisecond of writes.
-const clientsPerWriter = 128
+const (
+	// clientsPerWriter is the least number of sockets worth a broadcast
+	// writer goroutine of its own: about a millisecond of writes.
+	clientsPerWriter = 128
+	// writeBatch is how many sockets a broadcast writer takes at a time:
+	// a few hundred microseconds of writes, for one atomic add.
+	writeBatch = 32
+)
 
 // send puts m in c's mailbox for kind k, replacing any message of that
 // kind not yet written, and makes sure a writer is running.

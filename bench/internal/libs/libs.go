@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Mode is what a server does with its connections.
@@ -102,11 +103,31 @@ func (r *registry[T]) len() int {
 }
 
 // perP runs f on runtime.GOMAXPROCS(0) parts of list, each in a goroutine
-// of its own: server/hub.go's split of a broadcast among writers.
+// of its own: a fixed split of a broadcast among writers, as gobwas's users
+// and the floor do it.
 func perP[T any](list []T, f func([]T)) {
 	n := max(runtime.GOMAXPROCS(0), 1)
 	per := max((len(list)+n-1)/n, 1)
 	for part := range slices.Chunk(list, per) {
 		go f(part)
+	}
+}
+
+// shared runs f on batches of list from runtime.GOMAXPROCS(0) goroutines
+// that take batch elements at a time from a shared counter until none are
+// left: server/hub.go's split of a broadcast among writers, in which a
+// writer that the machine holds up leaves its batches to the others.
+func shared[T any](list []T, batch int, f func([]T)) {
+	var taken atomic.Int64
+	for range max(runtime.GOMAXPROCS(0), 1) {
+		go func() {
+			for {
+				i := int(taken.Add(int64(batch)) - int64(batch))
+				if i >= len(list) {
+					return
+				}
+				f(list[i:min(i+batch, len(list))])
+			}
+		}()
 	}
 }

@@ -12,9 +12,10 @@ import (
 // goroutine of its own and the HTTP handler returns, so that net/http's
 // per-connection state (its 4 KiB bufio reader and writer, the request)
 // can be collected. A broadcast is one Prepared frame written the way
-// server/hub.go does it: one writer goroutine per P over its share of the
-// connections, each write a TryWritePrepared, and a goroutine of its own
-// for a socket that cannot take the frame at once.
+// server/hub.go does it: one writer goroutine per P, the writers taking
+// the connections 32 at a time from a shared counter, each write a
+// TryWritePrepared, and a goroutine of its own for a socket that cannot
+// take the frame at once.
 type ours struct {
 	mode  Mode
 	conns registry[*protocol.Conn]
@@ -53,7 +54,7 @@ func (s *ours) read(c *protocol.Conn) {
 func (s *ours) Broadcast(payload []byte) {
 	m := protocol.NewPrepared(protocol.OpText, payload)
 	ctx := context.Background()
-	perP(s.conns.snapshot(), func(list []*protocol.Conn) {
+	shared(s.conns.snapshot(), 32, func(list []*protocol.Conn) {
 		for _, c := range list {
 			if sent, err := c.TryWritePrepared(m); !sent && err == nil {
 				go c.WritePrepared(ctx, m)

@@ -10,7 +10,9 @@ import (
 
 // raw is the floor: connections upgraded by a hand-written handshake,
 // held by the poller, and a broadcast as the bytes of one unmasked text
-// frame written with plain conn.Write calls from one goroutine per P. No
+// frame written with plain conn.Write calls from one goroutine per P, the
+// writers taking the sockets 32 at a time from a shared counter (the
+// fastest split measured: a fixed half each lost 10 % to it). No
 // WebSocket library can send the same bytes to the same sockets for less.
 type raw struct {
 	mode  Mode
@@ -93,7 +95,7 @@ func (s *raw) Broadcast(payload []byte) {
 	if len(payload) > 125 {
 		frame = append([]byte{0x81, 126, byte(len(payload) >> 8), byte(len(payload))}, payload...)
 	}
-	perP(s.conns.snapshot(), func(list []net.Conn) {
+	shared(s.conns.snapshot(), 32, func(list []net.Conn) {
 		for _, nc := range list {
 			nc.Write(frame)
 		}
