@@ -1,12 +1,49 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"testing"
 )
+
+// built is the wtbench binary the process tests run, built once.
+var built struct {
+	once sync.Once
+	dir  string
+	exe  string
+	err  error
+	out  []byte
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// wtbenchExe builds wtbench, once for all the tests, and returns it.
+func wtbenchExe(t *testing.T) string {
+	if testing.Short() {
+		t.Skip("builds wtbench and starts processes")
+	}
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "wtbench-test-"); built.err != nil {
+			return
+		}
+		built.exe = filepath.Join(built.dir, "wtbench")
+		built.out, built.err = exec.Command("go", "build", "-o", built.exe, ".").CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("go build: %v\n%s", built.err, built.out)
+	}
+	return built.exe
+}
 
 func TestMedianCI(t *testing.T) {
 	xs := make([]float64, 100)
@@ -63,13 +100,7 @@ func TestBcastCmpPairsRoundsOfTheSameRun(t *testing.T) {
 // real processes: wtbench is built, and "wtbench ab" starts two servers
 // and two clients processes and alternates their rounds.
 func TestABTournament(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds wtbench and starts four processes")
-	}
-	exe := filepath.Join(t.TempDir(), "wtbench")
-	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	exe := wtbenchExe(t)
 	out, err := exec.Command(exe, "ab", "-a", "wiretalk", "-b", "raw", "-n", "20,40", "-rounds", "6", "-gap", "1ms").Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,20 +21,22 @@ import (
 
 // clientsConfig is what the clients process is told.
 type clientsConfig struct {
-	ws, ctl   netip.AddrPort
-	mode      string
-	path      string
-	ns        []int
-	rounds    int
-	warmup    int
-	initial   int           // messages each socket gets on joining (the hub: hello and state)
-	presenter string        // with a key: trigger broadcasts as wiretalk's presenter
-	sizes     []int         // echo
-	dur       time.Duration // echo: measuring time per size
-	gap       time.Duration // broadcast: pause between rounds
-	profN     int           // profile the server's rounds at this N
-	profFile  string
-	hold      time.Duration // idle: keep the sockets open this long at the end, for a look with pprof
+	ws, ctl     netip.AddrPort
+	mode        string
+	path        string
+	ns          []int
+	rounds      int
+	warmup      int
+	initial     int              // messages each socket gets on joining (the hub: hello and state)
+	presenter   string           // with a key: trigger broadcasts as wiretalk's presenter
+	sizes       []int            // echo
+	cycles      int              // echo-cycles: how many
+	echoTargets []netip.AddrPort // echo-cycles: every server, in order
+	dur         time.Duration    // echo: measuring time per size
+	gap         time.Duration    // broadcast: pause between rounds
+	profN       int              // profile the server's rounds at this N
+	profFile    string
+	hold        time.Duration // idle: keep the sockets open this long at the end, for a look with pprof
 }
 
 // Results of the clients process, one JSON document on stdout.
@@ -63,15 +63,18 @@ type (
 		Broadcast []broadcastResult `json:"broadcast,omitempty"`
 		Idle      []idleResult      `json:"idle,omitempty"`
 		Echo      []echoResult      `json:"echo,omitempty"`
+		// EchoCycles is the echo-cycles mode's: for each server, in the
+		// order of -ws, one result per size in each cycle.
+		EchoCycles [][][]echoResult `json:"echo_cycles,omitempty"`
 	}
 )
 
 func cmdClients(args []string) error {
 	fs := flag.NewFlagSet("clients", flag.ExitOnError)
 	var cfg clientsConfig
-	ws := fs.String("ws", "", "the server's WebSocket address")
+	ws := fs.String("ws", "", "the server's WebSocket address (echo-cycles: every server's, separated by commas)")
 	ctl := fs.String("ctl", "", "the server's control address")
-	fs.StringVar(&cfg.mode, "mode", "broadcast", "broadcast, idle, echo, or rounds (a tournament's: commands on stdin)")
+	fs.StringVar(&cfg.mode, "mode", "broadcast", "broadcast, idle, echo, echo-cycles (several servers in turn), or rounds (a tournament's: commands on stdin)")
 	fs.StringVar(&cfg.path, "path", "/", "request path of the sockets")
 	ns := fs.String("n", "1000,5000,10000", "socket counts, in increasing order")
 	fs.IntVar(&cfg.rounds, "rounds", 30, "timed broadcast rounds at each count")
@@ -79,18 +82,29 @@ func cmdClients(args []string) error {
 	fs.IntVar(&cfg.initial, "initial", 0, "messages a socket receives on joining")
 	fs.StringVar(&cfg.presenter, "presenter", "", "presenter key: trigger as wiretalk's presenter page")
 	sizes := fs.String("sizes", "16,1024,65536", "echo payload sizes")
-	fs.DurationVar(&cfg.dur, "dur", time.Second, "echo: time measured per size")
+	fs.DurationVar(&cfg.dur, "dur", time.Second, "echo: time measured per size (echo-cycles: per size, server and cycle)")
+	fs.IntVar(&cfg.cycles, "cycles", 30, "echo-cycles: how many cycles")
 	fs.DurationVar(&cfg.gap, "gap", 20*time.Millisecond, "broadcast: pause between rounds")
 	fs.IntVar(&cfg.profN, "prof-n", 0, "CPU-profile the server during the broadcast rounds at this N, or the echoes of this size")
 	fs.StringVar(&cfg.profFile, "prof", "", "the server's CPU profile file (with -prof-n)")
 	fs.DurationVar(&cfg.hold, "hold", 0, "idle: keep the sockets open this long at the end (for a heap profile: send \"heap FILE\" to the control port)")
 	fs.Parse(args)
 	var err error
-	if cfg.ws, err = netip.ParseAddrPort(*ws); err != nil {
-		return fmt.Errorf("-ws: %w", err)
-	}
-	if cfg.ctl, err = netip.ParseAddrPort(*ctl); err != nil {
-		return fmt.Errorf("-ctl: %w", err)
+	if cfg.mode == "echo-cycles" {
+		for a := range strings.SplitSeq(*ws, ",") {
+			ap, err := netip.ParseAddrPort(a)
+			if err != nil {
+				return fmt.Errorf("-ws: %w", err)
+			}
+			cfg.echoTargets = append(cfg.echoTargets, ap)
+		}
+	} else {
+		if cfg.ws, err = netip.ParseAddrPort(*ws); err != nil {
+			return fmt.Errorf("-ws: %w", err)
+		}
+		if cfg.ctl, err = netip.ParseAddrPort(*ctl); err != nil {
+			return fmt.Errorf("-ctl: %w", err)
+		}
 	}
 	if cfg.ns, err = intList(*ns); err != nil {
 		return fmt.Errorf("-n: %w", err)
@@ -113,6 +127,8 @@ func cmdClients(args []string) error {
 		res.Idle, err = runIdle(cfg, int(maxFD))
 	case "echo":
 		res.Echo, err = runEcho(cfg)
+	case "echo-cycles":
+		res.EchoCycles, err = runEchoCycles(cfg)
 	case "rounds":
 		return runRounds(cfg, int(maxFD), os.Stdin, os.Stdout)
 	default:
@@ -509,115 +525,4 @@ func (p *presenter) close() {
 	syscall.Shutdown(p.fd, syscall.SHUT_RDWR)
 	<-p.done
 	syscall.Close(p.fd)
-}
-
-func runEcho(cfg clientsConfig) ([]echoResult, error) {
-	var ctl *ctlConn
-	if cfg.profFile != "" {
-		var err error
-		if ctl, err = dialCtl(cfg.ctl); err != nil {
-			return nil, err
-		}
-	}
-	fd, rest, err := rawws.Dial(cfg.ws, cfg.path, 10*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	defer syscall.Close(fd)
-	if len(rest) > 0 {
-		return nil, fmt.Errorf("the echo server sent %d unexpected bytes", len(rest))
-	}
-	var out []echoResult
-	buf := make([]byte, 256<<10)
-	for _, size := range cfg.sizes {
-		payload := make([]byte, size)
-		for i := range payload {
-			payload[i] = byte(i*7 + 1)
-		}
-		frame := rawws.Frame(rawws.OpBinary, payload, true) // masked once, sent every time
-		// The first round trip is checked byte for byte.
-		if err := rawws.WriteAll(fd, frame); err != nil {
-			return nil, err
-		}
-		got, err := readMessage(fd, buf)
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Equal(got, payload) {
-			return nil, fmt.Errorf("echo of %d bytes came back wrong (%d bytes)", size, len(got))
-		}
-		p := rawws.NewParser()
-		roundTrip := func() error {
-			if err := rawws.WriteAll(fd, frame); err != nil {
-				return err
-			}
-			for msgs := 0; msgs == 0; {
-				n, err := syscall.Read(fd, buf)
-				if err == syscall.EINTR {
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				if n == 0 {
-					return errors.New("the echo server closed the connection")
-				}
-				msgs = p.Feed(buf[:n])
-			}
-			return nil
-		}
-		for t0 := time.Now(); time.Since(t0) < cfg.dur/5; { // warm up
-			if err := roundTrip(); err != nil {
-				return nil, err
-			}
-		}
-		profiling := ctl != nil && cfg.profN == size
-		if profiling {
-			if _, err := ctl.ask("prof start " + cfg.profFile); err != nil {
-				return nil, err
-			}
-		}
-		n := 0
-		t0 := time.Now()
-		for ; n < 50_000_000; n++ {
-			if err := roundTrip(); err != nil {
-				return nil, err
-			}
-			if n&63 == 0 && time.Since(t0) >= cfg.dur {
-				break
-			}
-		}
-		out = append(out, echoResult{Size: size, RoundTrips: n, Seconds: time.Since(t0).Seconds()})
-		if profiling {
-			if _, err := ctl.ask("prof stop"); err != nil {
-				return nil, err
-			}
-		}
-		if p.Bad != nil {
-			return nil, p.Bad
-		}
-	}
-	return out, nil
-}
-
-// readMessage reads one whole message, which a server may have sent in
-// several frames, and returns its payload.
-func readMessage(fd int, buf []byte) ([]byte, error) {
-	var raw []byte
-	p := rawws.NewParser()
-	for msgs := 0; msgs == 0; {
-		n, err := syscall.Read(fd, buf)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			return nil, errors.New("the server closed the connection")
-		}
-		raw = append(raw, buf[:n]...)
-		msgs = p.Feed(buf[:n])
-	}
-	return rawws.Payloads(raw)
 }

@@ -193,7 +193,11 @@ func (r *reporter) header() {
 	for _, k := range keys {
 		r.f("| %s | %s |\n", k, e.Libraries[k])
 	}
-	r.f("| runs | medians of %d runs of the broadcast, %d of the echo, %d of every other workload |\n", r.bcastRuns(), r.echoRuns(), r.res.Runs)
+	echo := "runs"
+	if r.res.EchoCycled {
+		echo = "cycles"
+	}
+	r.f("| runs | medians of %d runs of the broadcast, %d %s of the echo, %d runs of every other workload |\n", r.bcastRuns(), r.echoRuns(), echo, r.res.Runs)
 	if r.res.Page != nil {
 		r.f("| browser | %s |\n", r.res.Page.Browser)
 	}
@@ -296,10 +300,32 @@ func (r *reporter) bcastCmp(lib, other string, n int) comparison {
 	return comparison{med: med, lo: lo, hi: hi, pairs: k, paired: true}
 }
 
+// echoCmp compares lib's echo rate with other's at size: the median of
+// the cycle-by-cycle ratios with its 95 % confidence interval when the
+// echo ran in cycles, else the median of run-by-run ratios and their
+// range (older results).
+func (r *reporter) echoCmp(lib, other string, size int) comparison {
+	a, b := r.echoByRun(lib, size), r.echoByRun(other, size)
+	if !r.res.EchoCycled {
+		m, lo, hi := pairedRatio(a, b)
+		return comparison{med: m, lo: lo, hi: hi}
+	}
+	med, lo, hi, k := medianCI(pairRatios(a, b))
+	return comparison{med: med, lo: lo, hi: hi, pairs: k, paired: true}
+}
+
 // text is the comparison as the targets table shows it.
 func (c comparison) text() string {
 	if !c.paired {
 		return pairedText(c.med, c.lo, c.hi)
+	}
+	return fmt.Sprintf("%s (95%% CI %s to %s, %d pairs)", ratio3(c.med), ratio3(c.lo), ratio3(c.hi), c.pairs)
+}
+
+// byRound is text for a broadcast, whose pairs are rounds.
+func (c comparison) byRound() string {
+	if !c.paired {
+		return c.text()
 	}
 	return fmt.Sprintf("%s round by round (95%% CI %s to %s, %d pairs)", ratio3(c.med), ratio3(c.lo), ratio3(c.hi), c.pairs)
 }
@@ -312,6 +338,15 @@ func (c comparison) verdict(goal float64) (met, inside bool) {
 		return true, c.paired && c.hi > goal
 	}
 	return false, c.lo <= goal
+}
+
+// verdictAtLeast judges the comparison against a lower bound.
+func (c comparison) verdictAtLeast(goal float64) (met, inside bool) {
+	met = c.med >= goal
+	if met {
+		return true, c.paired && c.lo < goal
+	}
+	return false, c.hi >= goal
 }
 
 func ratio3(x float64) string {
@@ -470,13 +505,13 @@ func (r *reporter) targets() {
 			c := r.bcastCmp("wiretalk", bn, n)
 			met, inside := c.verdict(1)
 			ts = append(ts, target{what: fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), goal: "≤ best library",
-				measured: fmt.Sprintf("%s ms vs %s %s ms: %s", num(ours, 1), bn, num(bv, 1), c.text()), met: met, known: true, tie: inside, paired: c.paired})
+				measured: fmt.Sprintf("%s ms vs %s %s ms: %s", num(ours, 1), bn, num(bv, 1), c.byRound()), met: met, known: true, tie: inside, paired: c.paired})
 		}
 		if !math.IsNaN(floor) && !math.IsNaN(ours) {
 			c := r.bcastCmp("wiretalk", "raw", n)
 			met, inside := c.verdict(1.3)
 			ts = append(ts, target{what: fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), goal: "≤ 1.3× raw-write floor",
-				measured: fmt.Sprintf("%s ms vs floor %s ms: %s", num(ours, 1), num(floor, 1), c.text()), met: met, known: true, tie: inside, paired: c.paired})
+				measured: fmt.Sprintf("%s ms vs floor %s ms: %s", num(ours, 1), num(floor, 1), c.byRound()), met: met, known: true, tie: inside, paired: c.paired})
 		}
 	}
 	// Memory.
@@ -512,9 +547,10 @@ func (r *reporter) targets() {
 		ours := r.echoRate("wiretalk", size)
 		bn, bv := best(vals, higher)
 		if !math.IsNaN(bv) && !math.IsNaN(ours) {
-			m, lo, hi := pairedRatio(r.echoByRun("wiretalk", size), r.echoByRun(bn, size))
-			ts = append(ts, target{"echo round trips/s, " + sizeLabel(size), "≥ best library",
-				fmt.Sprintf("%s vs %s %s: %s", comma(ours), bn, comma(bv), pairedText(m, lo, hi)), m >= 1, true, hi >= 1, false})
+			c := r.echoCmp("wiretalk", bn, size)
+			met, inside := c.verdictAtLeast(1)
+			ts = append(ts, target{what: "echo round trips/s, " + sizeLabel(size), goal: "≥ best library",
+				measured: fmt.Sprintf("%s vs %s %s: %s", comma(ours), bn, comma(bv), c.text()), met: met, known: true, tie: inside, paired: c.paired})
 		}
 	}
 	// Allocations.
@@ -542,11 +578,19 @@ func (r *reporter) targets() {
 		r.f("Nothing measured.\n\n")
 		return
 	}
-	r.f("Figures are medians over runs. A ratio to a peer or to the floor is the median of paired ratios, which cancels the swings of the shared machine that a ratio of two medians keeps. For the echo the pairs are runs (run i of wiretalk to run i of the other, measured seconds apart: the runs are interleaved), and the range shows their spread. ")
-	if r.res.BcastPaired {
-		r.f("For the broadcast they are rounds: every run is a tournament in which the servers take turns round by round, so that round i of wiretalk and round i of the other were measured within a second of each other (section 2); the ratios of all runs are pooled, and the 95%% confidence interval of their median shows how sure the verdict is. ")
+	r.f("Figures are medians over runs. A ratio to a peer or to the floor is the median of paired ratios, which cancels the swings of the shared machine that a ratio of two medians keeps. ")
+	if r.res.EchoCycled {
+		r.f("For the echo the pairs are cycles: the servers take turns, every one measured at each size in every cycle (section 1). ")
+	} else {
+		r.f("For the echo the pairs are runs (run i of wiretalk to run i of the other, measured seconds apart: the runs are interleaved), and the range shows their spread. ")
 	}
-	r.f("The verdict is on the median.\n\n")
+	if r.res.BcastPaired {
+		r.f("For the broadcast they are rounds: every run is a tournament in which the servers take turns round by round, so that round i of wiretalk and round i of the other were measured within a second of each other (section 2); the ratios of all runs are pooled. ")
+	}
+	if r.res.EchoCycled || r.res.BcastPaired {
+		r.f("The 95%% confidence interval of the median shows how sure the verdict is; ")
+	}
+	r.f("the verdict is on the median.\n\n")
 	r.f("| target | goal | measured | |\n|---|---|---|---|\n")
 	for _, t := range ts {
 		verdict := mark(t.met)
@@ -569,16 +613,15 @@ func (r *reporter) echo() {
 	r.f("## 1. Echo round trips over one connection\n\n")
 	r.f("One connection, the raw client sends a pre-masked binary message and waits for the echo, for %s per size after a warm-up. ", r.res.EchoDur)
 	r.f("Client and server run pinned to the same CPU (`taskset -c 1`), so the figure is software cost, not the cost of waking another CPU. ")
-	r.f("Round trips per second, median of %d runs (interleaved across the libraries); higher is better.\n\n", r.echoRuns())
-	r.f("| size |")
-	for _, lib := range echoLibs {
-		r.f(" %s |", libTitle[lib])
+	how := "median of run-by-run ratios"
+	if r.res.EchoCycled {
+		r.f("The servers of all the libraries run at once, pinned to that CPU too, and one clients process holding a connection to each measures them in turn: %d cycles, in each of which every server gets its %s at each size, in a fresh random order (`bench/cmd/wtbench/echo.go`), so that cycle i of every server is measured within a second or two of the others'. ", r.echoRuns(), r.res.EchoDur)
+		r.f("Round trips per second, median over the cycles; the ratio is the median of the cycle-by-cycle ratios, with its 95%% confidence interval; higher is better.\n\n")
+		how = "cycle by cycle, median and 95% CI"
+	} else {
+		r.f("Round trips per second, median of %d runs (interleaved across the libraries); higher is better.\n\n", r.echoRuns())
 	}
-	r.f(" wiretalk ÷ best peer (median of run-by-run ratios) |\n|---|")
-	for range echoLibs {
-		r.f("---:|")
-	}
-	r.f("---:|\n")
+	r.head("size", append(titles(echoLibs, ""), "wiretalk ÷ best peer ("+how+")"), "---:")
 	for _, size := range sizes {
 		r.f("| %s |", sizeLabel(size))
 		vals := map[string]float64{}
@@ -587,8 +630,7 @@ func (r *reporter) echo() {
 			r.f(" %s |", comma(vals[lib]))
 		}
 		bn, _ := best(vals, higher)
-		m, _, _ := pairedRatio(r.echoByRun("wiretalk", size), r.echoByRun(bn, size))
-		r.f(" %s (%s) |\n", ratio(m), bn)
+		r.f(" %s (%s) |\n", r.echoCmp("wiretalk", bn, size).short(), bn)
 	}
 	r.f("\n")
 }
@@ -856,8 +898,8 @@ func (r *reporter) profile() {
 
 func (r *reporter) method() {
 	r.f("## How it is measured\n\n")
-	r.f("- `wtbench run` starts, for every library and run, a server process (`wtbench server -lib L -mode M`, its own process so that its memory is its own) and a clients process (`wtbench clients`), and takes medians. Echo and idle runs are interleaved (run 1 of every library, then run 2, …) so that a disturbance of the shared machine does not land on one library only, and the order of the libraries turns from run to run so that none is always the first after a pause or after another's 10,000 sockets closed. ")
-	r.f("A broadcast run is a tournament: every server at once, each with its own clients process, taking turns round by round in a random order (section 2).\n")
+	r.f("- `wtbench run` starts, for every library and run, a server process (`wtbench server -lib L -mode M`, its own process so that its memory is its own) and a clients process (`wtbench clients`), and takes medians. Idle runs are interleaved (run 1 of every library, then run 2, …) so that a disturbance of the shared machine does not land on one library only, and the order of the libraries turns from run to run so that none is always the first after a pause or after another's 10,000 sockets closed. ")
+	r.f("The echo and the broadcast run every server at once and measure them in turn, in a random order: the echo cycle by cycle, 150 ms each (section 1), the broadcast round by round in tournaments, each server with its own clients process (section 2).\n")
 	r.f("- The clients are the same for every server: raw Linux sockets driven by syscalls (`bench/internal/rawws`), the handshake written by hand with a fixed key, frames masked once before the clock starts, and a minimal frame parser that only counts messages. Loopback only (127.0.0.1).\n")
 	r.f("- Servers run on loopback TCP with the libraries' default options (permessage-deflate off everywhere: none of the clients offers it). wiretalk, gorilla and coder sit behind `net/http`; gobwas and gws use their own accept loops and HTTP parsers, their lean way.\n")
 	r.f("- A clients process raises its open-file limit to the hard limit (`setrlimit`) and holds at most 10,000 sockets; the server holds the other ends. The hard limit here is 20,000 files a process, which is why every server in a tournament has a clients process of its own.\n")

@@ -30,7 +30,10 @@ type results struct {
 	Quick     bool      `json:"quick,omitempty"`
 	Runs      int       `json:"runs"`
 	BcastRuns int       `json:"bcast_runs"`
-	EchoRuns  int       `json:"echo_runs,omitempty"` // 0 in older results: Runs
+	EchoRuns  int       `json:"echo_runs,omitempty"` // 0 in older results: Runs; cycles when EchoCycled
+	// EchoCycled says that the echo was measured in cycles (echo.go): run
+	// i of every library is cycle i, all measured within a second or two.
+	EchoCycled bool `json:"echo_cycled,omitempty"`
 	// BcastPaired says that the broadcast runs were tournaments: round i
 	// of every server at an N was measured in the same cycle as the
 	// others' round i. Older results ran the servers one after another.
@@ -91,7 +94,7 @@ func cmdRun(args []string) error {
 	var cfg runConfig
 	fs.IntVar(&cfg.runs, "runs", 3, "runs of every workload but the broadcast; the report gives medians")
 	fs.IntVar(&cfg.bcastRuns, "bcast-runs", 5, "runs (tournaments) of the broadcast workload, the one most disturbed by a shared machine: those beyond -runs are made last, while -budget lasts")
-	fs.IntVar(&cfg.echoRuns, "echo-runs", 7, "runs of the echo workload, whose ratios are the closest")
+	fs.IntVar(&cfg.echoRuns, "echo-cycles", 30, "cycles of the echo workload: in each, every server gets -echo-dur per size, in turn")
 	fs.DurationVar(&cfg.budget, "budget", 9*time.Minute, "time after which no further broadcast run is started")
 	fs.BoolVar(&cfg.quick, "quick", false, "a smoke test: tiny N, short times, one run (the report says so)")
 	only := fs.String("only", "echo,broadcast,hub,idle,micro,page", "workloads to run")
@@ -99,7 +102,7 @@ func cmdRun(args []string) error {
 	ns := fs.String("n", "1000,5000,10000", "broadcast socket counts (the hub's too)")
 	fs.StringVar(&cfg.idleNs, "idle-n", "5000,10000", "idle-memory socket counts")
 	fs.IntVar(&cfg.rounds, "rounds", 25, "timed broadcast rounds at each N")
-	fs.DurationVar(&cfg.echoDur, "echo-dur", time.Second, "echo: time measured per size")
+	fs.DurationVar(&cfg.echoDur, "echo-dur", 150*time.Millisecond, "echo: time measured per size, server and cycle (after a fifth of it to warm up)")
 	fs.StringVar(&cfg.benchtime, "benchtime", "200ms", "in-process benchmarks: time per run")
 	fs.StringVar(&cfg.chromium, "chromium", "/usr/lib/chromium/chromium", "Chromium for the page weight")
 	fs.BoolVar(&cfg.profile, "profile", true, "CPU-profile wiretalk's broadcast at the largest N (last run) and report its top")
@@ -108,10 +111,10 @@ func cmdRun(args []string) error {
 	fs.StringVar(&cfg.out, "out", "", "report to write (default: docs/BENCHMARKS.md of the repository; bin/BENCHMARKS-quick.md with -quick)")
 	fs.Parse(args)
 	if cfg.quick {
-		cfg.runs, cfg.bcastRuns, cfg.echoRuns = 1, 1, 1
+		cfg.runs, cfg.bcastRuns, cfg.echoRuns = 1, 1, 3
 		*ns, cfg.idleNs = "50,200", "100,200"
 		cfg.rounds = 5
-		cfg.echoDur = 100 * time.Millisecond
+		cfg.echoDur = 30 * time.Millisecond
 		cfg.benchtime = "20ms"
 	}
 	if *libsFlag != "" {
@@ -162,6 +165,7 @@ func cmdRun(args []string) error {
 		BcastRuns:   cfg.bcastRuns,
 		EchoRuns:    cfg.echoRuns,
 		BcastPaired: true,
+		EchoCycled:  true,
 		Rounds:      cfg.rounds,
 		EchoDur:     cfg.echoDur.String(),
 		Echo:        map[string][][]echoResult{},
@@ -177,15 +181,15 @@ func cmdRun(args []string) error {
 	logf("wtbench run: %d run(s) of %s; %s, Go %s", cfg.runs, *only, res.Env.CPU, res.Env.Go)
 
 	if cfg.only["echo"] {
-		for run := range cfg.echoRuns {
-			for _, lib := range rotated(echoLibs, run) {
-				r, err := cfg.echo(lib)
-				if err != nil {
-					fail("echo "+lib, err)
-					continue
-				}
-				res.Echo[lib] = append(res.Echo[lib], r)
-				logf("[echo %d/%d] %-8s %s", run+1, cfg.echoRuns, lib, echoLine(r))
+		logf("[echo] %d servers in turn, %d cycles of %v per size each", len(echoLibs), cfg.echoRuns, cfg.echoDur)
+		cycles, err := cfg.echoCycles()
+		if err != nil {
+			fail("echo", err)
+		}
+		for i, lib := range echoLibs {
+			if i < len(cycles) {
+				res.Echo[lib] = cycles[i]
+				logf("[echo] %-8s median %s", lib, echoLine(medianEcho(cycles[i])))
 			}
 		}
 	}
@@ -435,9 +439,44 @@ func (cfg *runConfig) pair(cpus, lib, mode string, clientArgs ...string) (client
 	return res, err
 }
 
-func (cfg *runConfig) echo(lib string) ([]echoResult, error) {
-	r, err := cfg.pair(cfg.cpu, lib, "echo", "-mode", "echo", "-dur", cfg.echoDur.String())
-	return r.Echo, err
+// echoCycles runs the echo workload: a server of every library in
+// echoLibs and one clients process, all pinned to cfg.cpu, the clients
+// measuring the servers in turn (runEchoCycles). It returns, for each
+// library in order, one []echoResult per cycle.
+func (cfg *runConfig) echoCycles() ([][][]echoResult, error) {
+	var addrs []string
+	for _, lib := range echoLibs {
+		s, err := startServer(command(cfg.cpu, cfg.exe, "server", "-lib", lib, "-mode", "echo"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", lib, err)
+		}
+		defer s.stop()
+		addrs = append(addrs, s.addrs.WS)
+	}
+	var res clientsResult
+	err := runJSON(context.Background(), 6*time.Minute, &res, command(cfg.cpu, cfg.exe, "clients", "-mode", "echo-cycles",
+		"-ws", strings.Join(addrs, ","), "-cycles", strconv.Itoa(cfg.echoRuns), "-dur", cfg.echoDur.String()))
+	return res.EchoCycles, err
+}
+
+// medianEcho returns the median rate of each size over cycles, for the
+// progress log.
+func medianEcho(cycles [][]echoResult) []echoResult {
+	bySize := map[int][]float64{}
+	var sizes []int
+	for _, c := range cycles {
+		for _, e := range c {
+			if _, ok := bySize[e.Size]; !ok {
+				sizes = append(sizes, e.Size)
+			}
+			bySize[e.Size] = append(bySize[e.Size], float64(e.RoundTrips)/e.Seconds)
+		}
+	}
+	var out []echoResult
+	for _, size := range sizes {
+		out = append(out, echoResult{Size: size, RoundTrips: int(median(bySize[size])), Seconds: 1})
+	}
+	return out
 }
 
 func (cfg *runConfig) idle(lib string) ([]idleResult, error) {
