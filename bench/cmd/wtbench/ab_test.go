@@ -84,11 +84,18 @@ func TestBcastCmpPairsRoundsOfTheSameRun(t *testing.T) {
 	if !c.paired || c.pairs != 6 || c.med != 0.7 || c.lo != 0.5 || c.hi != 0.9 {
 		t.Errorf("bcastCmp = %+v, want the median 0.7 of 6 pairs, CI 0.5 to 0.9", c)
 	}
-	if met, inside := c.verdict(1); !met || inside {
-		t.Errorf("verdict(1) = %v, %v; want met, with the whole interval below the goal", met, inside)
+	if met, inside := c.verdict(1, lower); !met || inside {
+		t.Errorf("verdict(1, lower) = %v, %v; want met, with the whole interval below the goal", met, inside)
 	}
-	if met, inside := c.verdict(0.8); !met || !inside {
-		t.Errorf("verdict(0.8) = %v, %v; want met, inside the noise", met, inside)
+	if met, inside := c.verdict(0.8, lower); !met || !inside {
+		t.Errorf("verdict(0.8, lower) = %v, %v; want met, inside the noise", met, inside)
+	}
+	// A goal to reach or exceed (the echo's).
+	if met, inside := c.verdict(0.6, higher); !met || !inside {
+		t.Errorf("verdict(0.6, higher) = %v, %v; want met, inside the noise", met, inside)
+	}
+	if met, inside := c.verdict(0.95, higher); met || inside {
+		t.Errorf("verdict(0.95, higher) = %v, %v; want missed, with the whole interval below the goal", met, inside)
 	}
 	res.BcastPaired = false // older results: run-by-run ratios of the p50
 	if c := r.bcastCmp("wiretalk", "raw", 10); c.paired || c.med != 0.7 {

@@ -319,10 +319,11 @@ func (f *fleet) grow(n int) (time.Duration, error) {
 	return time.Since(t0), nil
 }
 
-// round makes the server broadcast once to the fleet's n sockets and
+// round makes the server broadcast once to the fleet's sockets and
 // returns the time from just before the trigger to the last socket's
 // receipt. It then waits cfg.gap and checks that no socket got more.
-func (f *fleet) round(n int) (time.Duration, error) {
+func (f *fleet) round() (time.Duration, error) {
+	n := f.group.Len()
 	base := f.group.Received()
 	f.group.Arm(base + int64(n))
 	t0 := time.Since(f.start)
@@ -368,7 +369,7 @@ func runBroadcast(cfg clientsConfig, maxFD int) ([]broadcastResult, error) {
 					}
 				}
 			}
-			d, err := f.round(n)
+			d, err := f.round()
 			if err != nil {
 				return nil, fmt.Errorf("N=%d round %d: %w", n, i, err)
 			}
@@ -400,7 +401,7 @@ func runBroadcast(cfg clientsConfig, maxFD int) ([]broadcastResult, error) {
 // (roundsReply) on stdout:
 //
 //	grow N    open sockets until there are N, and wait until the server counts them
-//	round N   time one broadcast to the N sockets
+//	round     time one broadcast to the sockets
 //
 // It ends at the end of its input, after checking that no socket received
 // a malformed message.
@@ -415,22 +416,21 @@ func runRounds(cfg clientsConfig, maxFD int, in io.Reader, out io.Writer) error 
 	for sc.Scan() {
 		var reply roundsReply
 		var d time.Duration
-		var n int
-		cmd, arg, _ := strings.Cut(strings.TrimSpace(sc.Text()), " ")
-		if n, err = strconv.Atoi(arg); err != nil {
-			return fmt.Errorf("command %q: %w", sc.Text(), err)
-		}
-		switch cmd {
+		switch cmd, arg, _ := strings.Cut(strings.TrimSpace(sc.Text()), " "); cmd {
 		case "grow":
+			n, aerr := strconv.Atoi(arg)
+			if aerr != nil {
+				return fmt.Errorf("command %q: %w", sc.Text(), aerr)
+			}
 			d, err = f.grow(n)
 		case "round":
-			d, err = f.round(n)
+			d, err = f.round()
 		default:
 			return fmt.Errorf("unknown command %q", sc.Text())
 		}
 		reply.MS = ms(d)
 		if err != nil {
-			reply.Error = fmt.Sprintf("N=%d: %v", n, err)
+			reply.Error = fmt.Sprintf("N=%d: %v", f.group.Len(), err)
 		}
 		if err := enc.Encode(reply); err != nil {
 			return err

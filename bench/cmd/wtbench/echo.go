@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -64,15 +63,9 @@ func (e *echoClient) roundTrip(size int) error {
 		return err
 	}
 	for msgs := 0; msgs == 0; {
-		n, err := syscall.Read(e.fd, e.buf)
-		if err == syscall.EINTR {
-			continue
-		}
+		n, err := rawws.Read(e.fd, e.buf)
 		if err != nil {
 			return err
-		}
-		if n == 0 {
-			return errors.New("the echo server closed the connection")
 		}
 		msgs = e.p.Feed(e.buf[:n])
 	}
@@ -193,15 +186,9 @@ func readMessage(fd int, buf []byte) ([]byte, error) {
 	var raw []byte
 	p := rawws.NewParser()
 	for msgs := 0; msgs == 0; {
-		n, err := syscall.Read(fd, buf)
-		if err == syscall.EINTR {
-			continue
-		}
+		n, err := rawws.Read(fd, buf)
 		if err != nil {
 			return nil, err
-		}
-		if n == 0 {
-			return nil, errors.New("the server closed the connection")
 		}
 		raw = append(raw, buf[:n]...)
 		msgs = p.Feed(buf[:n])

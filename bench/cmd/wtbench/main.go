@@ -16,7 +16,7 @@
 //
 // A server prints its addresses as one JSON line and then takes commands,
 // one per line, on its control port: "count", "b" (broadcast), "mem",
-// "prof start FILE", "prof stop", "heap FILE" and "quit". The clients process drives the
+// "cpu", "prof start FILE", "prof stop", "heap FILE" and "quit". The clients process drives the
 // workload through that port and prints its results as JSON.
 package main
 
@@ -69,7 +69,7 @@ func usage() {
   run      run every benchmark and rewrite docs/BENCHMARKS.md (from bench/: go run ./cmd/wtbench run)
   report   rewrite docs/BENCHMARKS.md from saved results (-in)
   server   serve one library (-lib, -mode); started by run
-  clients  the raw clients (-mode broadcast|idle|echo); started by run
+  clients  the raw clients (-mode broadcast|idle|echo|echo-cycles|rounds); started by run
   pair     one server and one clients process, for a look at one case (pair -lib L -mode M -- CLIENT FLAGS)
   ab       two servers' broadcasts, round by round (ab -a L1 -b L2 [-exe-b OTHER-WTBENCH])
   micro    the in-process benchmarks (masking, read, write) as JSON

@@ -266,12 +266,43 @@ func pairedText(med, lo, hi float64) string {
 	return fmt.Sprintf("%s; run by run %s to %s", ratio(med), ratio(lo), ratio(hi))
 }
 
-// comparison is one broadcast compared with another at one N: the median
-// ratio and its spread.
+// pairRatios returns a[i]/b[i] for every i both have.
+func pairRatios(a, b []float64) []float64 {
+	var rs []float64
+	for i := range min(len(a), len(b)) {
+		if b[i] > 0 && !math.IsNaN(a[i]) {
+			rs = append(rs, a[i]/b[i])
+		}
+	}
+	return rs
+}
+
+// medianCI returns the median of xs and a distribution-free 95 %
+// confidence interval for it: the order statistics whose ranks the
+// binomial distribution of "how many xs lie below the true median" puts
+// 1.96 standard deviations either side of n/2 (the normal approximation,
+// good from about 20 values). With fewer than 6 values the interval is
+// the whole range. It also returns how many values there were.
+func medianCI(xs []float64) (med, lo, hi float64, n int) {
+	n = len(xs)
+	if n == 0 {
+		return math.NaN(), math.NaN(), math.NaN(), 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	half := 1.96 * math.Sqrt(float64(n)) / 2
+	l := int(math.Floor(float64(n)/2-half)) - 1 // ranks from 0: the 1-based ranks are ⌊n/2 − h⌋ and ⌈n/2 + 1 + h⌉
+	h := int(math.Ceil(float64(n)/2 + half))
+	return median(s), s[max(l, 0)], s[min(h, n-1)], n
+}
+
+// comparison is one library's figure against another's: the median ratio
+// and its spread.
 type comparison struct {
 	med, lo, hi float64
-	pairs       int  // rounds compared, when paired
-	paired      bool // rounds of the same cycles (a tournament); else run-by-run p50s
+	pairs       int    // ratios, when paired
+	paired      bool   // pairs measured side by side, lo and hi a 95 % CI; else run-by-run ratios and their range
+	by          string // what was paired: "round by round", "cycle by cycle"
 }
 
 // bcastCmp compares lib's broadcast with other's at n sockets. When the
@@ -297,7 +328,7 @@ func (r *reporter) bcastCmp(lib, other string, n int) comparison {
 		}
 	}
 	med, lo, hi, k := medianCI(rs)
-	return comparison{med: med, lo: lo, hi: hi, pairs: k, paired: true}
+	return comparison{med: med, lo: lo, hi: hi, pairs: k, paired: true, by: "round by round"}
 }
 
 // echoCmp compares lib's echo rate with other's at size: the median of
@@ -311,7 +342,7 @@ func (r *reporter) echoCmp(lib, other string, size int) comparison {
 		return comparison{med: m, lo: lo, hi: hi}
 	}
 	med, lo, hi, k := medianCI(pairRatios(a, b))
-	return comparison{med: med, lo: lo, hi: hi, pairs: k, paired: true}
+	return comparison{med: med, lo: lo, hi: hi, pairs: k, paired: true, by: "cycle by cycle"}
 }
 
 // text is the comparison as the targets table shows it.
@@ -319,34 +350,22 @@ func (c comparison) text() string {
 	if !c.paired {
 		return pairedText(c.med, c.lo, c.hi)
 	}
-	return fmt.Sprintf("%s (95%% CI %s to %s, %d pairs)", ratio3(c.med), ratio3(c.lo), ratio3(c.hi), c.pairs)
+	return fmt.Sprintf("%s %s (95%% CI %s to %s, %d pairs)", ratio3(c.med), c.by, ratio3(c.lo), ratio3(c.hi), c.pairs)
 }
 
-// byRound is text for a broadcast, whose pairs are rounds.
-func (c comparison) byRound() string {
-	if !c.paired {
-		return c.text()
+// verdict judges the comparison against goal, better telling which side
+// of it is good (lower or higher): met when the median is at the goal or
+// on its good side; inside when the spread reaches across the goal (for
+// a run-by-run range, only a miss that some runs met counts).
+func (c comparison) verdict(goal float64, better func(a, b float64) bool) (met, inside bool) {
+	good, bad := c.lo, c.hi
+	if better(c.hi, c.lo) {
+		good, bad = c.hi, c.lo
 	}
-	return fmt.Sprintf("%s round by round (95%% CI %s to %s, %d pairs)", ratio3(c.med), ratio3(c.lo), ratio3(c.hi), c.pairs)
-}
-
-// verdict judges the comparison against an upper bound: met when the
-// median is at or below it, and whether the spread reaches the other side.
-func (c comparison) verdict(goal float64) (met, inside bool) {
-	met = c.med <= goal
-	if met {
-		return true, c.paired && c.hi > goal
+	if !better(goal, c.med) {
+		return true, c.paired && better(goal, bad)
 	}
-	return false, c.lo <= goal
-}
-
-// verdictAtLeast judges the comparison against a lower bound.
-func (c comparison) verdictAtLeast(goal float64) (met, inside bool) {
-	met = c.med >= goal
-	if met {
-		return true, c.paired && c.lo < goal
-	}
-	return false, c.hi >= goal
+	return false, !better(goal, good)
 }
 
 func ratio3(x float64) string {
@@ -503,15 +522,15 @@ func (r *reporter) targets() {
 		bn, bv := best(vals, lower)
 		if !math.IsNaN(bv) && !math.IsNaN(ours) {
 			c := r.bcastCmp("wiretalk", bn, n)
-			met, inside := c.verdict(1)
+			met, inside := c.verdict(1, lower)
 			ts = append(ts, target{what: fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), goal: "≤ best library",
-				measured: fmt.Sprintf("%s ms vs %s %s ms: %s", num(ours, 1), bn, num(bv, 1), c.byRound()), met: met, known: true, tie: inside, paired: c.paired})
+				measured: fmt.Sprintf("%s ms vs %s %s ms: %s", num(ours, 1), bn, num(bv, 1), c.text()), met: met, known: true, tie: inside, paired: c.paired})
 		}
 		if !math.IsNaN(floor) && !math.IsNaN(ours) {
 			c := r.bcastCmp("wiretalk", "raw", n)
-			met, inside := c.verdict(1.3)
+			met, inside := c.verdict(1.3, lower)
 			ts = append(ts, target{what: fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), goal: "≤ 1.3× raw-write floor",
-				measured: fmt.Sprintf("%s ms vs floor %s ms: %s", num(ours, 1), num(floor, 1), c.byRound()), met: met, known: true, tie: inside, paired: c.paired})
+				measured: fmt.Sprintf("%s ms vs floor %s ms: %s", num(ours, 1), num(floor, 1), c.text()), met: met, known: true, tie: inside, paired: c.paired})
 		}
 	}
 	// Memory.
@@ -548,7 +567,7 @@ func (r *reporter) targets() {
 		bn, bv := best(vals, higher)
 		if !math.IsNaN(bv) && !math.IsNaN(ours) {
 			c := r.echoCmp("wiretalk", bn, size)
-			met, inside := c.verdictAtLeast(1)
+			met, inside := c.verdict(1, higher)
 			ts = append(ts, target{what: "echo round trips/s, " + sizeLabel(size), goal: "≥ best library",
 				measured: fmt.Sprintf("%s vs %s %s: %s", comma(ours), bn, comma(bv), c.text()), met: met, known: true, tie: inside, paired: c.paired})
 		}
@@ -920,14 +939,6 @@ func (r *reporter) failures() {
 }
 
 // Lines for the progress log.
-
-func echoLine(rs []echoResult) string {
-	var b strings.Builder
-	for _, e := range rs {
-		fmt.Fprintf(&b, " %s %s/s", sizeLabel(e.Size), comma(float64(e.RoundTrips)/e.Seconds))
-	}
-	return b.String()
-}
 
 func idleLine(rs []idleResult) string {
 	var b strings.Builder

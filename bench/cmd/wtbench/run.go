@@ -186,10 +186,15 @@ func cmdRun(args []string) error {
 		if err != nil {
 			fail("echo", err)
 		}
+		r := &reporter{res: res}
 		for i, lib := range echoLibs {
 			if i < len(cycles) {
 				res.Echo[lib] = cycles[i]
-				logf("[echo] %-8s median %s", lib, echoLine(medianEcho(cycles[i])))
+				var line strings.Builder
+				for _, size := range r.echoSizes() {
+					fmt.Fprintf(&line, " %s %s/s", sizeLabel(size), comma(r.echoRate(lib, size)))
+				}
+				logf("[echo] %-8s median%s", lib, line.String())
 			}
 		}
 	}
@@ -457,26 +462,6 @@ func (cfg *runConfig) echoCycles() ([][][]echoResult, error) {
 	err := runJSON(context.Background(), 6*time.Minute, &res, command(cfg.cpu, cfg.exe, "clients", "-mode", "echo-cycles",
 		"-ws", strings.Join(addrs, ","), "-cycles", strconv.Itoa(cfg.echoRuns), "-dur", cfg.echoDur.String()))
 	return res.EchoCycles, err
-}
-
-// medianEcho returns the median rate of each size over cycles, for the
-// progress log.
-func medianEcho(cycles [][]echoResult) []echoResult {
-	bySize := map[int][]float64{}
-	var sizes []int
-	for _, c := range cycles {
-		for _, e := range c {
-			if _, ok := bySize[e.Size]; !ok {
-				sizes = append(sizes, e.Size)
-			}
-			bySize[e.Size] = append(bySize[e.Size], float64(e.RoundTrips)/e.Seconds)
-		}
-	}
-	var out []echoResult
-	for _, size := range sizes {
-		out = append(out, echoResult{Size: size, RoundTrips: int(median(bySize[size])), Seconds: 1})
-	}
-	return out
 }
 
 func (cfg *runConfig) idle(lib string) ([]idleResult, error) {

@@ -48,7 +48,8 @@ type contender struct {
 	in      io.WriteCloser
 	out     *bufio.Scanner
 	stderr  lockedBuffer
-	done    chan error // the clients process's exit
+	exited  chan struct{} // closed when the clients process has ended, with
+	exitErr error         // what Wait said
 }
 
 // tournamentConfig is how a tournament plays.
@@ -95,7 +96,7 @@ func (cfg tournamentConfig) play(entrants []entrant) (results map[string][]broad
 	for _, n := range cfg.ns {
 		res := map[*contender]*broadcastResult{}
 		for _, c := range slices.Clone(cs) {
-			took, err := c.ask("grow", n)
+			took, err := c.ask("grow " + strconv.Itoa(n))
 			if err != nil {
 				drop(c, err)
 				continue
@@ -106,7 +107,7 @@ func (cfg tournamentConfig) play(entrants []entrant) (results map[string][]broad
 			order := slices.Clone(cs)
 			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 			for _, c := range order {
-				d, err := c.ask("round", n)
+				d, err := c.ask("round")
 				if err != nil {
 					drop(c, err)
 					continue
@@ -171,17 +172,13 @@ func (cfg tournamentConfig) start(e entrant) (*contender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	c := &contender{entrant: e, srv: srv, done: make(chan error, 1)}
+	c := &contender{entrant: e, srv: srv, exited: make(chan struct{})}
 	if c.ctl, err = dialCtlString(srv.addrs.Ctl); err != nil {
 		srv.stop()
 		return nil, err
 	}
-	ns := make([]string, len(cfg.ns))
-	for i, n := range cfg.ns {
-		ns[i] = strconv.Itoa(n)
-	}
 	args := []string{"clients", "-mode", "rounds", "-ws", srv.addrs.WS, "-ctl", srv.addrs.Ctl,
-		"-n", strings.Join(ns, ","), "-gap", cfg.gap.String()}
+		"-n", strconv.Itoa(slices.Max(cfg.ns)), "-gap", cfg.gap.String()} // -n: for its open-file check
 	if e.lib == "hub" {
 		args = append(args, "-path", "/ws", "-initial", "2", "-presenter", hubKey)
 	}
@@ -199,14 +196,17 @@ func (cfg tournamentConfig) start(e entrant) (*contender, error) {
 		srv.stop()
 		return nil, fmt.Errorf("clients: %w", err)
 	}
-	go func() { c.done <- c.clients.Wait() }()
+	go func() {
+		c.exitErr = c.clients.Wait()
+		close(c.exited)
+	}()
 	return c, nil
 }
 
-// ask sends the clients process one command and returns the milliseconds
-// of its answer.
-func (c *contender) ask(cmd string, n int) (float64, error) {
-	if _, err := fmt.Fprintf(c.in, "%s %d\n", cmd, n); err != nil {
+// ask sends the clients process one command ("grow N" or "round") and
+// returns the milliseconds of its answer.
+func (c *contender) ask(cmd string) (float64, error) {
+	if _, err := fmt.Fprintln(c.in, cmd); err != nil {
 		return 0, c.failure(err)
 	}
 	if !c.out.Scan() {
@@ -235,10 +235,9 @@ func (c *contender) failure(err error) error {
 func (c *contender) finish() error {
 	c.in.Close()
 	select {
-	case err := <-c.done:
-		c.done <- err // for stop
-		if err != nil {
-			return c.failure(err)
+	case <-c.exited:
+		if c.exitErr != nil {
+			return c.failure(c.exitErr)
 		}
 		return nil
 	case <-time.After(30 * time.Second):
@@ -248,12 +247,9 @@ func (c *contender) finish() error {
 
 // stop ends both processes, whatever state they are in.
 func (c *contender) stop() {
-	if c.in != nil {
-		c.in.Close()
-	}
+	c.in.Close()
 	select {
-	case err := <-c.done:
-		c.done <- err
+	case <-c.exited:
 	case <-time.After(10 * time.Second):
 		c.clients.Process.Kill()
 	}

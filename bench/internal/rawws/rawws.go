@@ -141,22 +141,22 @@ func WriteAll(fd int, p []byte) error {
 	return nil
 }
 
-// ReadFull fills p from the blocking socket fd.
-func ReadFull(fd int, p []byte) error {
-	for len(p) > 0 {
+// Read reads at least one byte from the blocking socket fd into p,
+// retrying a call that a signal interrupted. The server's closing the
+// connection is an error.
+func Read(fd int, p []byte) (int, error) {
+	for {
 		n, err := syscall.Read(fd, p)
-		if err == syscall.EINTR {
+		switch {
+		case err == syscall.EINTR:
 			continue
+		case err != nil:
+			return 0, err
+		case n == 0:
+			return 0, errors.New("rawws: connection closed by the server")
 		}
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return errors.New("rawws: connection closed by the server")
-		}
-		p = p[n:]
+		return n, nil
 	}
-	return nil
 }
 
 // Opcodes the client sends or recognises.
