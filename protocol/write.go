@@ -224,9 +224,10 @@ func (c *Conn) endFrameWrite(ctx context.Context, err error) error {
 // Zen cores that makes the kernel's copy (rep movsb) several times slower
 // (4K aliasing: each load seems to depend on a store just made). Measured
 // on this project's machine (AMD EPYC), one connection echoing, server and
-// client on one CPU: 64 KiB messages 13,000 round trips a second with
-// writev, 18,100 to 19,100 with the copy; 16 KiB 32,500 against 36,300 to
-// 37,000. The copy itself costs about 1.5 µs per 64 KiB. The price is
+// client on one CPU, three runs each: 64 KiB messages 12,974 to 13,445
+// round trips a second with writev, 18,097 to 19,073 with the copy; 16 KiB
+// 31,654 to 35,085 against 36,256 to 37,063. The copy itself takes about
+// 1.2 µs per 64 KiB (copy ran at 54 GB/s there). The price is
 // memory while a write waits for a full socket (a peer that stopped
 // reading): it holds its buffer, at most 64 KiB beyond the message.
 const (

@@ -12,7 +12,8 @@ import (
 // held by the poller, and a broadcast as the bytes of one unmasked text
 // frame written with plain conn.Write calls from one goroutine per P, the
 // writers taking the sockets 32 at a time from a shared counter (the
-// fastest split measured: a fixed half each lost 10 % to it). No
+// fastest split measured: against a fixed half each, wtbench ab put it at
+// 0.978x, 0.937x and 0.966x at 1,000, 5,000 and 10,000 sockets). No
 // WebSocket library can send the same bytes to the same sockets for less.
 type raw struct {
 	mode  Mode
