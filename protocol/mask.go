@@ -23,6 +23,9 @@ func Mask(b []byte, key [4]byte, pos int) int {
 	// In a little-endian word the lowest byte comes first in memory, so
 	// rotating right by 8*(pos mod 4) bits brings key[pos mod 4] to the front.
 	k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*(pos&3))
+	if maskVectorBuilt && len(b) >= maskVectorMin {
+		b = maskVector(b, k32) // GOEXPERIMENT=simd only: mask_vector.go
+	}
 	k := uint64(k32)<<32 | uint64(k32)
 
 	// 128 bytes per iteration, then at most one 64- and one 32-byte

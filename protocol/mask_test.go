@@ -36,10 +36,11 @@ func TestMaskEdgeCases(t *testing.T) {
 	if n := Mask(nil, key, 7); n != 7 {
 		t.Errorf("Mask(nil, pos 7) = %d, want 7", n)
 	}
-	// Every pos mod 4 for every length up to a few chunks of 64, so each
-	// branch of the unrolled loop and every tail length is taken.
+	// Every pos mod 4 for every length up to a few chunks of 128, so each
+	// branch of the unrolled loop and every tail length is taken, in the
+	// scalar loop and, built with GOEXPERIMENT=simd, after the vectors.
 	for pos := range 8 {
-		for n := range 200 {
+		for n := range 4*128 + 8 {
 			got := make([]byte, n)
 			want := make([]byte, n)
 			for i := range got {
