@@ -265,8 +265,12 @@ func cmdRun(args []string) error {
 			fail("micro", err)
 		}
 		logf("[micro] gobwas ws.Cipher built with -tags purego")
-		if err := cfg.microPurego(res.Micro); err != nil {
+		if err := cfg.microBuild(res.Micro, "^mask/gobwas", "-tags", "purego"); err != nil {
 			fail("micro purego", err)
+		}
+		logf("[micro] wiretalk protocol.Mask built with GOEXPERIMENT=simd")
+		if err := cfg.microBuild(res.Micro, "^mask/wiretalk", "GOEXPERIMENT=simd"); err != nil {
+			fail("micro simd", err)
 		}
 	}
 	if cfg.only["page"] {
@@ -485,21 +489,33 @@ func (cfg *runConfig) micro(exe, match string, into map[string][]microResult) er
 	return nil
 }
 
-// microPurego builds wtbench with -tags purego, in which gobwas's
-// ws.Cipher is its Go loop instead of assembly, and measures that.
-func (cfg *runConfig) microPurego(into map[string][]microResult) error {
-	dir, err := os.MkdirTemp("", "wtbench-purego-")
+// microBuild builds wtbench another way and runs its micro benchmarks
+// that match: with "-tags purego" gobwas's ws.Cipher is its Go loop
+// instead of assembly; with GOEXPERIMENT=simd wiretalk's protocol.Mask
+// uses vectors. how holds go build flags and NAME=value settings for its
+// environment.
+func (cfg *runConfig) microBuild(into map[string][]microResult, match string, how ...string) error {
+	dir, err := os.MkdirTemp("", "wtbench-build-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	exe := filepath.Join(dir, "wtbench")
-	build := exec.Command("go", "build", "-tags", "purego", "-o", exe, "./cmd/wtbench")
+	build := exec.Command("go", "build", "-o", exe)
+	build.Env = os.Environ()
+	for _, h := range how {
+		if strings.Contains(h, "=") {
+			build.Env = append(build.Env, h)
+		} else {
+			build.Args = append(build.Args, h)
+		}
+	}
+	build.Args = append(build.Args, "./cmd/wtbench")
 	build.Dir = cfg.benchDir
 	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build -tags purego: %v\n%s", err, out)
+		return fmt.Errorf("go build %s: %v\n%s", strings.Join(how, " "), err, out)
 	}
-	return cfg.micro(exe, "^mask/gobwas", into)
+	return cfg.micro(exe, match, into)
 }
 
 func collectEnv(benchDir string) envInfo {

@@ -34,7 +34,7 @@ var maskFuncs = []struct {
 	name string
 	f    func(b []byte)
 }{
-	{"wiretalk", func(b []byte) { protocol.Mask(b, maskKey, 0) }},
+	{WiretalkMaskName, func(b []byte) { protocol.Mask(b, maskKey, 0) }},
 	{GobwasCipherName, func(b []byte) { ws.Cipher(b, maskKey, 0) }},
 	{"byteloop", func(b []byte) {
 		for i := range b {
