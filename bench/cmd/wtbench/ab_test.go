@@ -65,7 +65,7 @@ func TestMedianCI(t *testing.T) {
 }
 
 func TestBcastCmpPairsRoundsOfTheSameRun(t *testing.T) {
-	res := &results{BcastPaired: true, Broadcast: map[string][][]broadcastResult{
+	res := &results{Broadcast: map[string][][]broadcastResult{
 		"wiretalk": {
 			{{N: 10, RoundsMS: []float64{9, 18, 27}}},
 			{},                                      // a failed run: nothing to pair
@@ -81,7 +81,7 @@ func TestBcastCmpPairsRoundsOfTheSameRun(t *testing.T) {
 	c := r.bcastCmp("wiretalk", "raw", 10)
 	// Pairs: 0.9 three times (run 1) and 0.5 three times (run 3); run 2's
 	// rounds of raw have no partner.
-	if !c.paired || c.pairs != 6 || c.med != 0.7 || c.lo != 0.5 || c.hi != 0.9 {
+	if c.pairs != 6 || c.med != 0.7 || c.lo != 0.5 || c.hi != 0.9 {
 		t.Errorf("bcastCmp = %+v, want the median 0.7 of 6 pairs, CI 0.5 to 0.9", c)
 	}
 	if met, inside := c.verdict(1, lower); !met || inside {
@@ -96,10 +96,6 @@ func TestBcastCmpPairsRoundsOfTheSameRun(t *testing.T) {
 	}
 	if met, inside := c.verdict(0.95, higher); met || inside {
 		t.Errorf("verdict(0.95, higher) = %v, %v; want missed, with the whole interval below the goal", met, inside)
-	}
-	res.BcastPaired = false // older results: run-by-run ratios of the p50
-	if c := r.bcastCmp("wiretalk", "raw", 10); c.paired || c.med != 0.7 {
-		t.Errorf("unpaired bcastCmp = %+v, want the median 0.7 of the run-by-run ratios 0.9 and 0.5", c)
 	}
 }
 

@@ -79,14 +79,6 @@ type reporter struct {
 
 func (r *reporter) f(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
 
-// echoRuns returns how many echo runs were asked for.
-func (r *reporter) echoRuns() int {
-	if r.res.EchoRuns > 0 {
-		return r.res.EchoRuns
-	}
-	return r.res.Runs
-}
-
 // bcastRuns returns how many broadcast runs were made (of the
 // protocol-level wiretalk server).
 func (r *reporter) bcastRuns() int {
@@ -193,11 +185,7 @@ func (r *reporter) header() {
 	for _, k := range keys {
 		r.f("| %s | %s |\n", k, e.Libraries[k])
 	}
-	echo := "runs"
-	if r.res.EchoCycled {
-		echo = "cycles"
-	}
-	r.f("| runs | medians of %d runs of the broadcast, %d %s of the echo, %d runs of every other workload |\n", r.bcastRuns(), r.echoRuns(), echo, r.res.Runs)
+	r.f("| runs | medians of %d runs of the broadcast, %d cycles of the echo, %d runs of every other workload |\n", r.bcastRuns(), r.res.EchoRuns, r.res.Runs)
 	if r.res.Page != nil {
 		r.f("| browser | %s |\n", r.res.Page.Browser)
 	}
@@ -243,29 +231,6 @@ func (r *reporter) bcastByRun(lib string, n int, pct float64) []float64 {
 	return xs
 }
 
-// pairedRatio compares two libraries run by run. Runs are interleaved
-// (run i of every library within a few seconds of the others), so the
-// ratio of run i to run i cancels the slow swings of a shared machine that
-// the ratio of two medians keeps. It returns the median of the per-run
-// ratios and their range.
-func pairedRatio(ours, peer []float64) (med, lo, hi float64) {
-	var rs []float64
-	for i := range min(len(ours), len(peer)) {
-		if !math.IsNaN(ours[i]) && !math.IsNaN(peer[i]) && peer[i] > 0 {
-			rs = append(rs, ours[i]/peer[i])
-		}
-	}
-	if len(rs) == 0 {
-		return math.NaN(), math.NaN(), math.NaN()
-	}
-	return median(rs), slices.Min(rs), slices.Max(rs)
-}
-
-// pairedText is a paired ratio as the targets table shows it.
-func pairedText(med, lo, hi float64) string {
-	return fmt.Sprintf("%s; run by run %s to %s", ratio(med), ratio(lo), ratio(hi))
-}
-
 // pairRatios returns a[i]/b[i] for every i both have.
 func pairRatios(a, b []float64) []float64 {
 	var rs []float64
@@ -296,26 +261,19 @@ func medianCI(xs []float64) (med, lo, hi float64, n int) {
 	return median(s), s[max(l, 0)], s[min(h, n-1)], n
 }
 
-// comparison is one library's figure against another's: the median ratio
-// and its spread.
+// comparison is one library's figure against another's: the median of
+// ratios of pairs measured side by side, and its 95 % confidence interval.
 type comparison struct {
 	med, lo, hi float64
-	pairs       int    // ratios, when paired
-	paired      bool   // pairs measured side by side, lo and hi a 95 % CI; else run-by-run ratios and their range
+	pairs       int    // how many ratios
 	by          string // what was paired: "round by round", "cycle by cycle"
 }
 
-// bcastCmp compares lib's broadcast with other's at n sockets. When the
-// runs were tournaments, round i of one was measured in the same cycle as
-// round i of the other: the ratio is the median of those round-by-round
-// ratios, pooled over the runs, and lo and hi its 95 % confidence
-// interval. For older results it is the median of run-by-run ratios of
-// the p50, and lo and hi their range.
+// bcastCmp compares lib's broadcast with other's at n sockets. Every run
+// is a tournament, in which round i of one was measured in the same cycle
+// as round i of the other: the ratio is the median of those round-by-round
+// ratios, pooled over the runs.
 func (r *reporter) bcastCmp(lib, other string, n int) comparison {
-	if !r.res.BcastPaired {
-		m, lo, hi := pairedRatio(r.bcastByRun(lib, n, 50), r.bcastByRun(other, n, 50))
-		return comparison{med: m, lo: lo, hi: hi}
-	}
 	a, b := r.res.Broadcast[lib], r.res.Broadcast[other]
 	var rs []float64
 	for run := range min(len(a), len(b)) {
@@ -328,42 +286,32 @@ func (r *reporter) bcastCmp(lib, other string, n int) comparison {
 		}
 	}
 	med, lo, hi, k := medianCI(rs)
-	return comparison{med: med, lo: lo, hi: hi, pairs: k, paired: true, by: "round by round"}
+	return comparison{med: med, lo: lo, hi: hi, pairs: k, by: "round by round"}
 }
 
 // echoCmp compares lib's echo rate with other's at size: the median of
-// the cycle-by-cycle ratios with its 95 % confidence interval when the
-// echo ran in cycles, else the median of run-by-run ratios and their
-// range (older results).
+// the cycle-by-cycle ratios (echo.go's cycles are the echo's runs).
 func (r *reporter) echoCmp(lib, other string, size int) comparison {
-	a, b := r.echoByRun(lib, size), r.echoByRun(other, size)
-	if !r.res.EchoCycled {
-		m, lo, hi := pairedRatio(a, b)
-		return comparison{med: m, lo: lo, hi: hi}
-	}
-	med, lo, hi, k := medianCI(pairRatios(a, b))
-	return comparison{med: med, lo: lo, hi: hi, pairs: k, paired: true, by: "cycle by cycle"}
+	med, lo, hi, k := medianCI(pairRatios(r.echoByRun(lib, size), r.echoByRun(other, size)))
+	return comparison{med: med, lo: lo, hi: hi, pairs: k, by: "cycle by cycle"}
 }
 
 // text is the comparison as the targets table shows it.
 func (c comparison) text() string {
-	if !c.paired {
-		return pairedText(c.med, c.lo, c.hi)
-	}
 	return fmt.Sprintf("%s %s (95%% CI %s to %s, %d pairs)", ratio3(c.med), c.by, ratio3(c.lo), ratio3(c.hi), c.pairs)
 }
 
 // verdict judges the comparison against goal, better telling which side
 // of it is good (lower or higher): met when the median is at the goal or
-// on its good side; inside when the spread reaches across the goal (for
-// a run-by-run range, only a miss that some runs met counts).
+// on its good side; inside when the confidence interval reaches across
+// the goal.
 func (c comparison) verdict(goal float64, better func(a, b float64) bool) (met, inside bool) {
 	good, bad := c.lo, c.hi
 	if better(c.hi, c.lo) {
 		good, bad = c.hi, c.lo
 	}
 	if !better(goal, c.med) {
-		return true, c.paired && better(goal, bad)
+		return true, better(goal, bad)
 	}
 	return false, !better(goal, good)
 }
@@ -511,9 +459,7 @@ func mark(ok bool) string {
 type target struct {
 	what, goal, measured string
 	met                  bool
-	known                bool
-	tie                  bool // the verdict is inside the spread: missed but some runs met it, or (paired) either way
-	paired               bool // the spread is a confidence interval of round-by-round ratios
+	inside               bool // the 95 % confidence interval crosses the goal: met or missed, inside the noise
 }
 
 func (r *reporter) targets() {
@@ -531,21 +477,21 @@ func (r *reporter) targets() {
 			c := r.bcastCmp("wiretalk", bn, n)
 			met, inside := c.verdict(1, lower)
 			ts = append(ts, target{what: fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), goal: "≤ best library",
-				measured: fmt.Sprintf("%s ms vs %s %s ms: %s", num(ours, 1), bn, num(bv, 1), c.text()), met: met, known: true, tie: inside, paired: c.paired})
+				measured: fmt.Sprintf("%s ms vs %s %s ms: %s", num(ours, 1), bn, num(bv, 1), c.text()), met: met, inside: inside})
 		}
 		if !math.IsNaN(floor) && !math.IsNaN(ours) {
 			c := r.bcastCmp("wiretalk", "raw", n)
 			met, inside := c.verdict(1.3, lower)
 			ts = append(ts, target{what: fmt.Sprintf("broadcast p50, N=%s", comma(float64(n))), goal: "≤ 1.3× raw-write floor",
-				measured: fmt.Sprintf("%s ms vs floor %s ms: %s", num(ours, 1), num(floor, 1), c.text()), met: met, known: true, tie: inside, paired: c.paired})
+				measured: fmt.Sprintf("%s ms vs floor %s ms: %s", num(ours, 1), num(floor, 1), c.text()), met: met, inside: inside})
 		}
 	}
 	// Memory.
 	for _, n := range r.idleNs() {
 		hs, _, _ := r.idleMem("wiretalk", n)
 		if !math.IsNaN(hs) {
-			ts = append(ts, target{fmt.Sprintf("idle connection, N=%s", comma(float64(n))), "≤ 8 KiB heap + stack",
-				fmt.Sprintf("%s B (%.2f KiB)", comma(hs), hs/1024), hs <= 8192, true, false, false})
+			ts = append(ts, target{what: fmt.Sprintf("idle connection, N=%s", comma(float64(n))), goal: "≤ 8 KiB heap + stack",
+				measured: fmt.Sprintf("%s B (%.2f KiB)", comma(hs), hs/1024), met: hs <= 8192})
 		}
 	}
 	// Masking: the default build, and the build with GOEXPERIMENT=simd.
@@ -568,8 +514,8 @@ func (r *reporter) targets() {
 					measured += fmt.Sprintf(", a byte loop %s", num(bl, 1))
 				}
 			}
-			ts = append(ts, target{"masking in place, " + sizeLabel(size) + ", " + build.label, "≥ 50 GB/s, pure Go",
-				measured, gbps >= 50, true, false, false})
+			ts = append(ts, target{what: "masking in place, " + sizeLabel(size) + ", " + build.label, goal: "≥ 50 GB/s, pure Go",
+				measured: measured, met: gbps >= 50})
 		}
 	}
 	// Echo.
@@ -584,7 +530,7 @@ func (r *reporter) targets() {
 			c := r.echoCmp("wiretalk", bn, size)
 			met, inside := c.verdict(1, higher)
 			ts = append(ts, target{what: "echo round trips/s, " + sizeLabel(size), goal: "≥ best library",
-				measured: fmt.Sprintf("%s vs %s %s: %s", comma(ours), bn, comma(bv), c.text()), met: met, known: true, tie: inside, paired: c.paired})
+				measured: fmt.Sprintf("%s vs %s %s: %s", comma(ours), bn, comma(bv), c.text()), met: met, inside: inside})
 		}
 	}
 	// Allocations.
@@ -598,14 +544,14 @@ func (r *reporter) targets() {
 		if any {
 			// Below one allocation per 100 messages is steady-state zero:
 			// the rare allocation is a pool refilled after a GC.
-			ts = append(ts, target{"allocations per message, " + dir, "0 in steady state",
-				fmt.Sprintf("at most %s per message (16 B to 64 KiB)", num(worst, 3)), worst < 0.01, true, false, false})
+			ts = append(ts, target{what: "allocations per message, " + dir, goal: "0 in steady state",
+				measured: fmt.Sprintf("at most %s per message (16 B to 64 KiB)", num(worst, 3)), met: worst < 0.01})
 		}
 	}
 	// Page.
 	if p := r.res.Page; p != nil {
-		ts = append(ts, target{"audience page, first slide", "≤ 25 KB on the wire",
-			fmt.Sprintf("%s B (%.1f KB)", comma(float64(p.Total)), float64(p.Total)/1000), p.Total <= 25000, true, false, false})
+		ts = append(ts, target{what: "audience page, first slide", goal: "≤ 25 KB on the wire",
+			measured: fmt.Sprintf("%s B (%.1f KB)", comma(float64(p.Total)), float64(p.Total)/1000), met: p.Total <= 25000})
 	}
 	r.f("## Targets\n\n")
 	if len(ts) == 0 {
@@ -613,26 +559,14 @@ func (r *reporter) targets() {
 		return
 	}
 	r.f("Figures are medians over runs. A ratio to a peer or to the floor is the median of paired ratios, which cancels the swings of the shared machine that a ratio of two medians keeps. ")
-	if r.res.EchoCycled {
-		r.f("For the echo the pairs are cycles: the servers take turns, every one measured at each size in every cycle (section 1). ")
-	} else {
-		r.f("For the echo the pairs are runs (run i of wiretalk to run i of the other, measured seconds apart: the runs are interleaved), and the range shows their spread. ")
-	}
-	if r.res.BcastPaired {
-		r.f("For the broadcast they are rounds: every run is a tournament in which the servers take turns round by round, so that round i of wiretalk and round i of the other were measured within a second of each other (section 2); the ratios of all runs are pooled. ")
-	}
-	if r.res.EchoCycled || r.res.BcastPaired {
-		r.f("The 95%% confidence interval of the median shows how sure the verdict is; ")
-	}
-	r.f("the verdict is on the median.\n\n")
+	r.f("For the echo the pairs are cycles: the servers take turns, every one measured at each size in every cycle (section 1). ")
+	r.f("For the broadcast they are rounds: every run is a tournament in which the servers take turns round by round, so that round i of wiretalk and round i of the other were measured within a second of each other (section 2); the ratios of all runs are pooled. ")
+	r.f("The 95%% confidence interval of the median shows how sure the verdict is; the verdict is on the median.\n\n")
 	r.f("| target | goal | measured | |\n|---|---|---|---|\n")
 	for _, t := range ts {
 		verdict := mark(t.met)
-		switch {
-		case t.tie && t.paired:
+		if t.inside {
 			verdict += " (inside the noise: the 95% CI crosses the goal)"
-		case !t.met && t.tie:
-			verdict += " (some runs met it)"
 		}
 		r.f("| %s | %s | %s | %s |\n", t.what, t.goal, t.measured, verdict)
 	}
@@ -647,15 +581,9 @@ func (r *reporter) echo() {
 	r.f("## 1. Echo round trips over one connection\n\n")
 	r.f("One connection, the raw client sends a pre-masked binary message and waits for the echo, for %s per size after a warm-up. ", r.res.EchoDur)
 	r.f("Client and server run pinned to the same CPU (`taskset -c 1`), so the figure is software cost, not the cost of waking another CPU. ")
-	how := "median of run-by-run ratios"
-	if r.res.EchoCycled {
-		r.f("The servers of all the libraries run at once, pinned to that CPU too, and one clients process holding a connection to each measures them in turn: %d cycles, in each of which every server gets its %s at each size, in a fresh random order (`bench/cmd/wtbench/echo.go`), so that cycle i of every server is measured within a second or two of the others'. ", r.echoRuns(), r.res.EchoDur)
-		r.f("Round trips per second, median over the cycles; the ratio is the median of the cycle-by-cycle ratios, with its 95%% confidence interval; higher is better.\n\n")
-		how = "cycle by cycle, median and 95% CI"
-	} else {
-		r.f("Round trips per second, median of %d runs (interleaved across the libraries); higher is better.\n\n", r.echoRuns())
-	}
-	r.head("size", append(titles(echoLibs, ""), "wiretalk ÷ best peer ("+how+")"), "---:")
+	r.f("The servers of all the libraries run at once, pinned to that CPU too, and one clients process holding a connection to each measures them in turn: %d cycles, in each of which every server gets its %s at each size, in a fresh random order (`bench/cmd/wtbench/echo.go`), so that cycle i of every server is measured within a second or two of the others'. ", r.res.EchoRuns, r.res.EchoDur)
+	r.f("Round trips per second, median over the cycles; the ratio is the median of the cycle-by-cycle ratios, with its 95%% confidence interval; higher is better.\n\n")
+	r.head("size", append(titles(echoLibs, ""), "wiretalk ÷ best peer (cycle by cycle, median and 95% CI)"), "---:")
 	for _, size := range sizes {
 		r.f("| %s |", sizeLabel(size))
 		vals := map[string]float64{}
@@ -674,16 +602,11 @@ func (r *reporter) broadcast() {
 	if len(ns) > 0 {
 		r.f("## 2. Broadcast: one 200-byte text message to N connections\n\n")
 		r.f("Raw clients hold the connections, in a process of their own per server (one epoll loop per core). For each round the clients process sends `b` on the server's control port and times, on its own monotonic clock, from just before that write to the receipt of the message by the last of the N sockets; %d timed rounds after 3 of warm-up, each followed by a 20 ms pause. ", r.res.Rounds)
-		if r.res.BcastPaired {
-			r.f("Every run is a tournament (`bench/cmd/wtbench/tournament.go`): the servers of all the libraries, the floor and the hub run at once, each with its N sockets open, and take turns round by round, in a fresh random order each cycle, so that round i of every server is measured within a second of the others'. ")
-		}
+		r.f("Every run is a tournament (`bench/cmd/wtbench/tournament.go`): the servers of all the libraries, the floor and the hub run at once, each with its N sockets open, and take turns round by round, in a fresh random order each cycle, so that round i of every server is measured within a second of the others'. ")
 		r.f("p50 and p99 (nearest rank: with %d rounds the p99 is the slowest round) of the rounds of a run, then the median over %d runs (%d first, then more, up to %d, at the end of the whole run while its time budget lasts); milliseconds, lower is better. ", r.res.Rounds, r.bcastRuns(), r.res.Runs, max(r.res.BcastRuns, r.res.Runs))
 		r.f("Each library broadcasts the way its users would do it best: wiretalk one `Prepared` frame written as `server/hub.go` does it, by one goroutine per P (2 here), the writers taking the connections 32 at a time from a shared counter, each write a `TryWritePrepared`, a socket that cannot take it at once getting a goroutine of its own; gorilla one `PreparedMessage`, a goroutine per connection; coder `Conn.Write` from a goroutine per connection; gobwas one `ws.CompileFrame` frame written by two writer goroutines (one per P), each over its half of the connections, with plain `Write` calls, as issue #5 describes it; gws its `Broadcaster`. ")
 		r.f("The floor writes the same bytes to the same kind of sockets (upgraded by hand) with plain `conn.Write` calls, split among the writers as wiretalk's are.\n\n")
-		how := "p50, run by run"
-		if r.res.BcastPaired {
-			how = "round by round, median and 95% CI"
-		}
+		how := "round by round, median and 95% CI"
 		r.head("N", append(titles(bcastLibs, " p50 / p99"), "wiretalk ÷ best peer ("+how+")", "wiretalk ÷ floor ("+how+")"), "---:")
 		for _, n := range ns {
 			r.f("| %s |", comma(float64(n)))
@@ -715,10 +638,7 @@ func (r *reporter) broadcast() {
 	if hns := r.bcastNs("hub"); len(hns) > 0 {
 		r.f("### The wiretalk hub\n\n")
 		r.f("The same measurement through wiretalk's real server (`server/`, the embedded talk, `server.New` as `wiretalk serve` builds it): a raw presenter socket sends the `{\"type\":\"goto\"}` frame the presenter page sends on a key press, and the round ends when the last audience socket at `/ws` has the new `state` message (about 70 bytes of JSON). This adds the presenter socket's read, the JSON command, the position change and the state message's encoding to the broadcast itself.")
-		if r.res.BcastPaired {
-			r.f(" The hub plays in the same tournaments as the libraries.")
-		}
-		r.f("\n\nMedian of %d runs.\n\n", len(r.res.Broadcast["hub"]))
+		r.f(" The hub plays in the same tournaments as the libraries.\n\nMedian of %d runs.\n\n", len(r.res.Broadcast["hub"]))
 		r.f("| N | hub p50 | hub p99 | hub ÷ protocol-level wiretalk | hub ÷ floor |\n|---|---:|---:|---:|---:|\n")
 		for _, n := range hns {
 			p50, p99 := r.bcast("hub", n)
@@ -749,9 +669,6 @@ func titles(libs []string, suffix string) []string {
 
 // short is the comparison in a table cell.
 func (c comparison) short() string {
-	if !c.paired {
-		return ratio(c.med)
-	}
 	return fmt.Sprintf("%s [%s–%s]", ratio3(c.med), num(c.lo, 3), num(c.hi, 3))
 }
 

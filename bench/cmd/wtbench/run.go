@@ -30,16 +30,11 @@ type results struct {
 	Quick     bool      `json:"quick,omitempty"`
 	Runs      int       `json:"runs"`
 	BcastRuns int       `json:"bcast_runs"`
-	EchoRuns  int       `json:"echo_runs,omitempty"` // 0 in older results: Runs; cycles when EchoCycled
-	// EchoCycled says that the echo was measured in cycles (echo.go): run
-	// i of every library is cycle i, all measured within a second or two.
-	EchoCycled bool `json:"echo_cycled,omitempty"`
-	// BcastPaired says that the broadcast runs were tournaments: round i
-	// of every server at an N was measured in the same cycle as the
-	// others' round i. Older results ran the servers one after another.
-	BcastPaired bool   `json:"bcast_paired,omitempty"`
-	Rounds      int    `json:"rounds"`
-	EchoDur     string `json:"echo_dur"`
+	// EchoRuns is the echo's cycles (echo.go): run i of every library
+	// is cycle i, all measured within a second or two.
+	EchoRuns int    `json:"echo_runs"`
+	Rounds   int    `json:"rounds"`
+	EchoDur  string `json:"echo_dur"`
 
 	Echo      map[string][][]echoResult      `json:"echo"`      // library → runs
 	Broadcast map[string][][]broadcastResult `json:"broadcast"` // library (and "raw", "hub") → runs
@@ -158,20 +153,18 @@ func cmdRun(args []string) error {
 	}
 
 	res := &results{
-		Env:         collectEnv(cfg.benchDir),
-		Started:     time.Now().UTC(),
-		Quick:       cfg.quick,
-		Runs:        cfg.runs,
-		BcastRuns:   cfg.bcastRuns,
-		EchoRuns:    cfg.echoRuns,
-		BcastPaired: true,
-		EchoCycled:  true,
-		Rounds:      cfg.rounds,
-		EchoDur:     cfg.echoDur.String(),
-		Echo:        map[string][][]echoResult{},
-		Broadcast:   map[string][][]broadcastResult{},
-		Idle:        map[string][][]idleResult{},
-		Micro:       map[string][]microResult{},
+		Env:       collectEnv(cfg.benchDir),
+		Started:   time.Now().UTC(),
+		Quick:     cfg.quick,
+		Runs:      cfg.runs,
+		BcastRuns: cfg.bcastRuns,
+		EchoRuns:  cfg.echoRuns,
+		Rounds:    cfg.rounds,
+		EchoDur:   cfg.echoDur.String(),
+		Echo:      map[string][][]echoResult{},
+		Broadcast: map[string][][]broadcastResult{},
+		Idle:      map[string][][]idleResult{},
+		Micro:     map[string][]microResult{},
 	}
 	fail := func(what string, err error) {
 		msg := fmt.Sprintf("%s: %v", what, err)
