@@ -258,11 +258,11 @@ func cmdRun(args []string) error {
 			fail("micro", err)
 		}
 		logf("[micro] gobwas ws.Cipher built with -tags purego")
-		if err := cfg.microBuild(res.Micro, "^mask/gobwas", "-tags", "purego"); err != nil {
+		if err := cfg.microBuild(res.Micro, "^mask/gobwas", nil, "-tags", "purego"); err != nil {
 			fail("micro purego", err)
 		}
 		logf("[micro] wiretalk protocol.Mask built with GOEXPERIMENT=simd")
-		if err := cfg.microBuild(res.Micro, "^mask/wiretalk", "GOEXPERIMENT=simd"); err != nil {
+		if err := cfg.microBuild(res.Micro, "^mask/wiretalk", []string{"GOEXPERIMENT=simd"}); err != nil {
 			fail("micro simd", err)
 		}
 	}
@@ -482,31 +482,23 @@ func (cfg *runConfig) micro(exe, match string, into map[string][]microResult) er
 	return nil
 }
 
-// microBuild builds wtbench another way and runs its micro benchmarks
+// microBuild builds wtbench another way, with env added to go build's
+// environment and flags to its arguments, and runs its micro benchmarks
 // that match: with "-tags purego" gobwas's ws.Cipher is its Go loop
 // instead of assembly; with GOEXPERIMENT=simd wiretalk's protocol.Mask
-// uses vectors. how holds go build flags and NAME=value settings for its
-// environment.
-func (cfg *runConfig) microBuild(into map[string][]microResult, match string, how ...string) error {
+// uses vectors.
+func (cfg *runConfig) microBuild(into map[string][]microResult, match string, env []string, flags ...string) error {
 	dir, err := os.MkdirTemp("", "wtbench-build-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	exe := filepath.Join(dir, "wtbench")
-	build := exec.Command("go", "build", "-o", exe)
-	build.Env = os.Environ()
-	for _, h := range how {
-		if strings.Contains(h, "=") {
-			build.Env = append(build.Env, h)
-		} else {
-			build.Args = append(build.Args, h)
-		}
-	}
-	build.Args = append(build.Args, "./cmd/wtbench")
+	build := exec.Command("go", slices.Concat([]string{"build", "-o", exe}, flags, []string{"./cmd/wtbench"})...)
+	build.Env = append(os.Environ(), env...)
 	build.Dir = cfg.benchDir
 	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %s: %v\n%s", strings.Join(how, " "), err, out)
+		return fmt.Errorf("%s go build %s: %v\n%s", strings.Join(env, " "), strings.Join(flags, " "), err, out)
 	}
 	return cfg.micro(exe, match, into)
 }

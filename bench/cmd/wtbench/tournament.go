@@ -128,7 +128,7 @@ func (cfg tournamentConfig) play(entrants []entrant) (results map[string][]broad
 				continue
 			}
 			cpu0[c] = v
-			if cfg.profile != "" && c.name == cfg.profName && n == cfg.profN {
+			if cfg.profiles(c, n) {
 				if _, err := c.ctl.ask("prof start " + cfg.profile); err != nil {
 					drop(c, err)
 				}
@@ -138,7 +138,7 @@ func (cfg tournamentConfig) play(entrants []entrant) (results map[string][]broad
 			cycle(true)
 		}
 		for _, c := range slices.Clone(cs) {
-			if cfg.profile != "" && c.name == cfg.profName && n == cfg.profN {
+			if cfg.profiles(c, n) {
 				if _, err := c.ctl.ask("prof stop"); err != nil {
 					drop(c, err)
 					continue
@@ -164,6 +164,12 @@ func (cfg tournamentConfig) play(entrants []entrant) (results map[string][]broad
 		}
 	}
 	return results, failed
+}
+
+// profiles says whether c's server is to be profiled in its timed rounds
+// at n sockets.
+func (cfg tournamentConfig) profiles(c *contender, n int) bool {
+	return cfg.profile != "" && c.name == cfg.profName && n == cfg.profN
 }
 
 // start starts e's server and its clients process.
