@@ -254,24 +254,12 @@ func (c *Conn) writeHeaderPayload(h Header, p []byte) error {
 		defer bigWriteBufPool.Put(wb)
 		buf = wb[:]
 	}
-	masked := p // the payload as sent: p itself unless h.Masked
-	if h.Masked {
-		masked = nil
-		if c.observer != nil && len(hdr)+len(p) > len(buf) {
-			masked = append([]byte(nil), p...) // an observer sees the whole masked payload
-			Mask(masked, h.Key, 0)
-		}
-	}
 	b := buf[:copy(buf, hdr)]
 	pos := 0
 	for {
 		n := copy(buf[len(b):], p[pos:])
-		chunk := buf[len(b) : len(b)+n]
 		if h.Masked {
-			Mask(chunk, h.Key, pos)
-			if masked == nil && pos == 0 && n == len(p) {
-				masked = chunk // the whole payload is in this one piece
-			}
+			Mask(buf[len(b):len(b)+n], h.Key, pos)
 		}
 		pos += n
 		if err := c.send(buf[:len(b)+n]); err != nil {
@@ -283,7 +271,16 @@ func (c *Conn) writeHeaderPayload(h Header, p []byte) error {
 		b = buf[:0]
 	}
 	if c.observer != nil {
-		c.observeOut(h, hdr, masked, p)
+		sent := p // the payload as it went out
+		if h.Masked {
+			if len(hdr)+len(p) <= len(buf) {
+				sent = buf[len(hdr) : len(hdr)+len(p)] // masked in place, in one piece
+			} else {
+				sent = append([]byte(nil), p...) // sent in pieces: mask a copy
+				Mask(sent, h.Key, 0)
+			}
+		}
+		c.observeOut(h, hdr, sent, p)
 	}
 	return nil
 }
