@@ -676,15 +676,7 @@ func (c comparison) short() string {
 // cost the server, the clients' share and the waiting left out.
 func (r *reporter) bcastCPU(ns []int) {
 	libs := slices.DeleteFunc(slices.Clone(append(bcastLibs, "hub")), func(lib string) bool { return len(r.res.Broadcast[lib]) == 0 })
-	measured := false
-	for _, lib := range libs {
-		for _, run := range r.res.Broadcast[lib] {
-			for _, br := range run {
-				measured = measured || br.ServerCPUNS > 0
-			}
-		}
-	}
-	if !measured {
+	if len(libs) == 0 {
 		return
 	}
 	r.f("The server's CPU time (user and system, from `getrusage`) over the timed rounds at each N, divided by the rounds, in µs per socket; median over runs. It counts the kernel's work for each `write` or `send` on loopback, which includes delivering the segment to the receiving socket, and leaves out the clients' work.\n\n")
@@ -695,7 +687,7 @@ func (r *reporter) bcastCPU(ns []int) {
 			var xs []float64
 			for _, run := range r.res.Broadcast[lib] {
 				for _, br := range run {
-					if br.N == n && br.ServerCPUNS > 0 && len(br.RoundsMS) > 0 {
+					if br.N == n && len(br.RoundsMS) > 0 {
 						xs = append(xs, float64(br.ServerCPUNS)/1e3/float64(len(br.RoundsMS))/float64(n))
 					}
 				}
