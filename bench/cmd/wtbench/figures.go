@@ -100,11 +100,8 @@ func (r *reporter) idleMemStack(lib string, n int) (heapStack, rss, goroutines, 
 			if ir.N != n {
 				continue
 			}
-			d := float64(ir.N)
-			a = append(a, (float64(ir.Mem.HeapInuse+ir.Mem.StackInuse)-float64(ir.Base.HeapInuse+ir.Base.StackInuse))/d)
-			b = append(b, (float64(ir.Mem.RSS)-float64(ir.Base.RSS))/d)
-			c = append(c, float64(ir.Mem.Goroutines-ir.Base.Goroutines)/d)
-			s = append(s, (float64(ir.Mem.StackInuse)-float64(ir.Base.StackInuse))/d)
+			hs, rss, g, st := ir.perConn()
+			a, b, c, s = append(a, hs), append(b, rss), append(c, g), append(s, st)
 		}
 	}
 	return median(a), median(b), median(c), median(s)
@@ -120,14 +117,24 @@ func (r *reporter) idleNs() []int {
 	return ns
 }
 
+// perConn returns what each idle connection of ir costs its server: the
+// heap and stacks, the RSS, the goroutines and the stacks alone, each the
+// growth since before the first connection divided by the connections.
+func (ir idleResult) perConn() (heapStack, rss, goroutines, stack float64) {
+	d := float64(ir.N)
+	heapStack = (float64(ir.Mem.HeapInuse+ir.Mem.StackInuse) - float64(ir.Base.HeapInuse+ir.Base.StackInuse)) / d
+	rss = (float64(ir.Mem.RSS) - float64(ir.Base.RSS)) / d
+	goroutines = float64(ir.Mem.Goroutines-ir.Base.Goroutines) / d
+	stack = (float64(ir.Mem.StackInuse) - float64(ir.Base.StackInuse)) / d
+	return heapStack, rss, goroutines, stack
+}
+
 // idleLine is the progress log's line for one idle run.
 func idleLine(rs []idleResult) string {
 	var b strings.Builder
 	for _, ir := range rs {
-		d := float64(ir.N)
-		fmt.Fprintf(&b, " N=%d heap+stack %.0f B RSS %.0f B goroutines %.2f;", ir.N,
-			(float64(ir.Mem.HeapInuse+ir.Mem.StackInuse)-float64(ir.Base.HeapInuse+ir.Base.StackInuse))/d,
-			(float64(ir.Mem.RSS)-float64(ir.Base.RSS))/d, float64(ir.Mem.Goroutines-ir.Base.Goroutines)/d)
+		hs, rss, g, _ := ir.perConn()
+		fmt.Fprintf(&b, " N=%d heap+stack %.0f B RSS %.0f B goroutines %.2f;", ir.N, hs, rss, g)
 	}
 	return b.String()
 }

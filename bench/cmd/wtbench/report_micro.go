@@ -11,15 +11,11 @@ func (r *reporter) masking() {
 	r.f("wiretalk's `protocol.Mask` is measured twice: as built by default (a scalar loop, 8 bytes per load and store) and built with Go 1.26's `GOEXPERIMENT=simd` (AVX2 vectors through the standard library's `simd/archsimd`, `protocol/mask_vector.go`). ")
 	r.f("gobwas's `ws.Cipher` is measured twice: as built by default (AVX2/SSE2 assembly) and with `-tags purego` (its Go loop). ")
 	r.f("gorilla's `maskBytes` and coder's `mask` are unexported and gws's `MaskXOR` is in its `internal` package, so none of the three can be called from outside its module (coder v1.8.15 uses its pure Go `maskGo` on every platform: its assembly is commented out).\n\n")
-	r.f("| function |")
+	var sizes []string
 	for _, size := range micro.MaskSizes {
-		r.f(" %s |", sizeLabel(size))
+		sizes = append(sizes, sizeLabel(size))
 	}
-	r.f("\n|---|")
-	for range micro.MaskSizes {
-		r.f("---:|")
-	}
-	r.f("\n")
+	r.head("function", sizes, "---:")
 	for _, fn := range []struct{ key, title string }{
 		{"wiretalk", "wiretalk `protocol.Mask`, default build (pure Go, scalar)"},
 		{"wiretalk-simd", "wiretalk `protocol.Mask`, `GOEXPERIMENT=simd` (Go with `simd/archsimd`, no assembly)"},
@@ -45,15 +41,11 @@ func (r *reporter) allocs() {
 	r.f("One server connection on loopback TCP reads messages that a raw client streams to it pre-masked, or writes messages that a raw client drains; `testing.Benchmark` with `ReportAllocs`, %d runs, medians. ", r.res.Runs)
 	r.f("Each library uses its cheapest API for a whole message in memory it owns: wiretalk `Read`/`Write`; gorilla `NextReader` into a reused buffer and `WriteMessage`; coder `Reader` into a reused buffer and `Write`; gobwas `ReadHeaderBuffer` + `io.ReadFull` + `Cipher` and `WriteHeaderBuffer` + `Write` through bufio; gws `ReadMessage` + `Message.Close` and `WriteMessage`. ")
 	r.f("Allocations per message are shown unrounded (0.002 is one allocation per 500 messages). The ns/op include the feeding or draining goroutine on the other core and are a rough guide only; the echo table is the speed comparison.\n\n")
-	r.f("| operation |")
+	var cols []string
 	for _, lib := range micro.Libs {
-		r.f(" %s allocs | %s ns |", libTitle[lib], libTitle[lib])
+		cols = append(cols, libTitle[lib]+" allocs", libTitle[lib]+" ns")
 	}
-	r.f("\n|---|")
-	for range micro.Libs {
-		r.f("---:|---:|")
-	}
-	r.f("\n")
+	r.head("operation", cols, "---:")
 	for _, dir := range []string{"read", "write"} {
 		for _, size := range micro.MessageSizes {
 			r.f("| %s %s |", dir, sizeLabel(size))
