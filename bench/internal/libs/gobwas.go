@@ -32,15 +32,7 @@ func newGobwas(mode Mode) (*gobwas, error) {
 	return s, nil
 }
 
-func (s *gobwas) Serve(ln net.Listener) error {
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			return err
-		}
-		go s.handle(nc)
-	}
-}
+func (s *gobwas) Serve(ln net.Listener) error { return acceptEach(ln, s.handle) }
 
 func (s *gobwas) handle(nc net.Conn) {
 	if _, err := ws.Upgrade(nc); err != nil {

@@ -131,3 +131,16 @@ func shared[T any](list []T, batch int, f func([]T)) {
 		}()
 	}
 }
+
+// acceptEach accepts connections on ln until it fails, and hands each to
+// handle in a goroutine of its own: the accept loop of the servers that
+// do without net/http.
+func acceptEach(ln net.Listener, handle func(net.Conn)) error {
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		go handle(nc)
+	}
+}

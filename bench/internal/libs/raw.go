@@ -29,15 +29,7 @@ func newRaw(mode Mode) *raw {
 	return &raw{mode: mode, poll: p}
 }
 
-func (s *raw) Serve(ln net.Listener) error {
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			return err
-		}
-		go s.handle(nc)
-	}
-}
+func (s *raw) Serve(ln net.Listener) error { return acceptEach(ln, s.handle) }
 
 func (s *raw) handle(nc net.Conn) {
 	if err := handshake(nc); err != nil {
