@@ -32,7 +32,7 @@ func cmdReport(args []string) error {
 		}
 		*out = filepath.Join(dir, "..", "docs", "BENCHMARKS.md")
 	}
-	return writeReport(*out, &res)
+	return writeReport(*out, &res, allLibs())
 }
 
 // The hand-written part of the report lies between these markers; a new
@@ -42,7 +42,9 @@ const (
 	analysisEnd   = "<!-- end of analysis -->"
 )
 
-func writeReport(path string, res *results) error {
+// writeReport writes the report of res to path, with a column or a row
+// for each server of libs.
+func writeReport(path string, res *results, libs libSet) error {
 	analysis := "\n_No analysis written yet._\n\n"
 	if old, err := os.ReadFile(path); err == nil {
 		if _, rest, ok := bytes.Cut(old, []byte(analysisBegin)); ok {
@@ -52,7 +54,7 @@ func writeReport(path string, res *results) error {
 		}
 	}
 	var w strings.Builder
-	r := &reporter{w: &w, res: res}
+	r := &reporter{w: &w, res: res, libs: libs}
 	r.header()
 	r.targets()
 	w.WriteString("\n## Analysis\n\n" + analysisBegin + analysis + analysisEnd + "\n")
@@ -69,8 +71,9 @@ func writeReport(path string, res *results) error {
 }
 
 type reporter struct {
-	w   *strings.Builder
-	res *results
+	w    *strings.Builder
+	res  *results
+	libs libSet // the columns and rows of the workloads' tables
 }
 
 func (r *reporter) f(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
@@ -101,17 +104,4 @@ func (r *reporter) bcastRuns() int {
 		return n
 	}
 	return r.res.Runs
-}
-
-// peers are the libraries that wiretalk is compared with.
-var peers = []string{"gorilla", "coder", "gobwas", "gws"}
-
-var libTitle = map[string]string{
-	"wiretalk": "wiretalk",
-	"gorilla":  "gorilla",
-	"coder":    "coder",
-	"gobwas":   "gobwas",
-	"gws":      "gws",
-	"raw":      "raw floor",
-	"hub":      "wiretalk hub",
 }

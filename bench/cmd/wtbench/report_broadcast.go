@@ -6,7 +6,7 @@ import (
 )
 
 func (r *reporter) broadcast() {
-	ns := r.bcastNs(bcastLibs...)
+	ns := r.bcastNs(r.libs.bcast...)
 	if len(ns) > 0 {
 		r.f("## 2. Broadcast: one 200-byte text message to N connections\n\n")
 		r.f("Raw clients hold the connections, in a process of their own per server (one epoll loop per core). For each round the clients process sends `b` on the server's control port and times, on its own monotonic clock, from just before that write to the receipt of the message by the last of the N sockets; %d timed rounds after 3 of warm-up, each followed by a 20 ms pause. ", r.res.Rounds)
@@ -15,11 +15,11 @@ func (r *reporter) broadcast() {
 		r.f("Each library broadcasts the way its users would do it best: wiretalk one `Prepared` frame written as `server/hub.go` does it, by one goroutine per P (2 here), the writers taking the connections 32 at a time from a shared counter, each write a `TryWritePrepared`, a socket that cannot take it at once getting a goroutine of its own; gorilla one `PreparedMessage`, a goroutine per connection; coder `Conn.Write` from a goroutine per connection; gobwas one `ws.CompileFrame` frame written by two writer goroutines (one per P), each over its half of the connections, with plain `Write` calls, as issue #5 describes it; gws its `Broadcaster`. ")
 		r.f("The floor writes the same bytes to the same kind of sockets (upgraded by hand) with plain `conn.Write` calls, split among the writers as wiretalk's are.\n\n")
 		how := "round by round, median and 95% CI"
-		r.head("N", append(titles(bcastLibs, " p50 / p99"), "wiretalk ÷ best peer ("+how+")", "wiretalk ÷ floor ("+how+")"), "---:")
+		r.head("N", append(titles(r.libs.bcast, " p50 / p99"), "wiretalk ÷ best peer ("+how+")", "wiretalk ÷ floor ("+how+")"), "---:")
 		for _, n := range ns {
 			r.f("| %s |", comma(float64(n)))
 			vals := map[string]float64{}
-			for _, lib := range bcastLibs {
+			for _, lib := range r.libs.bcast {
 				p50, p99 := r.bcast(lib, n)
 				vals[lib] = p50
 				r.f(" %s / %s |", num(p50, 1), num(p99, 1))
@@ -28,10 +28,10 @@ func (r *reporter) broadcast() {
 			r.f(" %s (%s) | %s |\n", r.bcastCmp("wiretalk", bn, n).short(), bn, r.bcastCmp("wiretalk", "raw", n).short())
 		}
 		r.f("\nThe p50 of every run, in the order run, shows how much the shared machine moves the figures:\n\n")
-		r.head("N", titles(bcastLibs, ""), "---")
+		r.head("N", titles(r.libs.bcast, ""), "---")
 		for _, n := range ns {
 			r.f("| %s |", comma(float64(n)))
-			for _, lib := range bcastLibs {
+			for _, lib := range r.libs.bcast {
 				var xs []string
 				for _, x := range r.bcastByRun(lib, n, 50) {
 					xs = append(xs, num(x, 0))
@@ -59,7 +59,7 @@ func (r *reporter) broadcast() {
 // bcastCPU reports the servers' own CPU time per round: what the round
 // cost the server, the clients' share and the waiting left out.
 func (r *reporter) bcastCPU(ns []int) {
-	libs := slices.DeleteFunc(slices.Clone(append(bcastLibs, "hub")), func(lib string) bool { return len(r.res.Broadcast[lib]) == 0 })
+	libs := slices.DeleteFunc(append(slices.Clone(r.libs.bcast), "hub"), func(lib string) bool { return len(r.res.Broadcast[lib]) == 0 })
 	if len(libs) == 0 {
 		return
 	}

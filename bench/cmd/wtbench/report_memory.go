@@ -14,7 +14,7 @@ func (r *reporter) memory() {
 		cols = append(cols, "heap+stack N="+comma(float64(n)), "RSS N="+comma(float64(n)))
 	}
 	r.head("library", append(cols, "of which stacks, N="+comma(float64(ns[len(ns)-1])), "goroutines per connection"), "---:")
-	for _, lib := range idleLibs {
+	for _, lib := range r.libs.idle {
 		if len(r.res.Idle[lib]) == 0 {
 			continue
 		}

@@ -15,13 +15,6 @@ import (
 	"time"
 )
 
-// benchLibs are the libraries and floor of the cross-process workloads.
-var (
-	echoLibs  = []string{"wiretalk", "gorilla", "coder", "gobwas", "gws"}
-	bcastLibs = []string{"wiretalk", "gorilla", "coder", "gobwas", "gws", "raw"}
-	idleLibs  = []string{"wiretalk", "gorilla", "coder", "gobwas", "gws", "raw", "hub"}
-)
-
 type runConfig struct {
 	runs      int
 	bcastRuns int
@@ -29,6 +22,7 @@ type runConfig struct {
 	budget    time.Duration
 	quick     bool
 	only      map[string]bool
+	libs      libSet
 	counts    []int // of the broadcast
 	idleNs    string
 	rounds    int
@@ -71,12 +65,9 @@ func cmdRun(args []string) error {
 		cfg.echoDur = 30 * time.Millisecond
 		cfg.benchtime = "20ms"
 	}
+	cfg.libs = allLibs()
 	if *libsFlag != "" {
-		keep := strings.Split(*libsFlag, ",")
-		in := func(l string) bool { return !slices.Contains(keep, l) }
-		echoLibs = slices.DeleteFunc(echoLibs, in)
-		bcastLibs = slices.DeleteFunc(bcastLibs, in)
-		idleLibs = slices.DeleteFunc(idleLibs, in)
+		cfg.libs = cfg.libs.only(strings.Split(*libsFlag, ","))
 	}
 	cfg.only = map[string]bool{}
 	for w := range strings.SplitSeq(*only, ",") {
@@ -133,13 +124,13 @@ func cmdRun(args []string) error {
 	logf("wtbench run: %d run(s) of %s; %s, Go %s", cfg.runs, *only, res.Env.CPU, res.Env.Go)
 
 	if cfg.only["echo"] {
-		logf("[echo] %d servers in turn, %d cycles of %v per size each", len(echoLibs), cfg.echoRuns, cfg.echoDur)
+		logf("[echo] %d servers in turn, %d cycles of %v per size each", len(cfg.libs.echo), cfg.echoRuns, cfg.echoDur)
 		cycles, err := cfg.echoCycles()
 		if err != nil {
 			fail("echo", err)
 		}
 		r := &reporter{res: res}
-		for i, lib := range echoLibs {
+		for i, lib := range cfg.libs.echo {
 			if i < len(cycles) {
 				res.Echo[lib] = cycles[i]
 				var line strings.Builder
@@ -156,7 +147,7 @@ func cmdRun(args []string) error {
 	// busy machine cannot push the whole run over it.
 	var entrants []entrant
 	if cfg.only["broadcast"] {
-		for _, lib := range bcastLibs {
+		for _, lib := range cfg.libs.bcast {
 			entrants = append(entrants, entrant{name: lib, lib: lib, exe: cfg.exe})
 		}
 	}
@@ -200,7 +191,7 @@ func cmdRun(args []string) error {
 	}
 	if cfg.only["idle"] {
 		for run := range cfg.runs {
-			for _, lib := range rotated(idleLibs, run) {
+			for _, lib := range rotated(cfg.libs.idle, run) {
 				r, err := cfg.idle(lib)
 				if err != nil {
 					fail("idle "+lib, err)
@@ -258,7 +249,7 @@ func cmdRun(args []string) error {
 	if err := os.WriteFile(cfg.save, b, 0o644); err != nil {
 		return err
 	}
-	if err := writeReport(cfg.out, res); err != nil {
+	if err := writeReport(cfg.out, res, cfg.libs); err != nil {
 		return err
 	}
 	logf("results in %s; report in %s", cfg.save, cfg.out)

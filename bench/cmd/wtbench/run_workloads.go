@@ -13,12 +13,12 @@ import (
 )
 
 // echoCycles runs the echo workload: a server of every library in
-// echoLibs and one clients process, all pinned to cfg.cpu, the clients
+// cfg.libs.echo and one clients process, all pinned to cfg.cpu, the clients
 // measuring the servers in turn (runEchoCycles). It returns, for each
 // library in order, one []echoResult per cycle.
 func (cfg *runConfig) echoCycles() ([][][]echoResult, error) {
 	var addrs []string
-	for _, lib := range echoLibs {
+	for _, lib := range cfg.libs.echo {
 		s, err := startServer(command(cfg.cpu, cfg.exe, "server", "-lib", lib, "-mode", "echo"))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", lib, err)
