@@ -12,6 +12,73 @@ import (
 	"time"
 )
 
+// echo measures the echo workload and logs each library's medians.
+func (r *runner) echo() {
+	cfg, res := r.cfg, r.res
+	logf("[echo] %d servers in turn, %d cycles of %v per size each", len(cfg.libs.echo), cfg.echoRuns, cfg.echoDur)
+	cycles, err := cfg.echoCycles()
+	if err != nil {
+		r.fail("echo", err)
+	}
+	rep := &reporter{res: res}
+	for i, lib := range cfg.libs.echo {
+		if i < len(cycles) {
+			res.Echo[lib] = cycles[i]
+			var line strings.Builder
+			for _, size := range rep.echoSizes() {
+				fmt.Fprintf(&line, " %s %s/s", sizeLabel(size), comma(rep.echoRate(lib, size)))
+			}
+			logf("[echo] %-8s median%s", lib, line.String())
+		}
+	}
+}
+
+// idle measures every library holding idle connections, -runs times.
+func (r *runner) idle() {
+	cfg, res := r.cfg, r.res
+	for run := range cfg.runs {
+		for _, lib := range rotated(cfg.libs.idle, run) {
+			ir, err := cfg.idleRun(lib)
+			if err != nil {
+				r.fail("idle "+lib, err)
+				continue
+			}
+			res.Idle[lib] = append(res.Idle[lib], ir)
+			logf("[idle %d/%d] %-8s %s", run+1, cfg.runs, lib, idleLine(ir))
+		}
+	}
+}
+
+// micro runs the in-process benchmarks, in this build and in the two
+// others they compare.
+func (r *runner) micro() {
+	cfg, res := r.cfg, r.res
+	logf("[micro] masking, read and write, %d run(s) of %s each", cfg.runs, cfg.benchtime)
+	if err := cfg.microRun(cfg.exe, ".", res.Micro); err != nil {
+		r.fail("micro", err)
+	}
+	logf("[micro] gobwas ws.Cipher built with -tags purego")
+	if err := cfg.microBuild(res.Micro, "^mask/gobwas", nil, "-tags", "purego"); err != nil {
+		r.fail("micro purego", err)
+	}
+	logf("[micro] wiretalk protocol.Mask built with GOEXPERIMENT=simd")
+	if err := cfg.microBuild(res.Micro, "^mask/wiretalk", []string{"GOEXPERIMENT=simd"}); err != nil {
+		r.fail("micro simd", err)
+	}
+}
+
+// page measures the audience page's weight in headless Chromium.
+func (r *runner) page() {
+	cfg, res := r.cfg, r.res
+	var p pageResult
+	if err := runJSON(context.Background(), 2*time.Minute, &p, exec.Command(cfg.exe, "page", "-chromium", cfg.chromium)); err != nil {
+		r.fail("page", err)
+	} else {
+		res.Page = &p
+		logf("[page] %d bytes on the wire in %d responses", p.Total, len(p.Resources))
+	}
+}
+
 // echoCycles runs the echo workload: a server of every library in
 // cfg.libs.echo and one clients process, all pinned to cfg.cpu, the clients
 // measuring the servers in turn (runEchoCycles). It returns, for each
@@ -32,7 +99,8 @@ func (cfg *runConfig) echoCycles() ([][][]echoResult, error) {
 	return res.EchoCycles, err
 }
 
-func (cfg *runConfig) idle(lib string) ([]idleResult, error) {
+// idleRun measures lib holding idle connections, once.
+func (cfg *runConfig) idleRun(lib string) ([]idleResult, error) {
 	args := []string{"-mode", "idle", "-n", cfg.idleNs}
 	if lib == "hub" {
 		args = append(args, "-path", "/ws", "-initial", "2")
@@ -52,7 +120,9 @@ func rotated(libs []string, run int) []string {
 	return append(slices.Clone(libs[k:]), libs[:k]...)
 }
 
-func (cfg *runConfig) micro(exe, match string, into map[string][]microResult) error {
+// microRun runs the micro benchmarks of exe that match, cfg.runs times
+// each, and adds their results to into.
+func (cfg *runConfig) microRun(exe, match string, into map[string][]microResult) error {
 	var out map[string][]microResult
 	cmd := exec.Command(exe, "micro", "-match", match, "-count", strconv.Itoa(cfg.runs), "-benchtime", cfg.benchtime)
 	if err := runJSON(context.Background(), 5*time.Minute, &out, cmd); err != nil {
@@ -82,5 +152,5 @@ func (cfg *runConfig) microBuild(into map[string][]microResult, match string, en
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("%s go build %s: %v\n%s", strings.Join(env, " "), strings.Join(flags, " "), err, out)
 	}
-	return cfg.micro(exe, match, into)
+	return cfg.microRun(exe, match, into)
 }
