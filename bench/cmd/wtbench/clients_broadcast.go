@@ -22,7 +22,7 @@ func runBroadcast(cfg clientsConfig, maxFD int) ([]broadcastResult, error) {
 	for _, n := range cfg.ns {
 		took, err := f.grow(n)
 		if err != nil {
-			return nil, fmt.Errorf("N=%d: %w", n, err)
+			return nil, fmt.Errorf("at N=%d: %w", n, err)
 		}
 		r := broadcastResult{N: n, ConnectMS: ms(took)}
 		profiling := cfg.profFile != "" && cfg.profN == n
@@ -40,7 +40,7 @@ func runBroadcast(cfg clientsConfig, maxFD int) ([]broadcastResult, error) {
 			}
 			d, err := f.round()
 			if err != nil {
-				return nil, fmt.Errorf("N=%d round %d: %w", n, i, err)
+				return nil, fmt.Errorf("at N=%d round %d: %w", n, i, err)
 			}
 			if i >= cfg.warmup {
 				r.RoundsMS = append(r.RoundsMS, ms(d))

@@ -18,14 +18,14 @@ func runIdle(cfg clientsConfig, maxFD int) ([]idleResult, error) {
 	var out []idleResult
 	for _, n := range cfg.ns {
 		if _, err := f.grow(n); err != nil {
-			return nil, fmt.Errorf("N=%d: %w", n, err)
+			return nil, fmt.Errorf("at N=%d: %w", n, err)
 		}
 		m, err := f.ctl.mem()
 		if err != nil {
 			return nil, err
 		}
 		if m.Conns < n {
-			return nil, fmt.Errorf("N=%d: the server holds only %d sockets", n, m.Conns)
+			return nil, fmt.Errorf("at N=%d: the server holds only %d sockets", n, m.Conns)
 		}
 		out = append(out, idleResult{N: n, Base: base, Mem: m})
 	}
