@@ -2,6 +2,7 @@ package main
 
 import (
 	"net"
+	"os"
 	"time"
 
 	"wiretalk/server"
@@ -13,24 +14,35 @@ const hubKey = "wtbench-presenter-key"
 // hubServer is wiretalk's own server (server/) presenting the embedded
 // talk: audience sockets at /ws, the presenter's at /ws/presenter. A slide
 // change is timed from the presenter's "goto" frame, sent by the clients
-// process, to the last audience socket's receipt of the new state.
+// process, to the last audience socket's receipt of the new state. The
+// server keeps the talk's position in a file, as "wiretalk serve" does,
+// so that a key press costs here what it costs in a talk.
 type hubServer struct {
-	s    *server.Server
-	next int
+	s        *server.Server
+	next     int
+	stateDir string // a temporary folder for the position's file
 }
 
 func newHubServer() (*hubServer, error) {
+	dir, err := os.MkdirTemp("", "wtbench-hub-")
+	if err != nil {
+		return nil, err
+	}
 	s, err := server.New(server.Config{
 		Key:          hubKey,
-		NoState:      true,
+		StateDir:     dir,
 		MaxConns:     20000,
 		PingInterval: time.Hour, // the raw clients never answer pings
 	})
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
-	return &hubServer{s: s}, nil
+	return &hubServer{s: s, stateDir: dir}, nil
 }
+
+// Close removes the folder of the position's file.
+func (h *hubServer) Close() error { return os.RemoveAll(h.stateDir) }
 
 func (h *hubServer) Serve(ln net.Listener) error {
 	return h.s.HTTPServer(ln.Addr().String(), nil).Serve(ln) // the timeouts "wiretalk serve" has

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -152,6 +153,9 @@ func (c *control) do(cmd []string) (string, error) {
 		if c.prof != nil {
 			pprof.StopCPUProfile()
 			c.prof.Close()
+		}
+		if cl, ok := c.srv.(io.Closer); ok { // the hub's temporary folder
+			cl.Close()
 		}
 		os.Exit(0)
 	}
