@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -122,6 +123,55 @@ func TestABTournament(t *testing.T) {
 		}
 		if k, _ := strconv.Atoi(m[i][3]); k > 6 {
 			t.Errorf("line %d: faster in %d of 6 rounds", i+1, k)
+		}
+	}
+}
+
+// TestABEcho compares two echo servers cycle by cycle through the real
+// processes: a line for each size, with a pair for every cycle.
+func TestABEcho(t *testing.T) {
+	exe := wtbenchExe(t)
+	out, err := exec.Command(exe, "ab", "-mode", "echo", "-a", "wiretalk", "-b", "gobwas", "-sizes", "16,1024",
+		"-cycles", "4", "-dur", "5ms", "-cpu", "0").Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("wtbench ab -mode echo: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^(\d+ [KM]?i?B): wiretalk [0-9,]+/s, gobwas [0-9,]+/s; wiretalk ÷ gobwas cycle by cycle: median [0-9.]+, 95% CI [0-9.]+ to [0-9.]+ \((\d+) pairs\); wiretalk faster in (\d+)$`)
+	m := re.FindAllStringSubmatch(string(out), -1)
+	if len(m) != 2 {
+		t.Fatalf("want a line for each of 16 B and 1 KiB, got:\n%s", out)
+	}
+	for i, want := range []string{"16 B", "1 KiB"} {
+		if m[i][1] != want || m[i][2] != "4" {
+			t.Errorf("line %d: %s with %s pairs, want %s with 4", i+1, m[i][1], m[i][2], want)
+		}
+		if k, _ := strconv.Atoi(m[i][3]); k > 4 {
+			t.Errorf("line %d: faster in %d of 4 cycles", i+1, k)
+		}
+	}
+}
+
+// TestABRefuses checks that ab refuses what it cannot measure, before it
+// starts anything: a server without an echo (exit 1) and an unknown mode
+// (usage, exit 2).
+func TestABRefuses(t *testing.T) {
+	exe := wtbenchExe(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"-mode", "echo", "-a", "hub", "-b", "hub"}, 1, "hub has no echo"},
+		{[]string{"-mode", "echo", "-a", "wiretalk", "-b", "raw"}, 1, "raw has no echo"},
+		{[]string{"-mode", "read"}, 2, `-mode "read": want broadcast or echo`},
+	} {
+		out, err := exec.Command(exe, append([]string{"ab"}, tc.args...)...).CombinedOutput()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != tc.code || !strings.Contains(string(out), tc.says) {
+			t.Errorf("ab %v: %v, want exit %d saying %q; output:\n%s", tc.args, err, tc.code, tc.says, out)
 		}
 	}
 }

@@ -12,7 +12,7 @@
 //	wtbench clients -ws ADDR -ctl ADDR -mode ...        the raw clients
 //	wtbench run                                         everything, then the report
 //	wtbench report  -in results.json                    the report again from saved results
-//	wtbench ab      -a L1 -b L2 [-exe-b OLD]            a broadcast tournament of two
+//	wtbench ab      -a L1 -b L2 [-exe-b OLD] [-mode M]  two servers side by side
 //
 // A server prints its addresses as one JSON line and then takes commands,
 // one per line, on its control port: "count", "b" (broadcast), "mem",
@@ -71,7 +71,8 @@ func usage() {
   server   serve one library (-lib, -mode); started by run
   clients  the raw clients (-mode broadcast|idle|echo|echo-cycles|rounds); started by run
   pair     one server and one clients process, for a look at one case (pair -lib L -mode M -- CLIENT FLAGS)
-  ab       two servers' broadcasts, round by round (ab -a L1 -b L2 [-exe-b OTHER-WTBENCH])
+  ab       two servers side by side: broadcasts round by round, or echoes cycle by cycle
+           (ab -a L1 -b L2 [-exe-b OTHER-WTBENCH] [-mode broadcast|echo])
   micro    the in-process benchmarks (masking, read, write) as JSON
   page     the audience page's weight in headless Chromium
 

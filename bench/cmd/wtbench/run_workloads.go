@@ -16,7 +16,12 @@ import (
 func (r *runner) echo() {
 	cfg, res := r.cfg, r.res
 	logf("[echo] %d servers in turn, %d cycles of %v per size each", len(cfg.libs.echo), cfg.echoRuns, cfg.echoDur)
-	cycles, err := cfg.echoCycles()
+	var servers []entrant
+	for _, lib := range cfg.libs.echo {
+		servers = append(servers, entrant{name: lib, lib: lib, exe: cfg.exe})
+	}
+	p := echoPlay{clients: cfg.exe, cpu: cfg.cpu, cycles: cfg.echoRuns, dur: cfg.echoDur}
+	cycles, err := p.play(servers)
 	if err != nil {
 		r.fail("echo", err)
 	}
@@ -79,23 +84,39 @@ func (r *runner) page() {
 	}
 }
 
-// echoCycles runs the echo workload: a server of every library in
-// cfg.libs.echo and one clients process, all pinned to cfg.cpu, the clients
-// measuring the servers in turn (runEchoCycles). It returns, for each
-// library in order, one []echoResult per cycle.
-func (cfg *runConfig) echoCycles() ([][][]echoResult, error) {
+// echoPlay is how the echo workload is played: a server process for
+// each server and one clients process, all pinned to cpu, the clients
+// measuring the servers in turn (runEchoCycles).
+type echoPlay struct {
+	clients string        // the wtbench binary of the clients process
+	cpu     string        // taskset CPU list of every process
+	cycles  int           // in each, every server gets dur at every size
+	dur     time.Duration // per size, server and cycle, after a fifth of it to warm up
+	sizes   string        // the clients' -sizes; "" for their default
+}
+
+// play measures servers and returns, for each in order, one
+// []echoResult per cycle.
+func (p echoPlay) play(servers []entrant) ([][][]echoResult, error) {
 	var addrs []string
-	for _, lib := range cfg.libs.echo {
-		s, err := startServer(command(cfg.cpu, cfg.exe, "server", "-lib", lib, "-mode", "echo"))
+	for _, e := range servers {
+		s, err := startServer(command(p.cpu, e.exe, "server", "-lib", e.lib, "-mode", "echo"))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", lib, err)
+			return nil, fmt.Errorf("%s: %w", e.name, err)
 		}
 		defer s.stop()
 		addrs = append(addrs, s.addrs.WS)
 	}
+	args := []string{"clients", "-mode", "echo-cycles", "-ws", strings.Join(addrs, ","), "-cycles", strconv.Itoa(p.cycles), "-dur", p.dur.String()}
+	sizes := 3 // the clients' default
+	if p.sizes != "" {
+		args = append(args, "-sizes", p.sizes)
+		sizes = strings.Count(p.sizes, ",") + 1
+	}
+	// Twice the time the cycles take, and never less than 6 minutes.
+	timeout := max(6*time.Minute, 2*time.Duration(p.cycles*sizes*len(servers))*p.dur*6/5)
 	var res clientsResult
-	err := runJSON(context.Background(), 6*time.Minute, &res, command(cfg.cpu, cfg.exe, "clients", "-mode", "echo-cycles",
-		"-ws", strings.Join(addrs, ","), "-cycles", strconv.Itoa(cfg.echoRuns), "-dur", cfg.echoDur.String()))
+	err := runJSON(context.Background(), timeout, &res, command(p.cpu, p.clients, args...))
 	return res.EchoCycles, err
 }
 
