@@ -27,6 +27,7 @@ func comma(n float64) string {
 	return b.String()
 }
 
+// num formats x with prec decimals; "—" for NaN.
 func num(x float64, prec int) string {
 	if math.IsNaN(x) {
 		return "—"
@@ -34,6 +35,8 @@ func num(x float64, prec int) string {
 	return fmt.Sprintf("%.*f", prec, x)
 }
 
+// ratio formats x as a ratio with 2 decimals ("1.25×"); "—" for NaN or
+// an infinity.
 func ratio(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "—"
@@ -41,6 +44,7 @@ func ratio(x float64) string {
 	return fmt.Sprintf("%.2f×", x)
 }
 
+// ratio3 is ratio with 3 decimals.
 func ratio3(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return "—"
@@ -48,6 +52,7 @@ func ratio3(x float64) string {
 	return fmt.Sprintf("%.3f×", x)
 }
 
+// sizeLabel writes n bytes as "16 B", "1 KiB" or "1 MiB".
 func sizeLabel(n int) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
@@ -58,6 +63,7 @@ func sizeLabel(n int) string {
 	return fmt.Sprintf("%d B", n)
 }
 
+// mark is a target's verdict.
 func mark(ok bool) string {
 	if ok {
 		return "met"

@@ -70,12 +70,14 @@ func writeReport(path string, res *results, libs libSet) error {
 	return os.WriteFile(path, []byte(w.String()), 0o644)
 }
 
+// reporter writes the report of res into w.
 type reporter struct {
 	w    *strings.Builder
 	res  *results
 	libs libSet // the columns and rows of the workloads' tables
 }
 
+// f writes to the report as fmt.Fprintf does.
 func (r *reporter) f(format string, args ...any) { fmt.Fprintf(r.w, format, args...) }
 
 // head writes a table's header: the first column's title, then cols,

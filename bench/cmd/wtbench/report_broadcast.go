@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+// broadcast writes section 2, the broadcast to N connections, with the
+// servers' CPU time and the hub's own table.
 func (r *reporter) broadcast() {
 	ns := r.bcastNs(r.libs.bcast...)
 	if len(ns) > 0 {
@@ -83,6 +85,8 @@ func (r *reporter) bcastCPU(ns []int) {
 	r.f("\n")
 }
 
+// profile writes the CPU profile of wiretalk's broadcast, when the run
+// took one.
 func (r *reporter) profile() {
 	if r.res.Profile == "" {
 		return

@@ -1,5 +1,6 @@
 package main
 
+// echo writes section 1, the echo round trips over one connection.
 func (r *reporter) echo() {
 	sizes := r.echoSizes()
 	if len(sizes) == 0 {

@@ -1,5 +1,6 @@
 package main
 
+// memory writes section 3, the memory per idle connection.
 func (r *reporter) memory() {
 	ns := r.idleNs()
 	if len(ns) == 0 {

@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+// header writes the title, how to rerun the harness, and the table of
+// the machine, the versions and the runs.
 func (r *reporter) header() {
 	e := r.res.Env
 	r.f("# Benchmarks\n\n")
@@ -37,6 +39,7 @@ func (r *reporter) header() {
 	r.f("\n")
 }
 
+// method writes "How it is measured".
 func (r *reporter) method() {
 	r.f("## How it is measured\n\n")
 	r.f("- `wtbench run` starts, for every library and run, a server process (`wtbench server -lib L -mode M`, its own process so that its memory is its own) and a clients process (`wtbench clients`), and takes medians. Idle runs are interleaved (run 1 of every library, then run 2, …) so that a disturbance of the shared machine does not land on one library only, and the order of the libraries turns from run to run so that none is always the first after a pause or after another's 10,000 sockets closed. ")
@@ -49,6 +52,7 @@ func (r *reporter) method() {
 	r.f("- No figure here is asserted by a test: the unit tests check behaviour, and this file records speed.\n\n")
 }
 
+// failures lists the workloads that failed, if any did.
 func (r *reporter) failures() {
 	if len(r.res.Failures) == 0 {
 		return

@@ -2,6 +2,7 @@ package main
 
 import "wiretalk/bench/internal/micro"
 
+// masking writes section 4, the masking throughput.
 func (r *reporter) masking() {
 	if _, _, _, ok := r.microMedian("mask/wiretalk/64KiB"); !ok {
 		return
@@ -33,6 +34,7 @@ func (r *reporter) masking() {
 	r.f("\n")
 }
 
+// allocs writes section 5, the allocations per message.
 func (r *reporter) allocs() {
 	if _, _, _, ok := r.microMedian("read/wiretalk/16B"); !ok {
 		return

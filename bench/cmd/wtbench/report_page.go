@@ -2,6 +2,7 @@ package main
 
 import "strings"
 
+// page writes section 6, the audience page's weight.
 func (r *reporter) page() {
 	p := r.res.Page
 	if p == nil {

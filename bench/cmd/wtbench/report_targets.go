@@ -13,6 +13,7 @@ type target struct {
 	inside               bool // the 95 % confidence interval crosses the goal: met or missed, inside the noise
 }
 
+// targets writes the table of the targets, each met or missed.
 func (r *reporter) targets() {
 	var ts []target
 	// Broadcast.

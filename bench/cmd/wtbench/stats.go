@@ -5,6 +5,7 @@ import (
 	"slices"
 )
 
+// median returns the median of xs, leaving out NaNs; NaN if none is left.
 func median(xs []float64) float64 {
 	xs = slices.DeleteFunc(slices.Clone(xs), func(x float64) bool { return math.IsNaN(x) })
 	if len(xs) == 0 {
