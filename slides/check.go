@@ -100,7 +100,7 @@ func checkProperties(raws []*rawSlide, p *problems, src string) {
 					p.add(pr.line, "exclude: %s is not understood: write exclude: true or exclude: false", pr.value)
 				}
 			}
-			if isKnownProp(pr.key) || vars[pr.key] {
+			if isKnownProp(pr.key) || slices.Contains(optionKeys(), pr.key) || vars[pr.key] {
 				continue
 			}
 			if known, ok := typoOf(pr.key); ok {
@@ -110,21 +110,24 @@ func checkProperties(raws []*rawSlide, p *problems, src string) {
 	}
 }
 
-// typoOf returns the known property that key is probably a misspelling
-// of: the same in another case, or within one edit (two for keys longer
-// than five letters), a swap of neighbours counting as one.
+// typoOf returns the known property or deck option that key is probably
+// a misspelling of: the same in another case, or within one edit (two for
+// keys longer than five letters), a swap of neighbours counting as one.
 func typoOf(key string) (string, bool) {
 	lower := strings.ToLower(key)
-	if isKnownProp(lower) {
-		return lower, true
+	known := append(knownProps(), optionKeys()...)
+	for _, k := range known {
+		if lower == strings.ToLower(k) {
+			return k, true
+		}
 	}
 	best, bestDist := "", 3
-	for _, k := range knownProps() {
+	for _, k := range known {
 		limit := 1
 		if len(k) > 5 {
 			limit = 2
 		}
-		if d := editDistance(lower, k); d <= limit && d < bestDist {
+		if d := editDistance(lower, strings.ToLower(k)); d <= limit && d < bestDist {
 			best, bestDist = k, d
 		}
 	}

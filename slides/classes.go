@@ -129,31 +129,103 @@ func classPlaceholder(n node, i int) string {
 	return fmt.Sprintf("<%s data-wt-class=%d></%s>", tag, i, tag)
 }
 
-// wrapClass renders a content class around its rendered contents. As in
-// remark, a span's lone paragraph is unwrapped; a div keeps it.
-func wrapClass(n node, inner string) string {
-	tag := "span"
-	if n.block {
-		tag = "div"
-	}
-	if !n.block {
-		inner = unwrapParagraph(inner)
-	}
-	return "<" + tag + ` class="` + n.classes + `">` + inner + "</" + tag + ">"
+// renderedClass is a content class rendered for both places its
+// placeholder can land: a paragraph of its own (alone) or within other
+// text (inline).
+type renderedClass struct {
+	alone, inline string
+	heading       string // the first heading inside, for (*Deck).Title
 }
 
-// unwrapParagraph returns the inside of s if s is a single paragraph.
-func unwrapParagraph(s string) string {
+// class renders a content class. A div keeps its contents as blocks. A
+// span's contents are inline when remark's would be: a lone paragraph is
+// unwrapped, and a lone "*", "-", "+", "#", ">" or "1." is text (marked,
+// remark's Markdown engine, starts no list, heading or quote without text
+// after the marker; CommonMark starts an empty one), so ".red[*]" is
+// <span class="red">*</span>. Contents that are a block in remark too,
+// such as ".center[# Title]", are that block in a div with the classes
+// when the span is a paragraph of its own; within other text they are
+// shown as text, never as a block inside a <p>, where remark's page
+// would move the block out of the paragraph and lose the classes.
+func (r *deckRenderer) class(n node, idPrefix string) renderedClass {
+	inner, heading := r.nodes(n.kids, idPrefix)
+	if n.block {
+		div := wrap("div", n.classes, inner)
+		return renderedClass{alone: div, inline: div, heading: heading}
+	}
+	if p, ok := paragraphInside(inner); ok || inner == "" {
+		if !ok {
+			p = inner
+		}
+		span := wrap("span", n.classes, p)
+		return renderedClass{alone: "<p>" + span + "</p>", inline: span, heading: heading}
+	}
+	text, _ := r.nodes(escapeBlockStart(n.kids), idPrefix)
+	text, _ = paragraphInside(text)
+	span := wrap("span", n.classes, text)
+	if loneMarker(n.kids) {
+		return renderedClass{alone: "<p>" + span + "</p>", inline: span}
+	}
+	return renderedClass{alone: wrap("div", n.classes, inner), inline: span, heading: heading}
+}
+
+func wrap(tag, classes, inner string) string {
+	return "<" + tag + ` class="` + classes + `">` + inner + "</" + tag + ">"
+}
+
+// paragraphInside returns the inside of s if s is a single paragraph.
+func paragraphInside(s string) (string, bool) {
 	t := strings.TrimSpace(s)
 	inner, ok := strings.CutPrefix(t, "<p>")
 	if !ok {
-		return t
+		return t, false
 	}
 	inner, ok = strings.CutSuffix(inner, "</p>")
 	if !ok || strings.Contains(inner, "<p>") || strings.Contains(inner, "</p>") {
-		return t
+		return t, false
 	}
-	return inner
+	return inner, true
+}
+
+// loneMarker reports whether ns is only a block marker that marked takes
+// as text: "*", "-", "+", "#" to "######", ">", or an ordered list
+// marker, between spaces.
+func loneMarker(ns []node) bool {
+	if len(ns) != 1 || ns[0].kind != textNode {
+		return false
+	}
+	t := strings.TrimSpace(ns[0].text)
+	switch {
+	case t == "*" || t == "-" || t == "+" || t == ">":
+		return true
+	case t != "" && len(t) <= 6 && strings.Trim(t, "#") == "":
+		return true
+	}
+	return isOrderedMarker(t)
+}
+
+// escapeBlockStart returns ns with a backslash before the marker that
+// makes its first line a block (list, heading, quote, rule, code fence),
+// so that goldmark reads the line as a paragraph. Raw HTML is left as the
+// author wrote it. ns is not modified.
+func escapeBlockStart(ns []node) []node {
+	if len(ns) == 0 || ns[0].kind != textNode {
+		return ns
+	}
+	out := append([]node{}, ns...)
+	t := strings.TrimLeft(out[0].text, " \t\n")
+	i := 0
+	for i < len(t) && i < 9 && '0' <= t[i] && t[i] <= '9' {
+		i++ // an ordered list marker: escape its "." or ")"
+	}
+	if i > 0 && (i == len(t) || (t[i] != '.' && t[i] != ')')) {
+		i = 0
+	}
+	if i < len(t) && (i > 0 || strings.IndexByte("#*+->_~`", t[i]) >= 0) {
+		t = t[:i] + `\` + t[i:]
+	}
+	out[0].text = t
+	return out
 }
 
 // escapedPlaceholder is classPlaceholder as it appears if goldmark took it

@@ -23,7 +23,7 @@ func (p Problem) String() string {
 // once per step; each step holds the whole content shown at that point.
 type Slide struct {
 	Index      int               `json:"index"`      // 0-based position among shown steps
-	Number     int               `json:"number"`     // 1-based slide number, shared by a slide's steps; 0 if count: false
+	Number     int               `json:"number"`     // the number shown: the last counted step's up to this one (template.go); 0 before any
 	Name       string            `json:"name"`       // the slide's own name property (not inherited)
 	Classes    []string          `json:"classes"`    // from the class property, template classes first
 	Properties map[string]string `json:"properties"` // all properties after template inheritance
@@ -33,6 +33,8 @@ type Slide struct {
 	StepOf     int               `json:"stepOf"`     // Index of the first step of this slide
 	Line       int               `json:"line"`       // source line where the slide or step starts
 	Macros     []string          `json:"macros"`     // names of the macros used, in order of first use
+
+	heading string // text of the first h1 or h2, for (*Deck).Title
 }
 
 // Deck is a parsed and rendered deck.
@@ -42,6 +44,7 @@ type Deck struct {
 	Problems  []Problem `json:"problems"`  // sorted by line; a deck with problems is broken
 	Languages []string  `json:"languages"` // code languages used, lower case, sorted
 	Files     []string  `json:"files"`     // deck-relative local files referenced (images), cleaned, sorted
+	Options   Options   `json:"options"`   // from the first slide's property lines (options.go)
 }
 
 // Load reads name from fsys (the deck's folder) and parses it; the error is
@@ -68,15 +71,17 @@ func Parse(name string, src []byte, fsys fs.FS) *Deck {
 	p := &problems{file: name}
 	if len(src) > maxDeckSize {
 		p.add(1, "the deck is %d KB; wiretalk reads decks up to %d KB", len(src)>>10, maxDeckSize>>10)
-		return &Deck{Name: name, Slides: []Slide{}, Problems: p.sorted(), Languages: []string{}, Files: []string{}}
+		return &Deck{Name: name, Slides: []Slide{}, Problems: p.sorted(), Languages: []string{}, Files: []string{}, Options: defaultOptions()}
 	}
 	text := normalize(src)
 	sc := newScanner(text, p)
 	raws := sc.run()
-	shown := assemble(raws, p)
+	opts := deckOptions(raws, p)
+	shown := assemble(raws, opts, p)
 
-	r := newRenderer(sc.defs, p)
+	r := newRenderer(sc.defs, opts, p)
 	d := &Deck{
+		Options:   opts,
 		Name:      name,
 		Slides:    make([]Slide, 0, len(shown)),
 		Problems:  []Problem{},

@@ -127,3 +127,22 @@ func TestLimitsAreReported(t *testing.T) {
 		t.Errorf("a too large slide should show as plain text, got:\n%.100s", h)
 	}
 }
+
+// The title is the text of the first slide's first h1 or h2, as a
+// <title> shows it, or of the first slide with one.
+func TestTitle(t *testing.T) {
+	for _, c := range []struct{ deck, want string }{
+		{"# WebSockets, *frame* by `frame` &amp; \\*more\\*\n## Sub", "WebSockets, frame by frame & *more*"},
+		{"Setext\ntitle\n======", "Setext title"},
+		{"### Too small\n\ntext\n---\n## Second slide", "Second slide"},
+		{"class: middle\n\n.title[\n# In a class\n]", "In a class"},
+		{".center[# A centred title]", "A centred title"},
+		{".x[\n# The class's\n]\n\n# The slide's own", "The slide's own"},
+		{"# <em>Raw</em> HTML is left out", "Raw HTML is left out"},
+		{"no heading at all\n---\n### nor here", ""},
+	} {
+		if got := Parse("t.md", []byte(c.deck), nil).Title(); got != c.want {
+			t.Errorf("%q: Title() = %q, want %q", c.deck, got, c.want)
+		}
+	}
+}

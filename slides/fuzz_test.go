@@ -43,8 +43,15 @@ func checkInvariants(t *testing.T, d *Deck, src []byte) {
 		if s.Continued != (s.StepOf != i) {
 			t.Fatalf("step %d: Continued %v but StepOf %d", i, s.Continued, s.StepOf)
 		}
-		if s.Continued && s.Number != d.Slides[i-1].Number && s.Number != 0 {
-			t.Fatalf("step %d: number %d, but the step before has %d", i, s.Number, d.Slides[i-1].Number)
+		prev := 0
+		if i > 0 {
+			prev = d.Slides[i-1].Number
+		}
+		if s.Number != prev && s.Number != prev+1 {
+			t.Fatalf("step %d: number %d, but the step before has %d", i, s.Number, prev)
+		}
+		if _, own := s.Properties["count"]; s.Continued && !d.Options.CountIncrementalSlides && !own && s.Number != prev {
+			t.Fatalf("step %d: a step with a number of its own under countIncrementalSlides: false", i)
 		}
 		if s.Line < 1 || s.Line > lines {
 			t.Fatalf("step %d: line %d out of range", i, s.Line)

@@ -129,7 +129,8 @@ func writeGolden(t testing.TB, file string, c *goldenCase) {
 }
 
 // dump writes a deck's model as readable text: one block per step, then
-// problems, languages and files. Empty fields are left out.
+// problems, options other than remark's defaults, languages and files.
+// Empty fields are left out.
 func dump(d *Deck) string {
 	var b strings.Builder
 	for _, s := range d.Slides {
@@ -167,6 +168,9 @@ func dump(d *Deck) string {
 		for _, p := range d.Problems {
 			fmt.Fprintf(&b, "  %s\n", p)
 		}
+	}
+	if d.Options != defaultOptions() {
+		fmt.Fprintf(&b, "options: highlightLines=%v countIncrementalSlides=%v\n", d.Options.HighlightLines, d.Options.CountIncrementalSlides)
 	}
 	if len(d.Languages) > 0 {
 		fmt.Fprintf(&b, "languages: %s\n", strings.Join(d.Languages, " "))

@@ -23,10 +23,11 @@ import (
 //
 //	<pre class="chroma"><code class="language-go"><span class="line"><span class="cl">...
 //
-// one span.line per source line, so ASCII diagrams keep their columns. A
-// line that starts with "*" is highlighted as remark's highlightLines
-// does: its span gets the class "hl" and the "*" goes (with a space after
-// it, "* " becomes two spaces, so columns stay where they were).
+// one span.line per source line, so ASCII diagrams keep their columns.
+// When the deck sets highlightLines: true (options.go), a line that starts
+// with "*" is highlighted as remark's highlightLines does: its span gets
+// the class "hl" and the "*" goes (with a space after it, "* " becomes two
+// spaces, so columns stay where they were). Otherwise the "*" is code.
 
 // highlightClass is the class added to a highlighted line (chroma's own
 // class for LineHighlight).
@@ -69,9 +70,11 @@ func renderCode(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast
 		seg := lines.At(i)
 		code.Write(seg.Value(source))
 	}
-	text, marked := starLines(code.String())
-
 	c := chunkOf(n)
+	text, marked := code.String(), []int(nil)
+	if c != nil && c.r.opts.HighlightLines {
+		text, marked = starLines(text)
+	}
 	if c != nil && lang != "" {
 		c.r.langs[strings.ToLower(lang)] = true
 	}

@@ -89,23 +89,25 @@ func footnotePrefix(n ast.Node) []byte {
 	return nil
 }
 
-// toHTML renders one piece of Markdown.
-func (r *deckRenderer) toHTML(md, idPrefix string) string {
+// toHTML renders one piece of Markdown. It also returns the text of the
+// piece's first top-level heading of level 1 or 2, "" if none (see
+// (*Deck).Title).
+func (r *deckRenderer) toHTML(md, idPrefix string) (string, string) {
 	md = strings.TrimLeft(md, " \t\n") // remark's markdown.replace(/^\s+/, '')
 	if md == "" || r.full {
-		return ""
+		return "", ""
 	}
 	if r.markdown += len(md); r.markdown > maxDeckMarkdown {
 		r.full = true
 		r.p.add(r.line, "the slides add up to more than %d KB of Markdown (each step repeats its slide); the steps from here on are left empty", maxDeckMarkdown>>10)
-		return ""
+		return "", ""
 	}
 	if len(md) > maxPieceSize {
 		if !r.tooLarge {
 			r.tooLarge = true
 			r.p.add(r.line, "%d KB of Markdown in one piece; wiretalk renders at most %d KB at once, so it is shown as plain text (as are any later ones)", len(md)>>10, maxPieceSize>>10)
 		}
-		return tooLarge(md)
+		return tooLarge(md), ""
 	}
 	src := []byte(md)
 	m := markdown()
@@ -118,5 +120,5 @@ func (r *deckRenderer) toHTML(md, idPrefix string) string {
 		// what was written rather than lose the slide.
 		b.WriteString("<!-- wiretalk: " + strings.ReplaceAll(err.Error(), "--", "- -") + " -->")
 	}
-	return b.String()
+	return b.String(), firstHeading(doc, src)
 }

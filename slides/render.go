@@ -15,6 +15,7 @@ import (
 // collects what the rendering finds (code languages) and caches what it
 // looks up (chroma lexers).
 type deckRenderer struct {
+	opts   Options
 	refs   map[string]parser.Reference // the deck's link definitions
 	langs  map[string]bool
 	lexers map[string]chroma.Lexer
@@ -27,8 +28,9 @@ type deckRenderer struct {
 	tooLarge  bool // a piece over maxPieceSize was reported
 }
 
-func newRenderer(defs []linkDef, p *problems) *deckRenderer {
+func newRenderer(defs []linkDef, opts Options, p *problems) *deckRenderer {
 	return &deckRenderer{
+		opts:   opts,
 		p:      p,
 		refs:   references(defs),
 		langs:  map[string]bool{},
@@ -50,25 +52,28 @@ func (r *deckRenderer) slide(b *built) Slide {
 		Name:       name,
 		Classes:    splitClasses(props["class"]),
 		Properties: props,
-		HTML:       r.nodes(b.body, fmt.Sprintf("s%d-", b.index)),
 		Continued:  b.continued,
 		StepOf:     b.stepOf,
 		Line:       b.raw.line,
 		Macros:     macrosIn(b.body, []string{}),
 	}
+	s.HTML, s.heading = r.nodes(b.body, fmt.Sprintf("s%d-", b.index))
 	if b.raw.hasNotes {
 		r.line = b.raw.notesLine
-		s.NotesHTML = r.nodes(b.raw.notes, fmt.Sprintf("n%d-", b.index))
+		s.NotesHTML, _ = r.nodes(b.raw.notes, fmt.Sprintf("n%d-", b.index))
 	}
 	return s
 }
 
 // nodes renders a body or notes: the text and macro HTML go to goldmark
 // as one piece of Markdown, each content class as a placeholder that is
-// then replaced by the class rendered on its own (see classes.go).
-func (r *deckRenderer) nodes(ns []node, idPrefix string) string {
+// then replaced by the class rendered on its own (see classes.go). It
+// also returns the text of the first heading, for (*Deck).Title: the
+// piece's own, else the first found in its classes.
+func (r *deckRenderer) nodes(ns []node, idPrefix string) (string, string) {
 	var md strings.Builder
 	var swaps []string // old, new, old, new...
+	var classHeading string
 	k := 0
 	for _, n := range ns {
 		switch n.kind {
@@ -77,17 +82,57 @@ func (r *deckRenderer) nodes(ns []node, idPrefix string) string {
 		case classNode:
 			ph := classPlaceholder(n, k)
 			k++
+			startsLine := atLineStart(md.String())
 			md.WriteString(ph)
+			if n.block && startsLine {
+				// The div placeholder opens an HTML block, which runs
+				// to a blank line: end it here, so that what follows
+				// the "]" is Markdown again.
+				md.WriteString("\n\n")
+			}
+			c := r.class(n, idPrefix)
+			if classHeading == "" {
+				classHeading = c.heading
+			}
 			swaps = append(swaps,
-				ph, wrapClass(n, r.nodes(n.kids, idPrefix)),
+				"<p>"+ph+"</p>", c.alone,
+				ph, c.inline,
 				escapedPlaceholder(ph), html.EscapeString(n.source))
 		}
 	}
-	out := r.toHTML(md.String(), idPrefix)
+	out, heading := r.toHTML(md.String(), idPrefix)
 	if len(swaps) > 0 {
+		// Replacer tries the olds in order at each position: a
+		// placeholder that is a paragraph of its own takes c.alone.
 		out = strings.NewReplacer(swaps...).Replace(out)
 	}
-	return strings.TrimRight(out, "\n")
+	if heading == "" {
+		heading = classHeading
+	}
+	return strings.TrimRight(out, "\n"), heading
+}
+
+// atLineStart reports whether what is written next after md starts its
+// line, but for indentation and list or block quote markers: where
+// CommonMark would start an HTML block.
+func atLineStart(md string) bool {
+	line := md[strings.LastIndexByte(md, '\n')+1:]
+	for _, f := range strings.Fields(line) {
+		if f != ">" && f != "-" && f != "*" && f != "+" && !isOrderedMarker(f) {
+			return false
+		}
+	}
+	return true
+}
+
+// isOrderedMarker reports whether f is an ordered list marker: 1 to 9
+// digits, then "." or ")".
+func isOrderedMarker(f string) bool {
+	n := len(f) - 1
+	if n < 1 || n > 9 || (f[n] != '.' && f[n] != ')') {
+		return false
+	}
+	return strings.Trim(f[:n], "0123456789") == ""
 }
 
 // macrosIn appends the names of the macros used in ns to names, once each.

@@ -24,10 +24,15 @@ import (
 // the slide's property key ("\{{ key }}" stays literal, unknown keys stay
 // as written).
 //
-// Two departures from remark, as the issue asks: speaker notes are never
-// inherited (remark prefixes the template's notes), and a step shares its
-// slide's number (remark's countIncrementalSlides: false). A slide with
-// "count: false" has number 0.
+// Numbers, as remark gives them: a slide or step is counted unless it has
+// "count: false" or, under countIncrementalSlides: false (options.go), it
+// is a "--" step without a count line of its own. Every step shows the
+// number of the last counted one up to it, itself included: a "count:
+// false" slide shows the number of the counted slide before it (0 before
+// any), and the last step's number is the total.
+//
+// One departure from remark, as the issue asks: speaker notes are never
+// inherited (remark prefixes the template's notes).
 
 // propVal is a property after inheritance, with the line that set it.
 type propVal struct {
@@ -58,7 +63,7 @@ func inherited(key string) bool {
 }
 
 // assemble applies templates and numbering and returns the steps shown.
-func assemble(raws []*rawSlide, p *problems) []*built {
+func assemble(raws []*rawSlide, opts Options, p *problems) []*built {
 	raws = included(raws)
 	var shown []*built
 	byName := map[string]*built{}
@@ -109,22 +114,30 @@ func assemble(raws []*rawSlide, p *problems) []*built {
 			continue
 		}
 		b.index, b.stepOf = len(shown), len(shown)
-		switch {
-		case continued && tmpl != nil:
-			b.continued, b.stepOf, b.number = true, tmpl.stepOf, tmpl.number
-		case !propIs(r, "count", "false"):
+		if continued && tmpl != nil {
+			b.continued, b.stepOf = true, tmpl.stepOf
+		}
+		if counted(r, continued, opts) {
 			number++
-			b.number = number
 		}
-		if propIs(r, "count", "false") {
-			b.number = 0
-		}
+		b.number = number
 		shown = append(shown, b)
 	}
 	for _, b := range shown {
 		b.body = expandVars(b.body, b.props, b.continued)
 	}
 	return shown
+}
+
+// counted reports whether r, a shown slide or step, advances the count.
+// As in remark, only r's own count line matters (count is not inherited),
+// and any value but "false" counts.
+func counted(r *rawSlide, continued bool, opts Options) bool {
+	count, ok := r.prop("count")
+	if !ok && continued && !opts.CountIncrementalSlides {
+		return false
+	}
+	return count != "false"
 }
 
 // propIs reports whether r's own property key is exactly value.

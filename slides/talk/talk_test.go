@@ -94,7 +94,7 @@ func steps(deck string) []step {
 }
 
 // propRE matches a remark property line such as "name: demo".
-var propRE = regexp.MustCompile(`^([a-z-]+):\s*(.*)$`)
+var propRE = regexp.MustCompile(`^([A-Za-z-]+):\s*(.*)$`)
 
 // properties returns the property lines at the top of a step.
 func properties(s step) map[string]string {
