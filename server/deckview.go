@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"html"
-	"regexp"
 	"strings"
 
 	"wiretalk/slides"
@@ -131,22 +129,10 @@ func slideStyle(props map[string]string) string {
 	return strings.TrimSpace(b.String())
 }
 
-var (
-	// These are compiled once and never changed: read-only package state.
-	firstHeading = regexp.MustCompile(`(?is)<h[12][^>]*>(.*?)</h[12]>`)
-	anyTag       = regexp.MustCompile(`<[^>]*>`)
-)
-
-// deckTitle is the text of the first slide's first heading, for the page
-// title.
+// deckTitle is the deck's title for the pages, "wiretalk" if it has none.
 func deckTitle(d *slides.Deck) string {
-	for _, s := range d.Slides {
-		if m := firstHeading.FindStringSubmatch(s.HTML); m != nil {
-			t := strings.TrimSpace(html.UnescapeString(anyTag.ReplaceAllString(m[1], "")))
-			if t != "" {
-				return t
-			}
-		}
+	if t := d.Title(); t != "" {
+		return t
 	}
 	return "wiretalk"
 }
