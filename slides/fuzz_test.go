@@ -6,19 +6,24 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wiretalk/slides/decktest"
 )
 
 // FuzzParse feeds the parser anything: it must not panic or hang, must be
 // deterministic, and must keep the model's invariants. Seeds: the corpus
-// in testdata/fuzz/FuzzParse, every golden deck and the user's talk.
+// in testdata/fuzz/FuzzParse, every golden deck, the features deck and the
+// user's talk where it is at hand.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/golden/*.txt")
 	for _, file := range files {
 		c := readGolden(f, file)
 		f.Add(c.deck)
 	}
-	if src, err := os.ReadFile(talkFile); err == nil {
-		f.Add(src)
+	_, features := decktest.Features(f)
+	f.Add(features)
+	if src, err := os.ReadFile(filepath.Join(decktest.Root(f), decktest.UserTalkPath)); err == nil {
+		f.Add(src) // where it is at hand
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		d := Parse("fuzz.md", src, nil)
