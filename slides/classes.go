@@ -110,7 +110,7 @@ func (s *scanner) contentClass(c classMatch, depth int) int {
 		return c.start
 	}
 	inner := s.src[c.open+1 : c.close]
-	s.b.openClass(c.classes, strings.Contains(inner, "\n"), s.src[c.start:c.close+1], s.lines.line(c.start))
+	s.b.openClass(c.classes, strings.Contains(inner, "\n"), s.src[c.start:c.close+1], c.start, s.lines.line(c.start))
 	s.scan(c.open+1, c.close, false, depth+1)
 	s.b.closeClass()
 	return c.close + 1
@@ -148,7 +148,24 @@ type renderedClass struct {
 // shown as text, never as a block inside a <p>, where remark's page
 // would move the block out of the paragraph and lose the classes.
 func (r *deckRenderer) class(n node, idPrefix string) renderedClass {
-	inner, heading := r.nodes(n.kids, idPrefix)
+	key := classKey{n.at, idPrefix}
+	if c, ok := r.classes[key]; ok {
+		return c
+	}
+	c := r.renderClass(n, idPrefix)
+	r.classes[key] = c
+	return c
+}
+
+// classKey tells apart the renderings of classes: a class at one offset
+// renders alike wherever a step repeats it, but for its footnote ids.
+type classKey struct {
+	at       int
+	idPrefix string
+}
+
+func (r *deckRenderer) renderClass(n node, idPrefix string) renderedClass {
+	inner, heading := r.nodes(n.kids, idPrefix, !n.block)
 	if n.block {
 		div := wrap("div", n.classes, inner)
 		return renderedClass{alone: div, inline: div, heading: heading}
@@ -160,7 +177,10 @@ func (r *deckRenderer) class(n node, idPrefix string) renderedClass {
 		span := wrap("span", n.classes, p)
 		return renderedClass{alone: "<p>" + span + "</p>", inline: span, heading: heading}
 	}
-	text, _ := r.nodes(escapeBlockStart(n.kids), idPrefix)
+	text := inner
+	if escaped, changed := escapeBlockStart(n.kids); changed {
+		text, _ = r.nodes(escaped, idPrefix, true)
+	}
 	text, _ = paragraphInside(text)
 	span := wrap("span", n.classes, text)
 	if loneMarker(n.kids) {
@@ -206,11 +226,11 @@ func loneMarker(ns []node) bool {
 
 // escapeBlockStart returns ns with a backslash before the marker that
 // makes its first line a block (list, heading, quote, rule, code fence),
-// so that goldmark reads the line as a paragraph. Raw HTML is left as the
-// author wrote it. ns is not modified.
-func escapeBlockStart(ns []node) []node {
+// so that goldmark reads the line as a paragraph, and whether it added
+// one. Raw HTML is left as the author wrote it. ns is not modified.
+func escapeBlockStart(ns []node) ([]node, bool) {
 	if len(ns) == 0 || ns[0].kind != textNode {
-		return ns
+		return ns, false
 	}
 	out := append([]node{}, ns...)
 	t := strings.TrimLeft(out[0].text, " \t\n")
@@ -221,11 +241,11 @@ func escapeBlockStart(ns []node) []node {
 	if i > 0 && (i == len(t) || (t[i] != '.' && t[i] != ')')) {
 		i = 0
 	}
-	if i < len(t) && (i > 0 || strings.IndexByte("#*+->_~`", t[i]) >= 0) {
-		t = t[:i] + `\` + t[i:]
+	if i >= len(t) || (i == 0 && strings.IndexByte("#*+->_~`", t[i]) < 0) {
+		return ns, false
 	}
-	out[0].text = t
-	return out
+	out[0].text = t[:i] + `\` + t[i:]
+	return out, true
 }
 
 // escapedPlaceholder is classPlaceholder as it appears if goldmark took it

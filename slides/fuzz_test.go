@@ -107,6 +107,9 @@ func TestPathologicalInputsParseQuickly(t *testing.T) {
 		"wide table":       "|" + strings.Repeat("a|", 5000) + "\n|" + strings.Repeat("-|", 5000) + "\n" + strings.Repeat("|x\n", 2000),
 		"steps accumulate": strings.Repeat("--\nsome text of a step\n", n/4),
 		"classes of links": strings.Repeat(".c["+strings.Repeat("[a](", 1000)+"]\n", 40),
+		// A span whose body is a block is rendered twice (classes.go):
+		// nested, that must not double at every level.
+		"nested block spans": strings.Repeat(strings.Repeat(".a[# ", maxClassDepth)+"x"+strings.Repeat("]", maxClassDepth)+"\n", 300),
 	}
 	for name, src := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -15,12 +15,16 @@ import (
 // collects what the rendering finds (code languages) and caches what it
 // looks up (chroma lexers).
 type deckRenderer struct {
-	opts   Options
-	refs   map[string]parser.Reference // the deck's link definitions
-	langs  map[string]bool
-	lexers map[string]chroma.Lexer
-	p      *problems
-	line   int // line of the step being rendered, for problems
+	opts Options
+	refs map[string]parser.Reference // the deck's link definitions
+	// classes caches rendered content classes by offset and id prefix:
+	// a span may be rendered twice (classes.go), and must not render its
+	// nested classes twice again, and so on.
+	classes map[classKey]renderedClass
+	langs   map[string]bool
+	lexers  map[string]chroma.Lexer
+	p       *problems
+	line    int // line of the step being rendered, for problems
 
 	markdown  int  // bytes of Markdown rendered so far (maxDeckMarkdown)
 	highlight int  // bytes of code highlighted so far (maxDeckHighlight)
@@ -30,11 +34,12 @@ type deckRenderer struct {
 
 func newRenderer(defs []linkDef, opts Options, p *problems) *deckRenderer {
 	return &deckRenderer{
-		opts:   opts,
-		p:      p,
-		refs:   references(defs),
-		langs:  map[string]bool{},
-		lexers: map[string]chroma.Lexer{},
+		opts:    opts,
+		p:       p,
+		refs:    references(defs),
+		langs:   map[string]bool{},
+		lexers:  map[string]chroma.Lexer{},
+		classes: map[classKey]renderedClass{},
 	}
 }
 
@@ -57,10 +62,10 @@ func (r *deckRenderer) slide(b *built) Slide {
 		Line:       b.raw.line,
 		Macros:     macrosIn(b.body, []string{}),
 	}
-	s.HTML, s.heading = r.nodes(b.body, fmt.Sprintf("s%d-", b.index))
+	s.HTML, s.heading = r.nodes(b.body, fmt.Sprintf("s%d-", b.index), false)
 	if b.raw.hasNotes {
 		r.line = b.raw.notesLine
-		s.NotesHTML, _ = r.nodes(b.raw.notes, fmt.Sprintf("n%d-", b.index))
+		s.NotesHTML, _ = r.nodes(b.raw.notes, fmt.Sprintf("n%d-", b.index), false)
 	}
 	return s
 }
@@ -69,8 +74,9 @@ func (r *deckRenderer) slide(b *built) Slide {
 // as one piece of Markdown, each content class as a placeholder that is
 // then replaced by the class rendered on its own (see classes.go). It
 // also returns the text of the first heading, for (*Deck).Title: the
-// piece's own, else the first found in its classes.
-func (r *deckRenderer) nodes(ns []node, idPrefix string) (string, string) {
+// piece's own, else the first found in its classes. inSpan is true for
+// the body of a span, where every class is inline.
+func (r *deckRenderer) nodes(ns []node, idPrefix string, inSpan bool) (string, string) {
 	var md strings.Builder
 	var swaps []string // old, new, old, new...
 	var classHeading string
@@ -94,8 +100,12 @@ func (r *deckRenderer) nodes(ns []node, idPrefix string) (string, string) {
 			if classHeading == "" {
 				classHeading = c.heading
 			}
+			alone := c.alone
+			if inSpan {
+				alone = "<p>" + c.inline + "</p>"
+			}
 			swaps = append(swaps,
-				"<p>"+ph+"</p>", c.alone,
+				"<p>"+ph+"</p>", alone,
 				ph, c.inline,
 				escapedPlaceholder(ph), html.EscapeString(n.source))
 		}

@@ -23,6 +23,7 @@ type node struct {
 	classes string // classNode: class names, space separated
 	block   bool   // classNode: the brackets span lines, so a div, else a span
 	source  string // classNode: the source, shown as is if it lands in code
+	at      int    // classNode: offset in the deck, which tells classes apart
 	macro   string // htmlNode: the macro's name
 	kids    []node // classNode: the contents
 }
@@ -101,8 +102,8 @@ func (b *builder) html(s, macro string, line int) {
 
 // openClass starts a content class; what follows goes inside it until
 // closeClass.
-func (b *builder) openClass(classes string, block bool, source string, line int) {
-	b.open = append(b.open, &node{kind: classNode, classes: classes, block: block, source: source, line: line})
+func (b *builder) openClass(classes string, block bool, source string, at, line int) {
+	b.open = append(b.open, &node{kind: classNode, classes: classes, block: block, source: source, at: at, line: line})
 }
 
 func (b *builder) closeClass() {
