@@ -19,9 +19,10 @@ import (
 )
 
 // browserDeck has named slides, a `--` step and notes, for the tests that
-// drive real pages.
+// drive real pages. Its steps share their slide's number.
 const browserDeck = `name: title
 class: center, middle
+countIncrementalSlides: false
 
 # Live from the wire
 
