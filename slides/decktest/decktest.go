@@ -55,7 +55,12 @@ func Features(t testing.TB) (string, []byte) {
 // under CI=true.
 func UserTalk(t testing.TB) (string, []byte) {
 	t.Helper()
-	path, src, err := open(t, UserTalkPath)
+	return userTalk(t, UserTalkPath)
+}
+
+func userTalk(t testing.TB, fromRoot string) (string, []byte) {
+	t.Helper()
+	path, src, err := open(t, fromRoot)
 	if errors.Is(err, fs.ErrNotExist) {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("the user's talk %s is missing (CI=true: a test of it may not skip)", path)
