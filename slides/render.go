@@ -88,9 +88,9 @@ func (r *deckRenderer) nodes(ns []node, idPrefix string, inSpan bool) (string, s
 		case classNode:
 			ph := classPlaceholder(n, k)
 			k++
-			startsLine := atLineStart(md.String())
+			startsLine := n.block && atLineStart(md.String())
 			md.WriteString(ph)
-			if n.block && startsLine {
+			if startsLine {
 				// The div placeholder opens an HTML block, which runs
 				// to a blank line: end it here, so that what follows
 				// the "]" is Markdown again.
@@ -126,8 +126,14 @@ func (r *deckRenderer) nodes(ns []node, idPrefix string, inSpan bool) (string, s
 // line, but for indentation and list or block quote markers: where
 // CommonMark would start an HTML block.
 func atLineStart(md string) bool {
-	line := md[strings.LastIndexByte(md, '\n')+1:]
-	for _, f := range strings.Fields(line) {
+	i := len(md)
+	for i > 0 && md[i-1] != '\n' {
+		if !strings.ContainsRune(" \t>-*+.)0123456789", rune(md[i-1])) {
+			return false // what stops a look back at a long line early
+		}
+		i--
+	}
+	for _, f := range strings.Fields(md[i:]) {
 		if f != ">" && f != "-" && f != "*" && f != "+" && !isOrderedMarker(f) {
 			return false
 		}
