@@ -11,7 +11,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -369,14 +368,3 @@ func ListenAddrs() []net.IP {
 
 // DeckPath is the deck's absolute path, or "" for the embedded talk.
 func (s *Server) DeckPath() string { return s.source.path }
-
-// deckDirs is what the watcher watches: the deck's folder and the folders
-// of the files it references.
-func (s *Server) deckDirs() []string {
-	dirs := []string{s.source.dir}
-	v := s.currentView()
-	for _, f := range v.deck.Files {
-		dirs = append(dirs, filepath.Join(s.source.dir, filepath.Dir(filepath.FromSlash(f))))
-	}
-	return dirs
-}
