@@ -34,10 +34,8 @@ type hub struct {
 	mu       sync.Mutex
 	clients  []*client // in the order they joined, which is about the order of their Conns in memory
 	audience int       // audience clients in clients
+	countDue bool      // a count for presenters is scheduled (see audienceChangedLocked)
 	closed   bool      // closeAll has run: sockets that come later are closed at once
-
-	// onCount is called (outside mu) after the audience count changed.
-	onCount func(n int)
 }
 
 // kind sorts the messages a page receives. Each kind is latest-wins on
@@ -63,8 +61,8 @@ type client struct {
 	writeFrom atomic.Int64                                // when the write under way began (UnixNano), or 0
 }
 
-func newHub(writeTimeout time.Duration, onCount func(int), logf func(string, ...any)) *hub {
-	h := &hub{writeTimeout: writeTimeout, logf: logf, onCount: onCount}
+func newHub(writeTimeout time.Duration, logf func(string, ...any)) *hub {
+	h := &hub{writeTimeout: writeTimeout, logf: logf}
 	h.mu.Lock() // sweep may run before AfterFunc returns: it reads watchdog under mu
 	h.watchdog = time.AfterFunc(h.sweepEvery(), h.sweep)
 	h.mu.Unlock()
@@ -107,8 +105,11 @@ func (h *hub) sweep() {
 	}
 }
 
-// add registers conn and returns its client. The first message it gets is
-// first (may be nil), delivered before any broadcast that follows.
+// add registers conn and returns its client, which from now on receives
+// every broadcast of its kinds. A presenter's mailbox starts with the
+// audience count, delivered after the first message the caller sends it
+// (the state: see take). When the hub is closed already, conn is closed
+// with 1001 and the client is never registered.
 func (h *hub) add(conn *protocol.Conn, presenter bool) *client {
 	c := &client{conn: conn, presenter: presenter, hub: h, slot: -1}
 	h.mu.Lock()
@@ -122,14 +123,14 @@ func (h *hub) add(conn *protocol.Conn, presenter bool) *client {
 	}
 	c.slot = len(h.clients)
 	h.clients = append(h.clients, c)
-	if !presenter {
+	if presenter {
+		// Stored under mu, so a count broadcast later replaces it.
+		c.mailbox[kindCount].Store(countMessage(h.audience))
+	} else {
 		h.audience++
+		h.audienceChangedLocked()
 	}
-	n := h.audience
 	h.mu.Unlock()
-	if !presenter && h.onCount != nil {
-		h.onCount(n)
-	}
 	return c
 }
 
@@ -146,12 +147,9 @@ func (h *hub) remove(c *client) {
 	}
 	if ok && !c.presenter {
 		h.audience--
+		h.audienceChangedLocked()
 	}
-	n := h.audience
 	h.mu.Unlock()
-	if ok && !c.presenter && h.onCount != nil {
-		h.onCount(n)
-	}
 }
 
 // audienceCount returns the number of connected audience pages.
@@ -159,6 +157,38 @@ func (h *hub) audienceCount() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.audience
+}
+
+// countEvery is how often at most presenters are told the audience count:
+// with hundreds of phones joining at once, a message per join would flood
+// the presenter's socket for nothing.
+const countEvery = 250 * time.Millisecond
+
+// audienceChangedLocked schedules the audience count for presenters, once
+// per countEvery at most. Call with h.mu held.
+func (h *hub) audienceChangedLocked() {
+	if h.countDue || h.closed {
+		return
+	}
+	h.countDue = true
+	time.AfterFunc(countEvery, h.sendCount)
+}
+
+// sendCount tells every presenter the audience count now.
+func (h *hub) sendCount() {
+	h.mu.Lock()
+	h.countDue = false
+	if h.closed {
+		h.mu.Unlock()
+		return
+	}
+	ready := h.offerLocked(kindCount, countMessage(h.audience))
+	h.mu.Unlock()
+	h.write(ready)
+}
+
+func countMessage(n int) *protocol.Prepared {
+	return jsonMessage(countMsg{Type: "audience", Count: n})
 }
 
 // broadcast sends m, of kind k, to every client; state goes to every
@@ -177,6 +207,14 @@ func (h *hub) audienceCount() int {
 // no one.
 func (h *hub) broadcast(k kind, m *protocol.Prepared) {
 	h.mu.Lock()
+	ready := h.offerLocked(k, m)
+	h.mu.Unlock()
+	h.write(ready)
+}
+
+// offerLocked puts m, of kind k, in the mailbox of every client it is for
+// and returns those whose writing falls to the caller. Call with h.mu held.
+func (h *hub) offerLocked(k kind, m *protocol.Prepared) []*client {
 	size := len(h.clients)
 	if k != kindState {
 		size = 4 // presenters only: a few
@@ -190,7 +228,12 @@ func (h *hub) broadcast(k kind, m *protocol.Prepared) {
 			ready = append(ready, c) // else its writer will take m
 		}
 	}
-	h.mu.Unlock()
+	return ready
+}
+
+// write writes the mailboxes of ready, whose writer's role the caller
+// holds, without blocking.
+func (h *hub) write(ready []*client) {
 	if len(ready) == 0 {
 		return
 	}

@@ -142,10 +142,6 @@ func (s *Server) join(conn *protocol.Conn, presenter bool) (c *client) {
 		c.send(kindProblems, jsonMessage(problemsMsg{Type: "problems", Problems: nonNilProblems(s.problems)}))
 	}
 	s.mu.Unlock()
-	if presenter {
-		// The count may have been sent before this presenter joined.
-		c.send(kindCount, jsonMessage(countMsg{Type: "audience", Count: s.hub.audienceCount()}))
-	}
 	conn.StartHeartbeat(s.cfg.PingInterval, s.cfg.PingInterval)
 	return c
 }
@@ -226,24 +222,6 @@ func (s *Server) moveLocked(p position) {
 	if err := s.store.save(p); err != nil {
 		s.logf("cannot keep the talk's position: %v", err)
 	}
-}
-
-// audienceChanged tells presenters the audience count, at most four times
-// a second: with hundreds of phones joining at once, one message per join
-// would flood the presenter's socket for nothing.
-func (s *Server) audienceChanged(int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.countDue {
-		return
-	}
-	s.countDue = true
-	time.AfterFunc(250*time.Millisecond, func() {
-		s.mu.Lock()
-		s.countDue = false
-		s.mu.Unlock()
-		s.hub.broadcast(kindCount, jsonMessage(countMsg{Type: "audience", Count: s.hub.audienceCount()}))
-	})
 }
 
 func nonNilProblems(p []slides.Problem) []slides.Problem {

@@ -376,6 +376,28 @@ func TestAudienceCountReachesPresenter(t *testing.T) {
 	}
 }
 
+// TestPresenterJoinsWithTheCount: a presenter that joins after the
+// audience is told the count at once, after the state, without waiting
+// for the audience to change.
+func TestPresenterJoinsWithTheCount(t *testing.T) {
+	ts := newTestServer(t, testDeck)
+	ts.dial(t, "/ws", nil)
+	ts.dial(t, "/ws", nil)
+	eventually(t, "two pages in the audience", func() bool { return ts.AudienceCount() == 2 })
+	p := ts.dial(t, "/ws/presenter", ts.presenterHeader())
+	var types []string
+	for len(types) < 4 {
+		m := next(t, p, "")
+		types = append(types, m.Type)
+		if m.Type == "audience" && m.Count != 2 {
+			t.Errorf("the presenter's first count is %d, want 2", m.Count)
+		}
+	}
+	if want := "hello state problems audience"; strings.Join(types, " ") != want {
+		t.Errorf("the presenter got %q, want %q", strings.Join(types, " "), want)
+	}
+}
+
 func TestCrossSiteSocketsRefused(t *testing.T) {
 	ts := newTestServer(t, testDeck, func(c *Config) { c.AllowOrigins = []string{"https://talks.example.org"} })
 	for _, tc := range []struct {

@@ -62,9 +62,7 @@ type Server struct {
 	pos      position
 	problems []slides.Problem
 	state    *protocol.Prepared // the current "state" message
-	countMsg *protocol.Prepared // pending audience count for presenters
-	countDue bool
-	shutDown bool // Shutdown has begun: the position is no longer saved
+	shutDown bool               // Shutdown has begun: the position is no longer saved
 }
 
 // New loads the deck and builds the server. It fails when the deck cannot
@@ -117,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 	if !cfg.NoState {
 		s.store = newPositionStore(cfg.StateDir, src.path)
 	}
-	s.hub = newHub(cfg.WriteTimeout, s.audienceChanged, cfg.Logf)
+	s.hub = newHub(cfg.WriteTimeout, cfg.Logf)
 	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval})
 	s.view = newDeckView(d, src.salt(d), cfg.Study)
 	if err := s.renderPages(s.view); err != nil {

@@ -95,7 +95,7 @@ type message struct {
 	Problems []json.RawMessage `json:"problems"`
 }
 
-// next reads messages until one of type typ arrives.
+// next reads c's messages until one of type typ ("" for any) and returns it.
 func next(t *testing.T, c *protocol.Conn, typ string) message {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -112,7 +112,7 @@ func next(t *testing.T, c *protocol.Conn, typ string) message {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("bad JSON %q: %v", b, err)
 		}
-		if m.Type == typ {
+		if m.Type == typ || typ == "" {
 			return m
 		}
 	}
