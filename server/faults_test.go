@@ -365,8 +365,8 @@ func TestSecureRecoversHandlerPanics(t *testing.T) {
 	if _, err := http.Get(base + "/hijacked"); err == nil {
 		t.Error("a hijacked connection that panicked answered")
 	}
-	log.wait(t, "panic serving GET /early: early")
-	log.wait(t, "panic serving GET /hijacked: after hijack")
+	log.wait(t, "panic in GET /early: early")
+	log.wait(t, "panic in GET /hijacked: after hijack")
 	resp, err = http.Get(base + "/ok")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("after two panics: %v %v", resp, err)

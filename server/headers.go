@@ -23,16 +23,10 @@ func secure(h http.Handler, logf func(string, ...any)) http.Handler {
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("Referrer-Policy", "no-referrer")
 		hdr.Set("Cross-Origin-Opener-Policy", "same-origin")
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				logf("panic serving %s %s: %v", r.Method, r.URL.Path, v)
-				// The connection may be hijacked already; this write then fails harmlessly.
-				http.Error(w, "internal error", http.StatusInternalServerError)
-			}
-		}()
+		defer guard(logf, r.Method+" "+r.URL.Path, func() {
+			// The connection may be hijacked already; this write then fails harmlessly.
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		})
 		h.ServeHTTP(w, r)
 	})
 }

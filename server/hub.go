@@ -78,13 +78,9 @@ func (h *hub) sweepEvery() time.Duration {
 // sweep closes the sockets whose write has been blocked for longer than
 // WriteTimeout (a phone that stopped reading), then re-arms itself.
 func (h *hub) sweep() {
-	defer func() {
-		// A panic here must not take the server down (the timer runs
-		// sweep in a goroutine of its own); the timer is re-armed already.
-		if v := recover(); v != nil {
-			h.logf("panic in the hub's watchdog: %v", v)
-		}
-	}()
+	// The timer runs sweep in a goroutine of its own; after a panic the
+	// timer is re-armed already.
+	defer guard(h.logf, "the hub's watchdog", nil)
 	now := time.Now().UnixNano()
 	var stalled []*client
 	h.mu.Lock()
@@ -124,8 +120,8 @@ func (h *hub) add(conn *protocol.Conn, presenter bool) *client {
 	c.slot = len(h.clients)
 	h.clients = append(h.clients, c)
 	if presenter {
-		// Stored under mu, so a count broadcast later replaces it.
-		c.mailbox[kindCount].Store(countMessage(h.audience))
+		// Held under mu, so a count broadcast later replaces it.
+		c.hold(kindCount, countMessage(h.audience))
 	} else {
 		h.audience++
 		h.audienceChangedLocked()
@@ -176,6 +172,7 @@ func (h *hub) audienceChangedLocked() {
 
 // sendCount tells every presenter the audience count now.
 func (h *hub) sendCount() {
+	defer guard(h.logf, "the hub's audience count", nil)
 	h.mu.Lock()
 	h.countDue = false
 	if h.closed {
@@ -271,6 +268,13 @@ func (c *client) send(k kind, m *protocol.Prepared) {
 	}
 }
 
+// hold puts m in c's mailbox for kind k, replacing any message of that
+// kind not yet written, for the next writer to take: a send that follows
+// starts one.
+func (c *client) hold(k kind, m *protocol.Prepared) {
+	c.mailbox[k].Store(m)
+}
+
 // offer puts m in c's mailbox for kind k and reports whether the caller
 // now holds the writer's role, and must see that m is written; if not, a
 // writer already running will take m.
@@ -317,7 +321,7 @@ func (c *client) next() *protocol.Prepared {
 // flushNow writes the mailbox for as long as the socket takes frames at
 // once, then hands over to flush. The caller holds the writer's role.
 func (c *client) flushNow() {
-	defer c.recoverWriter()
+	defer guard(c.hub.logf, "a page's writer", c.drop)
 	for {
 		m := c.next()
 		if m == nil {
@@ -341,7 +345,7 @@ func (c *client) flushNow() {
 // watchdog, which closes the socket; its reading goroutine then removes
 // the page from the hub. The caller holds the writer's role.
 func (c *client) flush(first *protocol.Prepared) {
-	defer c.recoverWriter()
+	defer guard(c.hub.logf, "a page's writer", c.drop)
 	m := first
 	for {
 		if m == nil {
@@ -363,14 +367,12 @@ func (c *client) flush(first *protocol.Prepared) {
 	}
 }
 
-// recoverWriter keeps a panic in a writer from taking the server down:
-// the page is dropped.
-func (c *client) recoverWriter() {
-	if v := recover(); v != nil {
-		c.hub.logf("panic in the writer of the page at %s: %v; dropping it", c.conn.RemoteAddr(), v)
-		c.conn.CloseNow()
-		c.writing.Store(false)
-	}
+// drop closes the page's socket after a panic in its writer; its reading
+// goroutine then removes the page from the hub.
+func (c *client) drop() {
+	c.hub.logf("dropped the page at %s", c.conn.RemoteAddr())
+	c.conn.CloseNow()
+	c.writing.Store(false)
 }
 
 // closeAll closes every socket with code and reason, concurrently, and

@@ -105,23 +105,30 @@ func (s *Server) live(conn *protocol.Conn, presenter bool, done func()) {
 	if !presenter {
 		what = "an audience socket"
 	}
-	var c *client
-	if !s.safely(what, func() { c = s.join(conn, presenter) }) || c == nil {
+	c := s.join(conn, presenter, what)
+	if c == nil {
 		conn.CloseNow()
 		done()
 		return
 	}
-	s.goSafely(what, func() {
+	go func() {
 		defer done()
 		defer conn.CloseNow() // after the hub forgets the page (defers run last first)
 		defer s.hub.remove(c)
+		defer guard(s.logf, what, nil)
 		s.readCommands(conn, presenter)
-	})
+	}()
 }
 
 // join sends hello and the current state and adds the page to the hub;
-// nil if the socket failed first.
-func (s *Server) join(conn *protocol.Conn, presenter bool) (c *client) {
+// nil if the socket failed first, or join panicked.
+func (s *Server) join(conn *protocol.Conn, presenter bool, what string) (c *client) {
+	defer guard(s.logf, what, func() {
+		if c != nil {
+			s.hub.remove(c)
+			c = nil
+		}
+	})
 	ctx := context.Background()
 	// hello and the current state go out before the client joins the hub's
 	// broadcasts; a change racing with this is delivered after it by the
@@ -130,20 +137,20 @@ func (s *Server) join(conn *protocol.Conn, presenter bool) (c *client) {
 		return nil
 	}
 	c = s.hub.add(conn, presenter)
-	defer func() {
-		if v := recover(); v != nil {
-			s.hub.remove(c)
-			panic(v) // for safely to log
-		}
-	}()
-	s.mu.Lock()
-	c.send(kindState, s.state)
-	if presenter {
-		c.send(kindProblems, jsonMessage(problemsMsg{Type: "problems", Problems: nonNilProblems(s.problems)}))
-	}
-	s.mu.Unlock()
+	s.welcome(c)
 	conn.StartHeartbeat(s.cfg.PingInterval, s.cfg.PingInterval)
 	return c
+}
+
+// welcome sends c the current state, and a presenter the deck's problems.
+// It holds s.mu, so that a change racing with it is sent after it.
+func (s *Server) welcome(c *client) {
+	s.mu.Lock()
+	defer s.mu.Unlock() // even in a panic, which join's guard stops
+	if c.presenter {
+		c.hold(kindProblems, jsonMessage(problemsMsg{Type: "problems", Problems: nonNilProblems(s.problems)}))
+	}
+	c.send(kindState, s.state) // then the problems, then the count (see take)
 }
 
 // readCommands reads the page's messages until the socket closes: the

@@ -319,22 +319,6 @@ func (s *Server) acquireConn(w http.ResponseWriter, r *http.Request) bool {
 
 func (s *Server) releaseConn() { s.conns.Add(-1) }
 
-// goSafely runs fn in a goroutine of its own; a panic in it is logged and
-// ends only that goroutine, never the server.
-func (s *Server) goSafely(what string, fn func()) { go s.safely(what, fn) }
-
-// safely runs fn and reports whether it returned; a panic in it is
-// logged and goes no further.
-func (s *Server) safely(what string, fn func()) (ok bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.logf("panic in %s: %v", what, v)
-		}
-	}()
-	fn()
-	return true
-}
-
 // Position returns the index of the step on screen, for tests and logs.
 func (s *Server) Position() int {
 	s.mu.Lock()
