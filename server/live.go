@@ -217,18 +217,14 @@ func (s *Server) Goto(index int) {
 	s.moveLocked(at(s.view, index, s.pos.Blackout))
 }
 
-// moveLocked sets the position, tells every page and saves it. Call with
-// s.mu held.
+// moveLocked sets the position, tells every page, and hands the position
+// to the saver, which writes it later, on a goroutine of its own. Call
+// with s.mu held.
 func (s *Server) moveLocked(p position) {
 	s.pos = p
 	s.state = s.stateMessage()
 	s.hub.broadcast(kindState, s.state)
-	if s.shutDown {
-		return
-	}
-	if err := s.store.save(p); err != nil {
-		s.logf("cannot keep the talk's position: %v", err)
-	}
+	s.saver.set(p)
 }
 
 func nonNilProblems(p []slides.Problem) []slides.Problem {

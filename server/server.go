@@ -54,7 +54,7 @@ type Server struct {
 	pages     *template.Template
 	hub       *hub
 	inspector *demo.Inspector
-	store     positionStore
+	saver     *positionSaver
 	conns     atomic.Int64 // open audience and inspector sockets
 
 	mu       sync.Mutex // guards what follows
@@ -62,7 +62,6 @@ type Server struct {
 	pos      position
 	problems []slides.Problem
 	state    *protocol.Prepared // the current "state" message
-	shutDown bool               // Shutdown has begun: the position is no longer saved
 }
 
 // New loads the deck and builds the server. It fails when the deck cannot
@@ -112,9 +111,11 @@ func New(cfg Config) (*Server, error) {
 		static: static,
 		pages:  pages,
 	}
+	var store positionStore
 	if !cfg.NoState {
-		s.store = newPositionStore(cfg.StateDir, src.path)
+		store = newPositionStore(cfg.StateDir, src.path)
 	}
+	s.saver = newPositionSaver(store, cfg.Logf)
 	s.hub = newHub(cfg.WriteTimeout, cfg.Logf)
 	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval})
 	s.view = newDeckView(d, src.salt(d), cfg.Study)
@@ -123,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.problems = d.Problems
-	p, _ := s.store.load()
+	p, _ := store.load()
 	s.pos = remap(p, s.view)
 	s.state = s.stateMessage()
 	for _, p := range d.Problems {
@@ -174,16 +175,14 @@ func (f logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Shutdown closes every live socket with 1001 (going away), waiting at
-// most until ctx ends, and releases the deck's folder. Once it has begun
-// the position file is left alone: a save still in progress (saves run
-// under s.mu) ends first, and a move that comes later (a command already
+// Shutdown writes the talk's position if the last move is not on disk
+// yet, closes every live socket with 1001 (going away), waiting at most
+// until ctx ends, and releases the deck's folder. Once it has begun the
+// position file is left alone: a move that comes later (a command already
 // read, a reload) is not saved, so the caller may remove the state folder
 // or exit as soon as Shutdown returns.
 func (s *Server) Shutdown(ctx context.Context) {
-	s.mu.Lock()
-	s.shutDown = true
-	s.mu.Unlock()
+	s.saver.close()
 	s.hub.closeAll(ctx, protocol.StatusGoingAway, "server shutting down")
 	s.inspector.Close()
 	s.source.close()
