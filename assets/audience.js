@@ -2,7 +2,7 @@
 
 // Shared modules get our ?v=, so a new wiretalk never mixes with old caches.
 const v = new URL(import.meta.url).search;
-const [{ connect, showStatus }, { fetchDeck, render, fit, inspect, number, count }, { keys, swipe }] =
+const [{ connect, sync, showStatus }, { fetchDeck, render, fit, inspect, number, count }, { keys, swipe }] =
   await Promise.all(['socket', 'deck', 'nav'].map(m => import(`./${m}.js${v}`)));
 
 const $ = id => document.getElementById(id);
@@ -69,37 +69,20 @@ function keep(old, i, d) {
   return k;
 }
 
-// sync applies the newest state, fetching the deck first if its version changed.
-let want, busy;
-async function sync() {
-  if (busy) return;
-  busy = true;
-  while (!deck || want) {
-    const m = want;
-    want = null;
-    if (!deck || m && m.deck !== deck.version) {
-      try {
-        const d = await fetchDeck('/api/deck');
-        study = d.study;
-        view = !deck ? Math.max(0, study ? fromHash(d, location.hash) : 0) : study || !attached ? keep(deck, view, d) : view;
-        deck = d;
-        shown = null;
-        document.title = d.title || document.title;
-      } catch (e) {
-        console.warn('deck:', e);
-        want ??= m;
-        await new Promise(r => setTimeout(r, 2000));
-        continue;
-      }
-    }
-    if (m) live = { index: m.index, blackout: m.blackout };
-    update();
-  }
-  busy = false;
-}
+// The deck at once, then each newest state (m is null before the first).
+const state = sync(() => fetchDeck('/api/deck'), d => {
+  study = d.study;
+  view = !deck ? Math.max(0, study ? fromHash(d, location.hash) : 0) : study || !attached ? keep(deck, view, d) : view;
+  deck = d;
+  shown = null;
+  document.title = d.title || document.title;
+}, m => {
+  if (m) live = { index: m.index, blackout: m.blackout };
+  update();
+}, true);
 
 connect('/ws', m => {
-  if (m.type === 'state') { want = m; sync(); }
+  if (m.type === 'state') state(m);
 }, s => showStatus($('status'), s));
 
 const act = a => {
@@ -118,4 +101,3 @@ onhashchange = () => {
   const i = study && deck ? fromHash(deck, location.hash) : -1;
   if (i >= 0) go(i);
 };
-sync();

@@ -3,7 +3,7 @@
 // it asked for: the screen matches what the audience sees.
 
 const v = new URL(import.meta.url).search; // see audience.js
-const [{ connect, showStatus }, { fetchDeck, render, fit, inspect, count }, { keys }] =
+const [{ connect, sync, showStatus }, { fetchDeck, render, fit, inspect, count }, { keys }] =
   await Promise.all(['socket', 'deck', 'nav'].map(m => import(`./${m}.js${v}`)));
 
 const $ = id => document.getElementById(id);
@@ -54,34 +54,15 @@ function blackout() {
   if (live) sock.send({ type: 'blackout', on: !live.blackout });
 }
 
-async function load() {
-  deck = await fetchDeck('/api/presenter/deck');
-  if (deck.title) document.title = deck.title + ' — presenter';
+const state = sync(() => fetchDeck('/api/presenter/deck'), d => {
+  deck = d;
+  if (d.title) document.title = d.title + ' — presenter';
   shown = null;
-}
-
-// Same loop as the audience: deck first when its version changed.
-let want = null, busy = false;
-async function sync() {
-  if (busy) return;
-  busy = true;
-  while (want) {
-    const m = want;
-    want = null;
-    if (!deck || m.deck !== deck.version) {
-      try { await load(); } catch (e) {
-        console.warn('deck:', e);
-        want ??= m;
-        await new Promise(r => setTimeout(r, 2000));
-        continue;
-      }
-    }
-    live = { index: m.index, blackout: !!m.blackout };
-    if (asked === live.index) asked = null;
-    update();
-  }
-  busy = false;
-}
+}, m => {
+  live = { index: m.index, blackout: !!m.blackout };
+  if (asked === live.index) asked = null;
+  update();
+});
 
 function problems(list) {
   const ul = $('problems').querySelector('ul');
@@ -94,7 +75,7 @@ function problems(list) {
 }
 
 const sock = connect('/ws/presenter', m => {
-  if (m.type === 'state') { want = m; sync(); }
+  if (m.type === 'state') state(m);
   else if (m.type === 'audience') $('audience').textContent = m.count === 1 ? '1 viewer' : `${m.count} viewers`;
   else if (m.type === 'problems') problems(m.problems || []);
 }, s => {

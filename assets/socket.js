@@ -37,6 +37,35 @@ export function connect(path, onMessage, onStatus) {
   return { send: m => ws?.readyState === 1 && (ws.send(JSON.stringify(m)), true) };
 }
 
+// sync applies the newest state message, loading the deck first when its version changed.
+export function sync(load, onDeck, onState, eager) {
+  let version, want, busy;
+  const run = async () => {
+    if (busy) return;
+    busy = true;
+    while (eager && !version || want) {
+      const m = want;
+      want = null;
+      if (!version || m && m.deck !== version) {
+        try {
+          const d = await load();
+          onDeck(d);
+          version = d.version;
+        } catch (e) {
+          console.warn('deck:', e);
+          want ??= m;
+          await new Promise(r => setTimeout(r, 2000));
+          continue;
+        }
+      }
+      onState(m);
+    }
+    busy = false;
+  };
+  if (eager) run();
+  return m => { want = m; run(); };
+}
+
 export function showStatus(el, status) {
   el.dataset.state = status;
   el.querySelector('.wt-word').textContent = status;
