@@ -13,9 +13,9 @@ import (
 	"wiretalk/protocol"
 )
 
-// readUntilClosed reads c until it ends and returns the error it ended
-// with and how many messages came before it.
-func readUntilClosed(t *testing.T, c *protocol.Conn) (error, int) {
+// readUntilClosed reads c until it ends and returns how many messages came
+// before that and the error it ended with.
+func readUntilClosed(t *testing.T, c *protocol.Conn) (int, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -24,7 +24,7 @@ func readUntilClosed(t *testing.T, c *protocol.Conn) (error, int) {
 			if errors.Is(err, context.DeadlineExceeded) {
 				t.Fatal("the connection was not closed within 10 s")
 			}
-			return err, n
+			return n, err
 		}
 	}
 }
@@ -53,7 +53,7 @@ func TestEveryLimitHasAnErrorAndALogLine(t *testing.T) {
 		a := ts.dial(t, "/ws", nil)
 		next(t, a, "state")
 		a.Write(ctx, protocol.OpText, []byte(strings.Repeat("a", 513)))
-		err, _ := readUntilClosed(t, a)
+		_, err := readUntilClosed(t, a)
 		wantClose(t, err, protocol.StatusMessageTooBig, "over the 512-byte limit")
 		log.wait(t, "audience socket 127.0.0.1:", "over the 512-byte limit", "closed with 1009")
 	})
@@ -62,7 +62,7 @@ func TestEveryLimitHasAnErrorAndALogLine(t *testing.T) {
 		p := ts.dial(t, "/ws/presenter", ts.presenterHeader())
 		next(t, p, "state")
 		p.Write(ctx, protocol.OpText, []byte(`{"type":"goto","index":1,"pad":"`+strings.Repeat("x", 4096)+`"}`))
-		err, _ := readUntilClosed(t, p)
+		_, err := readUntilClosed(t, p)
 		wantClose(t, err, protocol.StatusMessageTooBig, "over the 4096-byte limit")
 		log.wait(t, "presenter socket 127.0.0.1:", "over the 4096-byte limit", "closed with 1009")
 		if ts.Position() != 0 {
@@ -84,7 +84,7 @@ func TestEveryLimitHasAnErrorAndALogLine(t *testing.T) {
 			t.Fatalf("a message of exactly 1 MiB: echo of %d bytes, %v", len(echo), err)
 		}
 		s.Write(ctx, protocol.OpBinary, append(big, 0))
-		err, _ := readUntilClosed(t, s)
+		_, err := readUntilClosed(t, s)
 		wantClose(t, err, protocol.StatusMessageTooBig, "over the 1048576-byte limit")
 		notices.wait(t, "a message was over the 1 MiB limit, so the server closed it with 1009")
 		log.wait(t, "demo: specimen 127.0.0.1:", "over the 1048576-byte limit", "closed with 1009")
@@ -103,7 +103,7 @@ func TestEveryLimitHasAnErrorAndALogLine(t *testing.T) {
 				}
 			}
 		}()
-		err, echoed := readUntilClosed(t, s)
+		echoed, err := readUntilClosed(t, s)
 		wantClose(t, err, protocol.StatusPolicyViolation, "rate limit")
 		if echoed < 20 || echoed > 25 {
 			t.Errorf("%d of %d messages echoed, want the burst of 20 (and a token or two)", echoed, sent)

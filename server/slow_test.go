@@ -494,13 +494,13 @@ func TestVanishedPhonesAreDroppedWithinTwoPings(t *testing.T) {
 	}
 
 	// Frozen from the start: never reads, never answers a ping.
-	c := rawDial(t, ts.addr(), "/ws")
+	rawDial(t, ts.addr(), "/ws")
 	froze := time.Now()
 	eventually(t, "two pages", func() bool { return ts.AudienceCount() == 2 })
 	frozen := removed("a page that froze at once", froze, 1)
 
 	// Answers pings for five intervals, then freezes.
-	c = rawDial(t, ts.addr(), "/ws")
+	c := rawDial(t, ts.addr(), "/ws")
 	freeze := make(chan struct{})
 	go answerPings(c, freeze)
 	time.Sleep(5 * ping)
