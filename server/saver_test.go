@@ -302,3 +302,25 @@ func waitState(t *testing.T, c *protocol.Conn, i int) {
 	for next(t, c, "state").Index != i {
 	}
 }
+
+// BenchmarkGotoKeepingThePosition is a key press without pages: the time
+// the presenter's command holds the server's lock, which the position's
+// file once was part of.
+func BenchmarkGotoKeepingThePosition(b *testing.B) {
+	dir := b.TempDir()
+	deck := filepath.Join(dir, "talk.md")
+	if err := os.WriteFile(deck, []byte(testDeck), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(Config{Deck: deck, Key: testKey, StateDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		srv.Goto(i % 4)
+	}
+}
