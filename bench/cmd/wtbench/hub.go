@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net"
 	"os"
 	"time"
@@ -41,8 +42,15 @@ func newHubServer() (*hubServer, error) {
 	return &hubServer{s: s, stateDir: dir}, nil
 }
 
-// Close removes the folder of the position's file.
-func (h *hubServer) Close() error { return os.RemoveAll(h.stateDir) }
+// Close shuts the server down, which writes any save still pending, and
+// only then removes the folder of the position's file, so that no late
+// save can make the folder again.
+func (h *hubServer) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h.s.Shutdown(ctx)
+	return os.RemoveAll(h.stateDir)
+}
 
 func (h *hubServer) Serve(ln net.Listener) error {
 	return h.s.HTTPServer(ln.Addr().String(), nil).Serve(ln) // the timeouts "wiretalk serve" has
