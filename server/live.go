@@ -224,6 +224,7 @@ func (s *Server) moveLocked(p position) {
 	s.pos = p
 	s.state = s.stateMessage()
 	s.hub.broadcast(kindState, s.state)
+	s.notifyLocked()
 	s.saver.set(p)
 }
 

@@ -48,6 +48,7 @@ func (s *Server) setProblemsLocked(p []slides.Problem) {
 		return
 	}
 	s.problems = p
+	s.notifyLocked()
 	s.hub.broadcast(kindProblems, jsonMessage(problemsMsg{Type: "problems", Problems: nonNilProblems(p)}))
 }
 

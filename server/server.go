@@ -62,6 +62,9 @@ type Server struct {
 	pos      position
 	problems []slides.Problem
 	state    *protocol.Prepared // the current "state" message
+
+	changed  chan struct{} // see Changed; nil until asked for; guarded by mu
+	upstream Upstream      // an edge's (see NewEdge); nil on the presenter's server
 }
 
 // New loads the deck and builds the server. It fails when the deck cannot
@@ -135,6 +138,9 @@ func New(cfg Config) (*Server, error) {
 
 // Handler returns the HTTP handler with every route (docs/messages.md).
 func (s *Server) Handler() http.Handler {
+	if s.upstream != nil {
+		return s.edgeHandler()
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.serveAudiencePage)
 	mux.HandleFunc("GET /presenter", s.servePresenterPage)
