@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"wiretalk/relay"
 	"wiretalk/server"
 )
 
@@ -38,8 +39,12 @@ func runServe(e *env, args []string) int {
 	tlsKey := fs.String("tls-key", "", "TLS private key `file` (PEM), with -tls-cert")
 	ping := fs.Duration("ping", 15*time.Second, "heartbeat `interval`: phones that vanish are dropped within two")
 	noState := fs.Bool("no-state", false, "do not resume at the slide where the talk was before a restart")
+	rf := addRelayFlags(fs, "also publish the talk to the NATS broker at `URL` (nats://HOST:4222), for \"wiretalk edge\" servers")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
+	}
+	if err := rf.check(false); err != nil {
+		return usageError(e, fs, "%v", err)
 	}
 	if fs.NArg() > 1 {
 		return usageError(e, fs, "one deck at most, got %d arguments", fs.NArg())
@@ -77,6 +82,14 @@ func runServe(e *env, args []string) int {
 	})
 	if err != nil {
 		return fail("%v", err)
+	}
+	if *rf.url != "" {
+		// The relay carries the talk's state only: the key stays here.
+		pub, err := relay.Publish(e.ctx, rf.options(logf), srv)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer pub.Close()
 	}
 
 	var tlsConfig *tls.Config

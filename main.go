@@ -47,6 +47,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		serveCommand(),
+		edgeCommand(),
 		decodeCommand(),
 		checkCommand(),
 		echoCommand(),

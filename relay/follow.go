@@ -80,7 +80,7 @@ func Follow(ctx context.Context, o Options, name string) (*Edge, error) {
 	lookup, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	if _, err := e.js.KeyValue(lookup, bucketName(o.Talk)); err != nil {
-		nc.Close()
+		defer nc.Close()
 		if errors.Is(err, jetstream.ErrBucketNotFound) {
 			return nil, fmt.Errorf("no talk %q on the broker at %s%s: start its presenter with -relay and -talk %s first, or check -talk",
 				o.Talk, o.redacted(), e.otherTalks(ctx), o.Talk)
