@@ -85,6 +85,9 @@ func Follow(ctx context.Context, o Options, name string) (*Edge, error) {
 			return nil, fmt.Errorf("no talk %q on the broker at %s%s: start its presenter with -relay and -talk %s first, or check -talk",
 				o.Talk, o.redacted(), e.otherTalks(ctx), o.Talk)
 		}
+		if last := nc.LastError(); last != nil && strings.Contains(strings.ToLower(last.Error()), "permissions violation") {
+			return nil, fmt.Errorf("the broker at %s refuses this user talk %q (%v): check -talk, and the user's permissions (docs/broker.conf)", o.redacted(), o.Talk, last)
+		}
 		return nil, fmt.Errorf("looking for talk %q on the broker at %s: %w", o.Talk, o.redacted(), err)
 	}
 	loop, stop := context.WithCancel(context.Background())
