@@ -20,6 +20,7 @@ type Talk interface {
 	State() server.TalkState
 	Changed() <-chan struct{}
 	DeckFile(name string) ([]byte, error)
+	SetRelayStatus(server.RelayStatus) // for the presenter's page
 }
 
 // opTimeout bounds one request to the broker.
@@ -95,6 +96,7 @@ func Publish(ctx context.Context, o Options, t Talk) (*Presenter, error) {
 	}
 	loopCtx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
+	p.report()
 	go p.loop(loopCtx, changed)
 	o.Logf("relay: publishing talk %q to %s", o.Talk, o.redacted())
 	return p, nil
@@ -145,11 +147,16 @@ func (p *Presenter) loop(ctx context.Context, changed <-chan struct{}) {
 	defer close(p.done)
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
+	status := time.NewTicker(countEvery)
+	defer status.Stop()
 	force, setUp := false, false
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-status.C:
+			p.report()
+			continue
 		case <-changed:
 		case <-p.ev.reconnected:
 			force, setUp = true, true
@@ -166,6 +173,7 @@ func (p *Presenter) loop(ctx context.Context, changed <-chan struct{}) {
 		was := p.lastErr
 		p.lastErr = err
 		p.mu.Unlock()
+		p.report()
 		if err != nil {
 			if was == nil || was.Error() != err.Error() {
 				p.o.Logf("relay: cannot publish the talk: %v; trying again", err)
@@ -291,6 +299,24 @@ func (p *Presenter) Err() error {
 	defer p.mu.Unlock()
 	return p.lastErr
 }
+
+// Status is the relay's health and the edges' audience, as the
+// presenter's page shows them.
+func (p *Presenter) Status() server.RelayStatus {
+	st := server.RelayStatus{Talk: p.o.Talk, Edges: p.counts.current()}
+	switch err := p.Err(); {
+	case !p.nc.IsConnected():
+		st.Problem = "the broker is unreachable; edges show the last slide they got"
+	case err != nil:
+		st.Problem = err.Error()
+	default:
+		st.Healthy = true
+	}
+	return st
+}
+
+// report shows the status on the presenter's page.
+func (p *Presenter) report() { p.talk.SetRelayStatus(p.Status()) }
 
 // Connected reports whether the broker is reachable now.
 func (p *Presenter) Connected() bool { return p.nc.IsConnected() }

@@ -164,3 +164,37 @@ func TestPresenterRestartIsPickedUp(t *testing.T) {
 		t.Error("the edge serves the deck of before the restart")
 	}
 }
+
+// TestAudienceAddsUpAndHealthShows: the presenter's status has every
+// edge's audience, drops an edge that stops reporting, and says when the
+// broker is away.
+func TestAudienceAddsUpAndHealthShows(t *testing.T) {
+	b := startBroker(t)
+	o := Options{URL: b.url(), Talk: "counts"}
+	p := startPresenter(t, o, "")
+	e1 := startEdge(t, o, "edge-1")
+	e2 := startEdge(t, o, "edge-2")
+	for range 3 {
+		openPage(t, e1.http.URL)
+	}
+	openPage(t, e2.http.URL)
+	eventually(t, "3 + 1 viewers at the presenter", 5e9, func() bool {
+		a := p.relay.Status().Edges
+		return a["edge-1"] == 3 && a["edge-2"] == 1 && len(a) == 2
+	})
+	if st := p.relay.Status(); !st.Healthy || st.Problem != "" || st.Talk != "counts" {
+		t.Errorf("status with the broker up: %+v", st)
+	}
+	e2.stop()
+	eventually(t, "a stopped edge to drop out", 10e9, func() bool {
+		a := p.relay.Status().Edges
+		return len(a) == 1 && a["edge-1"] == 3
+	})
+	b.stop()
+	eventually(t, "the presenter to see the broker gone", 10e9, func() bool { return !p.relay.Status().Healthy })
+	if st := p.relay.Status(); !strings.Contains(st.Problem, "unreachable") {
+		t.Errorf("status with the broker down: %+v", st)
+	}
+	b.restart(false)
+	eventually(t, "the presenter to see the broker back", 10e9, func() bool { return p.relay.Status().Healthy })
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wiretalk/protocol"
 )
 
 // mapUpstream is an Upstream holding files in memory, as a relay does.
@@ -152,5 +155,51 @@ func TestEdgeServesTheAudienceAndNoPresenter(t *testing.T) {
 	}
 	if got := body(t, edge.get(t, "/api/deck", nil)); !bytes.Contains(got, []byte("Second, edited")) {
 		t.Error("the edge serves the old deck after Follow")
+	}
+}
+
+func TestRelayStatusReachesPresenters(t *testing.T) {
+	ts := newTestServer(t, testDeck)
+	p := ts.dial(t, "/ws/presenter", ts.presenterHeader())
+	a := ts.dial(t, "/ws", nil)
+	next(t, p, "state")
+	next(t, a, "state")
+	ts.SetRelayStatus(RelayStatus{Talk: "keynote", Healthy: true, Edges: map[string]int{"edge-2": 5, "edge-1": 3}})
+	m := nextRelay(t, p)
+	if m.Talk != "keynote" || !m.Healthy || len(m.Edges) != 2 || m.Edges[0] != (edgeCount{"edge-1", 3}) || m.Edges[1] != (edgeCount{"edge-2", 5}) {
+		t.Errorf("relay message %+v", m)
+	}
+	ts.SetRelayStatus(RelayStatus{Talk: "keynote", Problem: "the broker is unreachable", Edges: map[string]int{"edge-1": 3}})
+	if m := nextRelay(t, p); m.Healthy || m.Problem != "the broker is unreachable" || len(m.Edges) != 1 {
+		t.Errorf("relay message after a loss %+v", m)
+	}
+	// A presenter that opens later is told at once.
+	p2 := ts.dial(t, "/ws/presenter", ts.presenterHeader())
+	if m := nextRelay(t, p2); m.Healthy || len(m.Edges) != 1 {
+		t.Errorf("relay message for a new presenter %+v", m)
+	}
+	// The audience never is: its next message is the next state.
+	ts.Goto(1)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	_, b, err := a.Read(ctx)
+	if err != nil || !strings.Contains(string(b), `"type":"state"`) {
+		t.Errorf("the audience got %s, %v; want the state", b, err)
+	}
+}
+
+func nextRelay(t *testing.T, c *protocol.Conn) relayMsg {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("waiting for a relay message: %v", err)
+		}
+		var m relayMsg
+		if json.Unmarshal(b, &m) == nil && m.Type == "relay" {
+			return m
+		}
 	}
 }

@@ -47,6 +47,7 @@ const (
 	kindState    kind = iota // the talk's position: every page
 	kindProblems             // the deck's problems: presenters
 	kindCount                // the audience count: presenters
+	kindRelay                // the relay's health and the edges' audience: presenters
 	numKinds
 )
 

@@ -149,6 +149,9 @@ func (s *Server) welcome(c *client) {
 	defer s.mu.Unlock() // even in a panic, which join's guard stops
 	if c.presenter {
 		c.hold(kindProblems, jsonMessage(problemsMsg{Type: "problems", Problems: nonNilProblems(s.problems)}))
+		if m := s.relayFrameLocked(); m != nil {
+			c.hold(kindRelay, m)
+		}
 	}
 	c.send(kindState, s.state) // then the problems, then the count (see take)
 }

@@ -63,8 +63,10 @@ type Server struct {
 	problems []slides.Problem
 	state    *protocol.Prepared // the current "state" message
 
-	changed  chan struct{} // see Changed; nil until asked for; guarded by mu
-	upstream Upstream      // an edge's (see NewEdge); nil on the presenter's server
+	changed    chan struct{}      // see Changed; nil until asked for; guarded by mu
+	upstream   Upstream           // an edge's (see NewEdge); nil on the presenter's server
+	relay      *relayMsg          // the last SetRelayStatus; nil without a relay; guarded by mu
+	relayFrame *protocol.Prepared // relay as a frame; guarded by mu
 }
 
 // New loads the deck and builds the server. It fails when the deck cannot
