@@ -48,13 +48,13 @@ name: second
 // broker is an embedded nats-server that can be stopped and started
 // again on the same port, with the same store or a fresh one.
 type broker struct {
-	t     *testing.T
+	t     testing.TB
 	opts  natsserver.Options
 	ns    *natsserver.Server
 	store string
 }
 
-func startBroker(t *testing.T, mutate ...func(*natsserver.Options)) *broker {
+func startBroker(t testing.TB, mutate ...func(*natsserver.Options)) *broker {
 	t.Helper()
 	b := &broker{t: t, store: t.TempDir()}
 	b.opts = natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: b.store, NoLog: true, NoSigs: true}
