@@ -74,9 +74,25 @@ function problems(list) {
   $('problems').hidden = !list.length;
 }
 
+// The audience here, plus that of the edges a relay reports (serve -relay).
+let here = 0, relay = null;
+function audience() {
+  const edges = relay?.edges ?? [];
+  const n = edges.reduce((sum, e) => sum + e.count, here);
+  $('audience').textContent = n === 1 ? '1 viewer' : `${n} viewers`;
+  const r = $('relay');
+  r.hidden = !relay;
+  if (!relay) return;
+  r.dataset.state = relay.healthy ? 'live' : 'down';
+  const parts = [`relay ${relay.talk}`, ...(here ? [`here ${here}`] : []), ...edges.map(e => `${e.name} ${e.count}`)];
+  if (!relay.healthy) parts.push(relay.problem);
+  r.textContent = parts.join(' · ');
+}
+
 const sock = connect('/ws/presenter', m => {
   if (m.type === 'state') state(m);
-  else if (m.type === 'audience') $('audience').textContent = m.count === 1 ? '1 viewer' : `${m.count} viewers`;
+  else if (m.type === 'audience') { here = m.count; audience(); }
+  else if (m.type === 'relay') { relay = m; audience(); }
   else if (m.type === 'problems') problems(m.problems || []);
 }, s => {
   showStatus($('status'), s);
