@@ -203,3 +203,32 @@ func nextRelay(t *testing.T, c *protocol.Conn) relayMsg {
 		}
 	}
 }
+
+// TestEdgeInspectorAndStudy: an edge's inspector is its own (the specimen
+// echoes on the edge, observed into the edge's feed), and a talk in
+// self-study is served in self-study, notes included.
+func TestEdgeInspectorAndStudy(t *testing.T) {
+	ts := newTestServer(t, testDeck, func(c *Config) { c.Study = true })
+	st := ts.State()
+	edge := newTestEdge(t, mapUpstream{}, st)
+
+	id, _ := openFeed(t, edge)
+	spec := edge.dial(t, "/demo/specimen?feed="+id, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := spec.Write(ctx, protocol.OpText, []byte("hello, edge")); err != nil {
+		t.Fatal(err)
+	}
+	if _, b, err := spec.Read(ctx); err != nil || string(b) != "hello, edge" {
+		t.Errorf("the edge's specimen echoed %q, %v", b, err)
+	}
+
+	if deck := string(body(t, edge.get(t, "/api/deck", nil))); !strings.Contains(deck, "secret-intro") || !strings.Contains(deck, `"study":true`) {
+		t.Error("a self-study talk's deck on the edge has no notes or no study flag")
+	}
+	a := edge.dial(t, "/ws", nil)
+	_, b, err := a.Read(ctx)
+	if err != nil || !strings.Contains(string(b), `"study":true`) {
+		t.Errorf("the edge's hello in self-study: %s, %v", b, err)
+	}
+}
