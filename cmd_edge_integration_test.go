@@ -221,9 +221,9 @@ func TestEdgesBehindNginxFollowThePresenter(t *testing.T) {
 	nginx.waitListening(t, front)
 
 	// The presenter's socket, as the presenter's page sends key presses.
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	dialCtx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	presenterSocket, _, err := protocol.Dial(ctx, "ws://"+presenterAddr+"/ws/presenter?key="+key, nil)
+	presenterSocket, _, err := protocol.Dial(dialCtx, "ws://"+presenterAddr+"/ws/presenter?key="+key, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,6 +237,8 @@ func TestEdgesBehindNginxFollowThePresenter(t *testing.T) {
 	}()
 	press := func(index int) {
 		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
 		if err := presenterSocket.Write(ctx, protocol.OpText, fmt.Appendf(nil, `{"type":"goto","index":%d}`, index)); err != nil {
 			t.Fatal(err)
 		}
