@@ -84,9 +84,10 @@ function audience() {
   r.hidden = !relay;
   if (!relay) return;
   r.dataset.state = relay.healthy ? 'live' : 'down';
-  const parts = [`relay ${relay.talk}`, ...(here ? [`here ${here}`] : []), ...edges.map(e => `${e.name} ${e.count}`)];
-  if (!relay.healthy) parts.push(relay.problem);
-  r.textContent = parts.join(' · ');
+  // A problem comes first: the line may be cut short on a narrow screen.
+  const parts = [`relay ${relay.talk}`, ...(relay.healthy ? [] : [relay.problem]),
+    ...(here ? [`here ${here}`] : []), ...edges.map(e => `${e.name} ${e.count}`)];
+  r.textContent = r.title = parts.join(' · ');
 }
 
 const sock = connect('/ws/presenter', m => {
