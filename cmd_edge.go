@@ -26,19 +26,18 @@ func edgeCommand() command {
 
 // relayFlags are the flags that reach the broker, for serve and edge.
 type relayFlags struct {
-	url, talk                  *string
-	nkey, creds, ca, cert, key *string
+	url, talk           *string
+	nkey, ca, cert, key *string
 }
 
 func addRelayFlags(fs *flag.FlagSet, urlUsage string) *relayFlags {
 	return &relayFlags{
-		url:   fs.String("relay", "", urlUsage),
-		talk:  fs.String("talk", "", "the talk's `name` on the broker (letters, digits, - and _): the same on the presenter and its edges"),
-		nkey:  fs.String("relay-nkey", "", "nkey seed `file` to authenticate to the broker with"),
-		creds: fs.String("relay-creds", "", "NATS credentials `file` (user JWT and seed) for the broker"),
-		ca:    fs.String("relay-ca", "", "PEM `file` of the roots that sign the broker's TLS certificate"),
-		cert:  fs.String("relay-cert", "", "client certificate `file` (PEM) for TLS to the broker, with -relay-key"),
-		key:   fs.String("relay-key", "", "client key `file` (PEM) for TLS to the broker, with -relay-cert"),
+		url:  fs.String("relay", "", urlUsage),
+		talk: fs.String("talk", "", "the talk's `name` on the broker (letters, digits, - and _): the same on the presenter and its edges"),
+		nkey: fs.String("relay-nkey", "", "nkey seed `file` to authenticate to the broker with"),
+		ca:   fs.String("relay-ca", "", "PEM `file` of the roots that sign the broker's TLS certificate"),
+		cert: fs.String("relay-cert", "", "client certificate `file` (PEM) for TLS to the broker, with -relay-key"),
+		key:  fs.String("relay-key", "", "client key `file` (PEM) for TLS to the broker, with -relay-cert"),
 	}
 }
 
@@ -49,7 +48,7 @@ func (r *relayFlags) check(needURL bool) error {
 	case *r.url == "" && needURL:
 		return errors.New("-relay nats://HOST:4222 is required")
 	case *r.url == "":
-		if *r.talk != "" || *r.nkey != "" || *r.creds != "" || *r.ca != "" || *r.cert != "" || *r.key != "" {
+		if *r.talk != "" || *r.nkey != "" || *r.ca != "" || *r.cert != "" || *r.key != "" {
 			return errors.New("-talk and the -relay-* flags go with -relay")
 		}
 		return nil
@@ -59,16 +58,13 @@ func (r *relayFlags) check(needURL bool) error {
 	if (*r.cert == "") != (*r.key == "") {
 		return errors.New("-relay-cert and -relay-key go together")
 	}
-	if *r.nkey != "" && *r.creds != "" {
-		return errors.New("-relay-nkey and -relay-creds: one or the other")
-	}
 	return relay.CheckTalk(*r.talk)
 }
 
 func (r *relayFlags) options(logf func(string, ...any)) relay.Options {
 	return relay.Options{
 		URL: *r.url, Talk: *r.talk,
-		NKeySeedFile: *r.nkey, CredsFile: *r.creds, CAFile: *r.ca, CertFile: *r.cert, KeyFile: *r.key,
+		NKeySeedFile: *r.nkey, CAFile: *r.ca, CertFile: *r.cert, KeyFile: *r.key,
 		Logf: logf,
 	}
 }

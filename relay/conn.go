@@ -19,7 +19,6 @@ type Options struct {
 	Talk string // the talk's name: letters, digits, - and _; the same on the presenter and its edges
 
 	NKeySeedFile string // file holding an nkey seed (SU…) to authenticate with; "" for none
-	CredsFile    string // a NATS .creds file (user JWT and seed); "" for none
 	CAFile       string // PEM roots to verify the broker's TLS certificate; "" uses the system's
 	CertFile     string // client certificate (PEM) for mutual TLS, with KeyFile
 	KeyFile      string
@@ -57,9 +56,6 @@ func (o *Options) check() error {
 	}
 	if (o.CertFile == "") != (o.KeyFile == "") {
 		return errors.New("the relay's client certificate and key go together")
-	}
-	if o.NKeySeedFile != "" && o.CredsFile != "" {
-		return errors.New("give the relay an nkey seed or a creds file, not both")
 	}
 	return nil
 }
@@ -116,12 +112,6 @@ func connect(o *Options, role string, ev *events) (*nats.Conn, error) {
 			return nil, fmt.Errorf("relay nkey seed: %w", err)
 		}
 		opts = append(opts, opt)
-	}
-	if o.CredsFile != "" {
-		if _, err := os.Stat(o.CredsFile); err != nil {
-			return nil, fmt.Errorf("relay creds: %w", err)
-		}
-		opts = append(opts, nats.UserCredentials(o.CredsFile))
 	}
 	if o.CAFile != "" || o.CertFile != "" {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12}

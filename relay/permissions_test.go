@@ -2,7 +2,14 @@ package relay
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,10 +126,13 @@ func TestAnEdgeCannotPublishTheTalk(t *testing.T) {
 	}
 }
 
-// TestNKeyAndTLS: -relay-nkey authenticates with an nkey seed file, and
-// -relay-ca verifies the broker's certificate over tls://.
+// TestNKeyAndTLS: -relay-nkey authenticates with an nkey seed file,
+// -relay-ca verifies the broker's certificate over tls://, and
+// -relay-cert/-relay-key answer a broker that asks for a client
+// certificate.
 func TestNKeyAndTLS(t *testing.T) {
 	certFile, keyFile, _ := testcert.Files(t)
+	clientCert, clientKey := clientCertFiles(t)
 	user, err := nkeys.CreateUser()
 	if err != nil {
 		t.Fatal(err)
@@ -132,16 +142,16 @@ func TestNKeyAndTLS(t *testing.T) {
 	seedFile := filepath.Join(t.TempDir(), "edge.nk")
 	os.WriteFile(seedFile, seed, 0o600)
 
-	tc, err := natsserver.GenTLSConfig(&natsserver.TLSConfigOpts{CertFile: certFile, KeyFile: keyFile})
+	tc, err := natsserver.GenTLSConfig(&natsserver.TLSConfigOpts{CertFile: certFile, KeyFile: keyFile, CaFile: clientCert, Verify: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := startBroker(t, func(o *natsserver.Options) {
-		o.TLSConfig, o.TLS = tc, true
+		o.TLSConfig, o.TLS, o.TLSVerify = tc, true, true
 		o.Nkeys = []*natsserver.NkeyUser{{Nkey: pub}}
 	})
 	url := strings.Replace(b.url(), "nats://", "tls://", 1)
-	o := Options{URL: url, Talk: "secure", NKeySeedFile: seedFile, CAFile: certFile}
+	o := Options{URL: url, Talk: "secure", NKeySeedFile: seedFile, CAFile: certFile, CertFile: clientCert, KeyFile: clientKey}
 	p := startPresenter(t, o, "")
 	e := startEdge(t, o, "edge-1")
 	pg := openPage(t, e.http.URL)
@@ -149,14 +159,53 @@ func TestNKeyAndTLS(t *testing.T) {
 	pg.waitIndex(t, "a move over TLS with an nkey", 2)
 
 	for name, bad := range map[string]Options{
-		"no nkey":    {URL: url, Talk: "secure", CAFile: certFile},
-		"no CA":      {URL: url, Talk: "secure", NKeySeedFile: seedFile},
-		"plain nats": {URL: b.url(), Talk: "secure", NKeySeedFile: seedFile},
+		"no nkey":        {URL: url, Talk: "secure", CAFile: certFile, CertFile: clientCert, KeyFile: clientKey},
+		"no CA":          {URL: url, Talk: "secure", NKeySeedFile: seedFile, CertFile: clientCert, KeyFile: clientKey},
+		"no client cert": {URL: url, Talk: "secure", NKeySeedFile: seedFile, CAFile: certFile},
+		"plain nats":     {URL: b.url(), Talk: "secure", NKeySeedFile: seedFile},
+		"the wrong nkey": {URL: url, Talk: "secure", NKeySeedFile: otherSeed(t), CAFile: certFile, CertFile: clientCert, KeyFile: clientKey},
 	} {
 		if _, err := Follow(t.Context(), bad, "x"); err == nil || !strings.Contains(err.Error(), "cannot reach the broker") {
 			t.Errorf("%s: %v, want a refusal", name, err)
 		}
 	}
+}
+
+// clientCertFiles writes a self-signed client certificate and its key.
+func clientCertFiles(t *testing.T) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "wiretalk edge"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		IsCA:         true, BasicConstraintsValid: true, // its own CA, for the broker's CaFile
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client-key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	return certFile, keyFile
+}
+
+func otherSeed(t *testing.T) string {
+	t.Helper()
+	u, _ := nkeys.CreateUser()
+	seed, _ := u.Seed()
+	f := filepath.Join(t.TempDir(), "other.nk")
+	os.WriteFile(f, seed, 0o600)
+	return f
 }
 
 func TestMismatchedProtocolOrTalkIsRefused(t *testing.T) {
