@@ -48,6 +48,12 @@ func TestEdgeWithoutItsTalkSaysWhichTalksThereAre(t *testing.T) {
 		!strings.Contains(stderr.String(), "cannot reach the broker") {
 		t.Errorf("edge with no broker: exit %d, stderr %q", code, stderr.String())
 	}
+	var serr syncBuffer
+	e.stderr = &serr
+	if code := run(e, []string{"serve", "-relay", "nats://127.0.0.1:1", "-talk", "t", "-addr", "127.0.0.1:0", "-no-state"}); code != exitFail ||
+		!strings.Contains(serr.String(), "wiretalk serve: cannot reach the broker at nats://127.0.0.1:1") {
+		t.Errorf("serve -relay with no broker: exit %d, stderr %q", code, serr.String())
+	}
 }
 
 // TestServeAndEdgeShareATalk runs "wiretalk serve -relay" and "wiretalk
