@@ -461,19 +461,23 @@ func (w *ctxWatch) stop() {
 	w.mu.Unlock()
 }
 
-// ioError turns the error of a socket call made under ctx into what the
-// caller should see: ctx's error when ctx ended (the deadline we set is
-// what interrupted the call), the connection's recorded reason when it has
-// closed, else err itself.
-func (c *Conn) ioError(ctx context.Context, err error) error {
-	if c.closed() {
-		return c.reason(err)
+// ctxErr returns ctx's error when err is the timeout of a deadline that
+// ctx set (or made us set), else nil.
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Done() == nil || !isTimeout(err) {
+		return nil
 	}
 	if cerr := ctx.Err(); cerr != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return cerr
-		}
+		return cerr
 	}
-	return err
+	// The socket's deadline can fire a moment before ctx's timer does.
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
 }

@@ -10,7 +10,12 @@
 //   - mask.go: client-to-server masking, eight bytes at a time
 //   - utf8.go: incremental UTF-8 validation of text messages
 //   - close.go: status codes, CloseError and the closing handshake
-//   - read.go, write.go: messages, fragmentation and control frames
+//   - read.go: reading messages, whole or as a stream, across their
+//     fragments, and the rules that span frames
+//   - readbuf.go: the read buffers: the small array an idle connection
+//     waits in, the pooled buffer, and whole-message buffers
+//   - control.go: pings, pongs and close frames as the reader meets them
+//   - write.go: writing messages and fragments
 //   - conn.go: the connection and its concurrency contract
 //   - lock.go: the connection's locks, which give up when a context ends
 //   - rawconn_unix.go: reads and writes straight through the socket's
