@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // StatusCode is a close frame's status code (RFC 6455 §7.4).
@@ -29,8 +30,11 @@ const (
 	StatusTLSHandshake       StatusCode = 1015 // never sent: TLS failed
 )
 
-// statusName returns the registry's name for c, or "".
-func statusName(c StatusCode) string {
+// Name returns the code's name in the IANA registry ("normal closure",
+// "message too big", …), or the range it falls in for codes the registry
+// leaves to others: "registered" (3000-3999, for libraries and
+// frameworks), "private use" (4000-4999), else "invalid".
+func (c StatusCode) Name() string {
 	switch c {
 	case StatusNormalClosure:
 		return "normal closure"
@@ -63,21 +67,18 @@ func statusName(c StatusCode) string {
 	case StatusTLSHandshake:
 		return "TLS handshake failure"
 	}
-	return ""
+	switch {
+	case c >= 3000 && c <= 3999:
+		return "registered"
+	case c >= 4000 && c <= 4999:
+		return "private use"
+	}
+	return "invalid"
 }
 
 // String returns the code with its name, e.g. "1000 (normal closure)".
 func (c StatusCode) String() string {
-	if name := statusName(c); name != "" {
-		return fmt.Sprintf("%d (%s)", uint16(c), name)
-	}
-	switch {
-	case c >= 3000 && c <= 3999:
-		return fmt.Sprintf("%d (registered)", uint16(c))
-	case c >= 4000 && c <= 4999:
-		return fmt.Sprintf("%d (private use)", uint16(c))
-	}
-	return fmt.Sprintf("%d (invalid)", uint16(c))
+	return strconv.Itoa(int(c)) + " (" + c.Name() + ")"
 }
 
 // ValidOnWire reports whether c may appear in a close frame. RFC 6455
@@ -123,9 +124,13 @@ func CloseStatus(err error) int {
 // ProtocolError is a violation of RFC 6455 by the peer. Code is the close
 // code the connection is failed with (RFC 6455 §7.1.7): 1002 for a
 // protocol error, 1007 for invalid UTF-8, 1009 for a message over the
-// limit.
+// limit. Rule is the section of RFC 6455 that states the rule broken
+// ("5.2", "5.4", "8.1", …) and Reason says how, in words fit for a
+// close frame and a frame inspector. The reader and Decoder find the
+// same violations in the same words: see violation.go.
 type ProtocolError struct {
 	Code   StatusCode
+	Rule   string
 	Reason string
 }
 
@@ -133,8 +138,10 @@ func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("websocket: %s (close %d)", e.Reason, uint16(e.Code))
 }
 
-func protocolErrorf(format string, args ...any) error {
-	return &ProtocolError{Code: StatusProtocolError, Reason: fmt.Sprintf(format, args...)}
+// violationf returns a 1002 (protocol error) ProtocolError for a rule of
+// RFC 6455 §rule.
+func violationf(rule, format string, args ...any) *ProtocolError {
+	return &ProtocolError{Code: StatusProtocolError, Rule: rule, Reason: fmt.Sprintf(format, args...)}
 }
 
 // MaxCloseReason is the longest close reason that fits in a control
@@ -150,17 +157,17 @@ func ParseClosePayload(p []byte) (CloseError, error) {
 	case 0:
 		return CloseError{Code: StatusNoStatusReceived}, nil
 	case 1:
-		return CloseError{}, protocolErrorf("close payload of 1 byte: a status code takes 2")
+		return CloseError{}, violationf("5.5.1", "a close payload of 1 byte: the status code takes 2")
 	}
 	ce := CloseError{Code: StatusCode(binary.BigEndian.Uint16(p))}
 	if !ce.Code.ValidOnWire() {
-		return CloseError{}, protocolErrorf("close status code %d may not be sent", uint16(ce.Code))
+		return CloseError{}, violationf("7.4", "close status code %d may not be sent", uint16(ce.Code))
 	}
 	reason := p[2:]
 	// RFC 6455 §5.5.1: the reason's data "is not guaranteed to be human
 	// readable" but it MUST be UTF-8 (§8.1 applies to it as to text).
 	if !ValidUTF8(reason) {
-		return CloseError{}, &ProtocolError{Code: StatusInvalidPayload, Reason: "close reason is not valid UTF-8"}
+		return CloseError{}, &ProtocolError{Code: StatusInvalidPayload, Rule: "5.5.1", Reason: "close reason is not valid UTF-8"}
 	}
 	ce.Reason = string(reason)
 	return ce, nil

@@ -67,6 +67,10 @@ func TestStatusCodeString(t *testing.T) {
 		if got := c.String(); got != want {
 			t.Errorf("StatusCode(%d).String() = %q, want %q", uint16(c), got, want)
 		}
+		// Name is the part in brackets, for pages that show it apart.
+		if got, wantName := c.Name(), want[strings.IndexByte(want, '(')+1:len(want)-1]; got != wantName {
+			t.Errorf("StatusCode(%d).Name() = %q, want %q", uint16(c), got, wantName)
+		}
 	}
 	// Every code with a name says it.
 	for c := StatusNormalClosure; c <= StatusTLSHandshake; c++ {

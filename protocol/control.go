@@ -20,7 +20,9 @@ func (c *Conn) handleControl(ctx context.Context, h Header) error {
 	}
 	if c.obs != nil {
 		c.obs.unmasked = append(c.obs.unmasked, p...)
-		c.observeIn()
+		if h.Opcode != OpClose { // a close frame is shown once judged
+			c.observeIn()
+		}
 	}
 	var err error
 	switch h.Opcode {
@@ -53,8 +55,9 @@ func (c *Conn) handleControl(ctx context.Context, h Header) error {
 func (c *Conn) handleClose(p []byte) error {
 	ce, err := ParseClosePayload(p)
 	if err != nil {
-		return c.fail(err)
+		return c.failFrame(err)
 	}
+	c.observeIn()
 	peer := &ce
 	c.setErr(peer)
 	if !c.closeSent.Swap(true) {

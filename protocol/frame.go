@@ -211,7 +211,7 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 		h.Length = int64(binary.BigEndian.Uint16(b[n:]))
 		n += 2
 		if h.Length <= 125 {
-			err = protocolErrorf("16-bit payload length %d is not minimal: it fits in 7 bits", h.Length)
+			err = violationf("5.2", "16-bit payload length %d is not minimal: it fits in 7 bits", h.Length)
 		}
 	case 127:
 		u := binary.BigEndian.Uint64(b[n:])
@@ -219,10 +219,10 @@ func ParseHeader(b []byte) (h Header, n int, err error) {
 		switch {
 		case u>>63 != 0:
 			// RFC 6455 §5.2: "the most significant bit MUST be 0".
-			err = protocolErrorf("64-bit payload length has its most significant bit set")
+			err = violationf("5.2", "64-bit payload length has its most significant bit set")
 		case u <= 0xFFFF:
 			h.Length = int64(u)
-			err = protocolErrorf("64-bit payload length %d is not minimal: it fits in 16 bits", h.Length)
+			err = violationf("5.2", "64-bit payload length %d is not minimal: it fits in 16 bits", h.Length)
 		default:
 			h.Length = int64(u)
 		}
@@ -288,33 +288,66 @@ const (
 // whether a frame with header h may be received by role. allowedRsv holds
 // the reserved bits that a negotiated extension defines (0 without
 // extensions). It enforces the per-frame rules of RFC 6455 §5.1, §5.2 and
-// §5.5; rules across frames (fragmentation order) belong to the reader.
+// §5.5, and returns the first that h breaks; rules across frames
+// (fragmentation order) belong to the reader.
 func (h Header) Check(role Role, allowedRsv byte) error {
-	// RFC 6455 §5.2: "MUST be 0 unless an extension is negotiated that
-	// defines meanings for non-zero values."
-	if rsv := h.Rsv() &^ allowedRsv; rsv != 0 {
-		return protocolErrorf("reserved bits %03b set without an extension that defines them", rsv>>4)
-	}
-	// RFC 6455 §5.2: "If an unknown opcode is received, the receiving
-	// endpoint MUST _Fail the WebSocket Connection_."
-	if h.Opcode.IsReserved() {
-		return protocolErrorf("reserved opcode 0x%X", uint8(h.Opcode))
-	}
-	// RFC 6455 §5.1: "The server MUST close the connection upon receiving
-	// a frame that is not masked" and "A client MUST close a connection
-	// if it detects a masked frame."
-	if role == RoleServer && !h.Masked {
-		return protocolErrorf("client frame is not masked")
-	}
-	if role == RoleClient && h.Masked {
-		return protocolErrorf("server frame is masked")
-	}
-	if h.Opcode.IsControl() {
-		if !h.Fin {
-			return protocolErrorf("%s frame is fragmented (FIN=0)", h.Opcode)
+	for rule := range headerRules {
+		if err := h.check(rule, role, allowedRsv); err != nil {
+			return err
 		}
-		if h.Length > MaxControlPayload {
-			return protocolErrorf("%s frame payload of %d bytes is over 125", h.Opcode, h.Length)
+	}
+	return nil
+}
+
+// Violations returns every rule that Check tests and h breaks, in the
+// same order: a frame inspector shows them all.
+func (h Header) Violations(role Role, allowedRsv byte) []error {
+	var errs []error
+	for rule := range headerRules {
+		if err := h.check(rule, role, allowedRsv); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// headerRules is the number of rules check knows.
+const headerRules = 5
+
+// check tests the per-frame rule number rule.
+func (h Header) check(rule int, role Role, allowedRsv byte) error {
+	switch rule {
+	case 0:
+		// RFC 6455 §5.2: "MUST be 0 unless an extension is negotiated
+		// that defines meanings for non-zero values."
+		if rsv := h.Rsv() &^ allowedRsv; rsv != 0 {
+			return violationf("5.2", "RSV bits %03b set, but no extension was negotiated that defines them", rsv>>4)
+		}
+	case 1:
+		// RFC 6455 §5.2: "If an unknown opcode is received, the receiving
+		// endpoint MUST _Fail the WebSocket Connection_."
+		if h.Opcode.IsReserved() {
+			return violationf("5.2", "opcode 0x%X is reserved: the receiver MUST fail the connection", uint8(h.Opcode))
+		}
+	case 2:
+		// RFC 6455 §5.1: "The server MUST close the connection upon
+		// receiving a frame that is not masked" and "A client MUST close a
+		// connection if it detects a masked frame."
+		if role == RoleServer && !h.Masked {
+			return violationf("5.1", "client frame is not masked")
+		}
+		if role == RoleClient && h.Masked {
+			return violationf("5.1", "server frame is masked")
+		}
+	case 3:
+		// RFC 6455 §5.5: "All control frames MUST have a payload length of
+		// 125 bytes or less and MUST NOT be fragmented."
+		if h.Opcode.IsControl() && !h.Fin {
+			return violationf("5.5", "control frames MUST NOT be fragmented, but FIN=0")
+		}
+	case 4:
+		if h.Opcode.IsControl() && h.Length > MaxControlPayload {
+			return violationf("5.5", "control frames MUST have a payload of 125 bytes or less, not %d", h.Length)
 		}
 	}
 	return nil

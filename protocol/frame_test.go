@@ -347,20 +347,20 @@ func TestHeaderCheck(t *testing.T) {
 		allowedRsv byte
 		wantErr    string // substring; "" for no error
 	}{
-		{"RFC6455 5.2 RSV1 without extension", with(ok(OpText, true), func(h *Header) { h.Rsv1 = true }), RoleServer, 0, "reserved bits 100"},
-		{"RFC6455 5.2 RSV2 without extension", with(ok(OpText, true), func(h *Header) { h.Rsv2 = true }), RoleServer, 0, "reserved bits 010"},
-		{"RFC6455 5.2 RSV3 without extension", with(ok(OpText, true), func(h *Header) { h.Rsv3 = true }), RoleServer, 0, "reserved bits 001"},
+		{"RFC6455 5.2 RSV1 without extension", with(ok(OpText, true), func(h *Header) { h.Rsv1 = true }), RoleServer, 0, "RSV bits 100"},
+		{"RFC6455 5.2 RSV2 without extension", with(ok(OpText, true), func(h *Header) { h.Rsv2 = true }), RoleServer, 0, "RSV bits 010"},
+		{"RFC6455 5.2 RSV3 without extension", with(ok(OpText, true), func(h *Header) { h.Rsv3 = true }), RoleServer, 0, "RSV bits 001"},
 		{"RFC6455 5.2 RSV1 with an extension that defines it", with(ok(OpText, true), func(h *Header) { h.Rsv1 = true }), RoleServer, 0x40, ""},
-		{"RFC6455 5.2 RSV2 with an extension that defines only RSV1", with(ok(OpText, false), func(h *Header) { h.Rsv1, h.Rsv2 = true, true }), RoleClient, 0x40, "reserved bits 010"},
+		{"RFC6455 5.2 RSV2 with an extension that defines only RSV1", with(ok(OpText, false), func(h *Header) { h.Rsv1, h.Rsv2 = true, true }), RoleClient, 0x40, "RSV bits 010"},
 		{"RFC6455 5.1 server receives unmasked frame", ok(OpText, false), RoleServer, 0, "not masked"},
 		{"RFC6455 5.1 client receives masked frame", ok(OpText, true), RoleClient, 0, "is masked"},
 		{"RFC6455 5.1 server receives masked frame", ok(OpBinary, true), RoleServer, 0, ""},
 		{"RFC6455 5.1 client receives unmasked frame", ok(OpBinary, false), RoleClient, 0, ""},
 		{"RFC6455 5.4 continuation without FIN", with(ok(OpContinuation, false), func(h *Header) { h.Fin = false }), RoleClient, 0, ""},
 		{"RFC6455 5.5 close of 125 bytes", with(ok(OpClose, false), func(h *Header) { h.Length = 125 }), RoleClient, 0, ""},
-		{"RFC6455 5.5 close over 125 bytes", with(ok(OpClose, false), func(h *Header) { h.Length = 126 }), RoleClient, 0, "over 125"},
-		{"RFC6455 5.5 ping over 125 bytes", with(ok(OpPing, true), func(h *Header) { h.Length = 65536 }), RoleServer, 0, "over 125"},
-		{"RFC6455 5.5 pong over 125 bytes", with(ok(OpPong, true), func(h *Header) { h.Length = 126 }), RoleServer, 0, "over 125"},
+		{"RFC6455 5.5 close over 125 bytes", with(ok(OpClose, false), func(h *Header) { h.Length = 126 }), RoleClient, 0, "125 bytes or less, not"},
+		{"RFC6455 5.5 ping over 125 bytes", with(ok(OpPing, true), func(h *Header) { h.Length = 65536 }), RoleServer, 0, "125 bytes or less, not"},
+		{"RFC6455 5.5 pong over 125 bytes", with(ok(OpPong, true), func(h *Header) { h.Length = 126 }), RoleServer, 0, "125 bytes or less, not"},
 		{"RFC6455 5.5 fragmented close", with(ok(OpClose, false), func(h *Header) { h.Fin = false }), RoleClient, 0, "fragmented"},
 		{"RFC6455 5.5 fragmented ping", with(ok(OpPing, true), func(h *Header) { h.Fin = false }), RoleServer, 0, "fragmented"},
 		{"RFC6455 5.5 fragmented pong", with(ok(OpPong, true), func(h *Header) { h.Fin = false }), RoleServer, 0, "fragmented"},
@@ -374,7 +374,7 @@ func TestHeaderCheck(t *testing.T) {
 				role       Role
 				allowedRsv byte
 				wantErr    string
-			}{"RFC6455 5.2 reserved opcode " + op.String(), ok(op, true), RoleServer, 0, "reserved opcode"})
+			}{"RFC6455 5.2 reserved opcode " + op.String(), ok(op, true), RoleServer, 0, "is reserved"})
 		}
 	}
 	for _, tc := range tests {
@@ -389,6 +389,13 @@ func TestHeaderCheck(t *testing.T) {
 			var pe *ProtocolError
 			if !errors.As(err, &pe) || pe.Code != StatusProtocolError || !strings.Contains(pe.Reason, tc.wantErr) {
 				t.Fatalf("Check = %v, want a 1002 ProtocolError containing %q", err, tc.wantErr)
+			}
+			// The test's name cites the section; the error must too.
+			if rule := strings.Fields(tc.name)[1]; pe.Rule != rule {
+				t.Errorf("Rule = %q, want %q", pe.Rule, rule)
+			}
+			if errs := tc.h.Violations(tc.role, tc.allowedRsv); len(errs) == 0 || errs[0].Error() != err.Error() {
+				t.Errorf("Violations = %v, want %v first", errs, err)
 			}
 		})
 	}

@@ -25,14 +25,16 @@ func (e *HandshakeError) Error() string {
 	return fmt.Sprintf("websocket: handshake failed with %d %s: %s", e.Status, http.StatusText(e.Status), e.Reason)
 }
 
-// acceptGUID is the constant of RFC 6455 §1.3 and §4.2.2.
-const acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+// GUID is the constant of RFC 6455 §1.3 and §4.2.2, "a Globally Unique
+// Identifier ... in string form", that the server appends to the client's
+// key before hashing it.
+const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 // ComputeAccept returns the Sec-WebSocket-Accept value for a
 // Sec-WebSocket-Key (RFC 6455 §4.2.2): the base64 encoding of the SHA-1
-// of the key followed by the GUID 258EAFA5-E914-47DA-95CA-C5AB0DC85B11.
+// of the key followed by GUID.
 func ComputeAccept(key string) string {
-	sum := sha1.Sum([]byte(key + acceptGUID))
+	sum := sha1.Sum([]byte(key + GUID))
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 

@@ -31,6 +31,19 @@ type Frame struct {
 	// empty when the header itself was rejected.
 	Payload  []byte
 	Unmasked []byte // the payload unmasked (the same bytes as Payload when not masked)
+
+	// Message is what the reader (or writer) knew of the data message
+	// the frame belongs to: its type, OpText or OpBinary, which for a
+	// continuation frame is the opcode of the message's first frame. It
+	// is 0 for a control frame and for a continuation with no fragmented
+	// message to continue.
+	Message Opcode
+	// Err is the violation of RFC 6455 the reader found in this frame and
+	// failed the connection with, nil if none: a *ProtocolError (find it
+	// with errors.As) that carries the close code and the rule broken.
+	// Frames written are never in error. A Decoder, which reads on after
+	// a violation, may join several with errors.Join.
+	Err error
 }
 
 // Handshake is the opening handshake as it crossed the wire, shown to an
@@ -86,14 +99,23 @@ type frameRecord struct {
 	rawLen   int
 	masked   []byte
 	unmasked []byte
-	pending  bool // started and not yet observed
+	msg      Opcode // the frame's message (Frame.Message)
+	err      error  // the violation found in it (Frame.Err)
+	pending  bool   // started and not yet observed
+
+	// outMsg is the type of the fragmented message being written, 0 when
+	// none is: Frame.Message for outbound continuations. Fragments are
+	// observed one at a time, under the write lock.
+	outMsg Opcode
 }
 
-func (r *frameRecord) start(h Header, raw []byte) {
+func (r *frameRecord) start(h Header, raw []byte, msg Opcode) {
 	r.hdr = h
 	r.rawLen = copy(r.raw[:], raw)
 	r.masked = r.masked[:0]
 	r.unmasked = r.unmasked[:0]
+	r.msg = msg
+	r.err = nil
 	r.pending = true
 }
 
@@ -111,6 +133,8 @@ func (c *Conn) observeIn() {
 		Raw:      r.raw[:r.rawLen],
 		Payload:  r.masked,
 		Unmasked: r.unmasked,
+		Message:  r.msg,
+		Err:      r.err,
 	})
 	// Do not keep a large message's copy for the life of the connection.
 	if cap(r.masked) > readBufSize {
@@ -118,8 +142,24 @@ func (c *Conn) observeIn() {
 	}
 }
 
-// observeOut shows a frame just written to the observer.
+// observeOut shows a frame just written to the observer. For a fragment
+// the caller holds the write lock.
 func (c *Conn) observeOut(h Header, raw, payload, unmasked []byte) {
+	// Only fragments touch outMsg: a prepared frame (one whole message
+	// or a control frame) is observed after the write lock is released.
+	var msg Opcode
+	switch r := c.obs; h.Opcode {
+	case OpText, OpBinary:
+		msg = h.Opcode
+		if !h.Fin {
+			r.outMsg = msg
+		}
+	case OpContinuation:
+		msg = r.outMsg
+		if h.Fin {
+			r.outMsg = 0
+		}
+	}
 	c.observer.ObserveFrame(Frame{
 		Dir:      Outbound,
 		Time:     time.Now(),
@@ -127,5 +167,6 @@ func (c *Conn) observeOut(h Header, raw, payload, unmasked []byte) {
 		Raw:      raw,
 		Payload:  payload,
 		Unmasked: unmasked,
+		Message:  msg,
 	})
 }

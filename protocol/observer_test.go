@@ -105,6 +105,16 @@ func TestObserverSeesTheWireBytes(t *testing.T) {
 	if !bytes.Equal(in[5].Unmasked, big) {
 		t.Error("the large frame's payload differs")
 	}
+	// Each frame comes with its message, as both ends knew it: the
+	// continuations of the fragmented binary message belong to it, the
+	// ping and the close to none.
+	wantMsg := []Opcode{OpText, OpBinary, OpBinary, OpBinary, 0, OpText, 0}
+	for i := range in {
+		if in[i].Message != wantMsg[i] || out[i].Message != wantMsg[i] || in[i].Err != nil || out[i].Err != nil {
+			t.Errorf("frame %d (%v): message %v in, %v out, err %v; want %v and no error", i, in[i].Header,
+				in[i].Message, out[i].Message, in[i].Err, wantMsg[i])
+		}
+	}
 	// The server's pong, large message and close, seen by both.
 	sout, cin := slog.get(Outbound), clog.get(Inbound)
 	if len(sout) != 3 || sout[0].Header.Opcode != OpPong || sout[1].Header.Opcode != OpBinary || sout[2].Header.Opcode != OpClose || len(cin) != 3 {
@@ -134,6 +144,13 @@ func TestObserverSeesTheFailingFrame(t *testing.T) {
 	// The bytes read so far: here the whole frame came in one read.
 	if len(in) != 1 || in[0].Header.Length != 11 || !bytes.HasPrefix(in[0].Unmasked, []byte("ok\xff")) {
 		t.Fatalf("observed %+v", in)
+	}
+	// It carries the violation the connection failed with: the very error
+	// Read returned, naming the byte.
+	var got *ProtocolError
+	if !errors.As(in[0].Err, &got) || got != pe || got.Rule != "8.1" || in[0].Message != OpText ||
+		got.Reason != "text is not valid UTF-8: payload byte 2 (0xff) cannot follow the bytes before it" {
+		t.Errorf("observed frame's Err = %v (message %v), want Read's %v", in[0].Err, in[0].Message, pe)
 	}
 	out := log.get(Outbound)
 	if len(out) != 1 || out[0].Header.Opcode != OpClose || closeCode(wireFrame{out[0].Header, out[0].Unmasked}) != 1007 {

@@ -3,7 +3,6 @@ package protocol
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"unicode/utf8"
@@ -94,7 +93,7 @@ func (c *Conn) readWhole(ctx context.Context) (op Opcode, p []byte, ok bool, err
 	// RFC 6455 §8.1: a text message that is not valid UTF-8 fails the
 	// connection.
 	if op == OpText && !utf8.Valid(p) {
-		return 0, nil, true, c.fail(errInvalidUTF8)
+		return 0, nil, true, c.fail(invalidUTF8(UTF8Validator{}, p, 0))
 	}
 	c.lent = true
 	return op, p, true, nil
@@ -196,7 +195,7 @@ func (c *Conn) readMessage(ctx context.Context) (Opcode, []byte, error) {
 		if c.left > 0 {
 			if need := int64(len(buf)) + c.left; need > int64(cap(buf)) {
 				if need > maxWholeMessage {
-					return 0, nil, c.fail(&ProtocolError{Code: StatusMessageTooBig, Reason: "message too big to read whole"})
+					return 0, nil, c.failFrame(tooBig("message too big to read whole"))
 				}
 				buf = c.growMsg(buf, int(need))
 			}
@@ -225,8 +224,7 @@ func (c *Conn) nextDataFrame(ctx context.Context) error {
 			return c.readErr(ctx, err)
 		}
 		if err := h.Check(c.role, 0); err != nil {
-			c.observeIn()
-			return c.fail(err)
+			return c.failFrame(err)
 		}
 		if h.Opcode.IsControl() {
 			if err := c.handleControl(ctx, h); err != nil {
@@ -234,19 +232,10 @@ func (c *Conn) nextDataFrame(ctx context.Context) error {
 			}
 			continue
 		}
-		// RFC 6455 §5.4: a fragmented message is one frame with FIN clear
-		// and an opcode, then continuation frames, the last with FIN set;
-		// its fragments "MUST NOT" be interleaved with another message's.
-		if h.Opcode == OpContinuation {
-			if !c.msgActive {
-				c.observeIn()
-				return c.fail(errLoneContinuation)
-			}
-		} else {
-			if c.msgActive {
-				c.observeIn()
-				return c.fail(errNewMessageInMessage)
-			}
+		if err := fragmentRule(h, c.msgActive, c.msgOp); err != nil {
+			return c.failFrame(err)
+		}
+		if h.Opcode != OpContinuation {
 			c.msgActive = true
 			c.msgOp = h.Opcode
 			c.msgSize = 0
@@ -254,9 +243,7 @@ func (c *Conn) nextDataFrame(ctx context.Context) error {
 		}
 		// Judge the message by the lengths announced, before reading them.
 		if limit := c.readLimit.Load(); limit > 0 && h.Length > limit-c.msgSize {
-			c.observeIn()
-			return c.fail(&ProtocolError{Code: StatusMessageTooBig,
-				Reason: fmt.Sprintf("message of at least %d bytes is over the %d-byte limit", c.msgSize+h.Length, limit)})
+			return c.failFrame(tooBig("message of at least %d bytes is over the %d-byte limit", c.msgSize+h.Length, limit))
 		}
 		c.msgSize += h.Length
 		c.hdr = h
@@ -272,12 +259,6 @@ func (c *Conn) nextDataFrame(ctx context.Context) error {
 // maxWholeMessage is the largest message Read returns whole, whatever the
 // read limit; larger ones need Reader.
 const maxWholeMessage = math.MaxInt32
-
-var (
-	errLoneContinuation    = &ProtocolError{Code: StatusProtocolError, Reason: "continuation frame without a message to continue"}
-	errNewMessageInMessage = &ProtocolError{Code: StatusProtocolError, Reason: "new data frame while a fragmented message is still open"}
-	errInvalidUTF8         = &ProtocolError{Code: StatusInvalidPayload, Reason: "text message is not valid UTF-8"}
-)
 
 // readErr turns an error from reading the socket or parsing a header into
 // what Read returns, failing or closing the connection as needed.
@@ -366,14 +347,16 @@ func (c *Conn) consumed(p []byte) error {
 	if c.obs != nil {
 		c.obs.unmasked = append(c.obs.unmasked, p...)
 	}
-	c.left -= int64(len(p))
 	// RFC 6455 §8.1: an endpoint that finds a text message is not valid
 	// UTF-8 "MUST _Fail the WebSocket Connection_". We check each piece
 	// as it arrives, so a message is failed at its first bad byte.
-	if c.msgOp == OpText && !c.utf8.Write(p) {
-		c.observeIn()
-		return c.fail(errInvalidUTF8)
+	if c.msgOp == OpText {
+		before := c.utf8
+		if !c.utf8.Write(p) {
+			return c.failFrame(invalidUTF8(before, p, c.hdr.Length-c.left))
+		}
 	}
+	c.left -= int64(len(p))
 	if c.left == 0 {
 		return c.frameDone()
 	}
@@ -382,16 +365,27 @@ func (c *Conn) consumed(p []byte) error {
 
 // frameDone finishes a data frame whose payload has been read.
 func (c *Conn) frameDone() error {
-	c.observeIn()
 	if !c.hdr.Fin {
+		c.observeIn()
 		return nil
 	}
 	c.msgActive = false
 	// A text message may not end in the middle of a code point.
 	if c.msgOp == OpText && !c.utf8.Complete() {
-		return c.fail(errInvalidUTF8)
+		return c.failFrame(errTextEndsInCodePoint)
 	}
+	c.observeIn()
 	return nil
+}
+
+// failFrame fails the connection with err, a violation found in the
+// frame being read, and shows that frame to the observer with err.
+func (c *Conn) failFrame(err error) error {
+	if c.obs != nil && c.obs.pending {
+		c.obs.err = err
+	}
+	c.observeIn()
+	return c.fail(err)
 }
 
 // msgReader is the io.Reader that Reader returns; each Conn has one.

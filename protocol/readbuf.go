@@ -31,10 +31,11 @@ func (c *Conn) readHeader() (Header, error) {
 		}
 	}
 	if c.obs != nil {
-		c.obs.start(h, c.rbuf[c.rpos:c.rpos+n])
+		c.obs.start(h, c.rbuf[c.rpos:c.rpos+n], messageOf(h, c.msgActive, c.msgOp))
 	}
 	c.rpos += n
-	if err != nil {
+	if err != nil && c.obs != nil {
+		c.obs.err = err
 		c.observeIn()
 	}
 	return h, err
