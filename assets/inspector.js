@@ -285,7 +285,7 @@ export function mount(root) {
       h('p', { class: `wti-maskline wti-${f.dir}` }, f.mask ? `MASK=1 · key ${spaced(f.key)}` : 'MASK=0 · not masked', h('time', { datetime: r.time }, ` · ${r.time.slice(11, 23)}`)),
       h('div', { class: 'wti-scroll' }, grid),
       fields,
-      f.violations && h('ul', { class: 'wti-viol' }, f.violations.map((v) => h('li', {}, `Breaks RFC 6455: ${v}`))),
+      f.violations && h('ul', { class: 'wti-viol' }, f.violations.map((v) => h('li', {}, `Breaks RFC 6455 §${v.rule}: ${v.reason} (close ${v.code})`))),
       stepBar(),
       f.rows.length ? h('div', { class: 'wti-scroll' }, xor) : null,
       f.rows.length < f.length ? h('p', { class: 'wti-more' }, `The table shows the first ${f.rows.length} bytes.`) : null,

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -44,12 +45,21 @@ type FrameRecord struct {
 	Rsv3   bool   `json:"rsv3"`
 	Opcode int    `json:"opcode"`
 	OpName string `json:"opName"` // "text", "continuation", "reserved(0x3)", …
+	// OpMeaning says what the opcode asks of the receiver, in a phrase:
+	// "the message is UTF-8", "the peer must answer with a pong", …
+	OpMeaning string `json:"opMeaning"`
 	// Message is, for a data frame, the type of the message it belongs
-	// to: "text" or "binary" ("" for a continuation whose start was not
-	// seen). For control frames it is "".
+	// to, as the connection's reader or writer knew it
+	// (protocol.Frame.Message): "text" or "binary" ("" for a continuation
+	// with no message to continue, or whose start was not seen). For
+	// control frames it is "".
 	Message string `json:"message,omitempty"`
 	Control bool   `json:"control"`
 	Mask    bool   `json:"mask"`
+
+	// Bits are the header's first two bytes as bit strings, "10000001":
+	// the page draws them and need not decode the header itself.
+	Bits [2]string `json:"bits"`
 
 	Len7       int    `json:"len7"`       // the 7-bit length field: the length, or 126 or 127
 	LengthBits int    `json:"lengthBits"` // 7, 16 or 64: how the length is encoded
@@ -57,6 +67,10 @@ type FrameRecord struct {
 	ExtLen     string `json:"extLen"`     // the extended length bytes in hex, "" for 7-bit lengths
 	Key        string `json:"key"`        // the masking key in hex, "" when not masked
 	Header     string `json:"header"`     // the whole header in hex, as on the wire
+	HeaderSize int    `json:"headerSize"` // its length in bytes
+	// LengthUnknown is set when the 64-bit length has its most
+	// significant bit set (RFC 6455 §5.2): Length is then 0.
+	LengthUnknown bool `json:"lengthUnknown,omitempty"`
 
 	// Rows are the first RowLimit payload bytes, the XOR worked out.
 	Rows []Row `json:"rows"`
@@ -69,23 +83,37 @@ type FrameRecord struct {
 	PayloadAs string `json:"payloadAs"` // "text" or "hex"
 	Shown     int    `json:"shown"`
 	More      int64  `json:"more"`
+	// Preview is the start of the payload on one line, for the list of
+	// frames: up to PreviewChars characters of text, or PreviewBytes
+	// bytes in hex, with "…" when there is more. A close frame's is its
+	// code, name and reason.
+	Preview string `json:"preview"`
 	// Partial is set when fewer payload bytes crossed the wire than the
 	// header announced: the connection was failed first, say at a
 	// header over the read limit (1009) before any of the payload.
 	Partial  bool  `json:"partial,omitempty"`
 	Received int64 `json:"received,omitempty"` // with Partial, the payload bytes that did cross
 
-	// UTF8Valid is set for text frames and close reasons: whether the
-	// bytes are valid UTF-8. A fragment of a text message may end inside
-	// a character and still be part of a valid message.
+	// UTF8Valid is set for text frames, close reasons and ping and pong
+	// payloads: whether the bytes are valid UTF-8. A fragment of a text
+	// message may end inside a character and still be part of a valid
+	// message.
 	UTF8Valid *bool `json:"utf8Valid,omitempty"`
 
 	Close *CloseRecord `json:"close,omitempty"`
 
-	// Violations are the RFC 6455 rules this frame breaks, as seen by the
-	// endpoint receiving it. The protocol package fails a connection on
-	// any of them; the inspector still shows the frame.
-	Violations []string `json:"violations,omitempty"`
+	// Violations are the RFC 6455 rules this frame breaks, as the
+	// protocol's reader found them (protocol.Frame.Err): the connection
+	// was failed at the first; the inspector still shows the frame.
+	Violations []Violation `json:"violations,omitempty"`
+}
+
+// Violation is a rule of RFC 6455 that a frame breaks, from the
+// protocol's *ProtocolError.
+type Violation struct {
+	Rule   string `json:"rule"`   // the section of RFC 6455: "5.2", "8.1", …
+	Code   int    `json:"code"`   // the close code the receiver fails the connection with
+	Reason string `json:"reason"` // what is wrong, in words
 }
 
 // Row is one payload byte and how masking transforms it (RFC 6455 §5.3):
@@ -139,12 +167,10 @@ const (
 	RowLimit     = 64   // payload bytes in the XOR table
 	TextLimit    = 4096 // payload bytes shown as text
 	HexLimit     = 1024 // payload bytes shown as hex
+	PreviewChars = 40   // characters of text in a preview
+	PreviewBytes = 12   // bytes of hex in a preview
 	handshakeMax = 64   // header lines kept from each side of the handshake
 )
-
-// GUID is the fixed string that RFC 6455 §1.3 appends to the key: "a
-// Globally Unique Identifier ... in string form".
-const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 // Direction labels.
 const (
@@ -153,42 +179,33 @@ const (
 )
 
 // FromFrame turns an observed frame into a teaching record with the given
-// sequence number; Ms counts from start. A continuation frame's message
-// type is unknown to a single frame, so its payload is shown as hex; the
-// inspector's observer, which sees the whole message, shows text
-// continuations as text.
+// sequence number; Ms counts from start. What the connection knew of the
+// frame comes with it: its message (so a continuation of a text message
+// is shown as text) and the violation found in it. A frame built by hand,
+// with neither, is taken as it is: a continuation's message unknown, no
+// rule broken.
 func FromFrame(f protocol.Frame, seq int, start time.Time) Record {
-	msg := f.Header.Opcode
-	if msg == protocol.OpContinuation {
-		msg = msgUnknown
-	}
-	return fromFrame(f, seq, start, msg)
-}
-
-// msgUnknown is fromFrame's msg when the frame's message is not known.
-const msgUnknown protocol.Opcode = 0xFF
-
-// fromFrame is FromFrame for a frame of a message of type msg: the opcode
-// of the message's first frame (a text or binary frame's own opcode); for
-// a continuation frame 0 when no fragmented message is in progress, or
-// msgUnknown.
-func fromFrame(f protocol.Frame, seq int, start time.Time, msg protocol.Opcode) Record {
 	h := f.Header
 	fr := &FrameRecord{
-		Dir:     "in",
-		Label:   labelIn,
-		Fin:     h.Fin,
-		Rsv1:    h.Rsv1,
-		Rsv2:    h.Rsv2,
-		Rsv3:    h.Rsv3,
-		Opcode:  int(h.Opcode),
-		OpName:  h.Opcode.String(),
-		Control: h.Opcode.IsControl(),
-		Mask:    h.Masked,
-		Length:  h.Length,
+		Dir:       "in",
+		Label:     labelIn,
+		Fin:       h.Fin,
+		Rsv1:      h.Rsv1,
+		Rsv2:      h.Rsv2,
+		Rsv3:      h.Rsv3,
+		Opcode:    int(h.Opcode),
+		OpName:    h.Opcode.String(),
+		OpMeaning: opMeaning(h.Opcode),
+		Control:   h.Opcode.IsControl(),
+		Mask:      h.Masked,
+		Length:    h.Length,
 	}
 	if f.Dir == protocol.Outbound {
 		fr.Dir, fr.Label = "out", labelOut
+	}
+	msg := f.Message
+	if h.Opcode == protocol.OpText || h.Opcode == protocol.OpBinary {
+		msg = h.Opcode // a first frame knows its message
 	}
 	if !fr.Control && (msg == protocol.OpText || msg == protocol.OpBinary) {
 		fr.Message = msg.String()
@@ -199,6 +216,8 @@ func fromFrame(f protocol.Frame, seq int, start time.Time, msg protocol.Opcode) 
 		raw = protocol.AppendHeader(nil, h)
 	}
 	fr.Header = hex.EncodeToString(raw)
+	fr.HeaderSize = len(raw)
+	fr.Bits = [2]string{fmt.Sprintf("%08b", raw[0]), fmt.Sprintf("%08b", raw[1])}
 	fr.Len7 = int(raw[1] & 0x7F)
 	fr.LengthBits = 7
 	extEnd := 2
@@ -210,6 +229,7 @@ func fromFrame(f protocol.Frame, seq int, start time.Time, msg protocol.Opcode) 
 	}
 	if extEnd > 2 && len(raw) >= extEnd {
 		fr.ExtLen = hex.EncodeToString(raw[2:extEnd])
+		fr.LengthUnknown = fr.LengthBits == 64 && raw[2]&0x80 != 0
 	}
 	if h.Masked {
 		fr.Key = hex.EncodeToString(h.Key[:])
@@ -225,7 +245,7 @@ func fromFrame(f protocol.Frame, seq int, start time.Time, msg protocol.Opcode) 
 
 	fr.Rows = rows(wire, plain, h, msg == protocol.OpText)
 	fr.setPayload(plain, h, msg)
-	fr.Violations = violations(f, raw, plain, msg)
+	fr.Violations = violations(f.Err)
 
 	return Record{
 		Type:  "frame",
@@ -234,6 +254,25 @@ func fromFrame(f protocol.Frame, seq int, start time.Time, msg protocol.Opcode) 
 		Ms:    msSince(f.Time, start),
 		Frame: fr,
 	}
+}
+
+// opMeaning says what an opcode asks of the receiver.
+func opMeaning(op protocol.Opcode) string {
+	switch op {
+	case protocol.OpContinuation:
+		return "more of a fragmented message"
+	case protocol.OpText:
+		return "the message is UTF-8"
+	case protocol.OpBinary:
+		return "the message is bytes"
+	case protocol.OpClose:
+		return "start or answer the closing handshake"
+	case protocol.OpPing:
+		return "the peer must answer with a pong"
+	case protocol.OpPong:
+		return "the answer to a ping"
+	}
+	return "reserved: the receiver must fail the connection"
 }
 
 // unmasked returns wire unmasked with h's key, or wire itself when h is
@@ -294,7 +333,9 @@ func (fr *FrameRecord) setPayload(plain []byte, h protocol.Header, msg protocol.
 			fr.UTF8Valid = &v
 		}
 	case h.Opcode == protocol.OpPing || h.Opcode == protocol.OpPong:
-		asText = len(plain) > 0 && utf8.Valid(plain) && printable(plain)
+		v := utf8.Valid(plain)
+		fr.UTF8Valid = &v
+		asText = len(plain) > 0 && v && printable(plain)
 	}
 	if asText {
 		shown := len(plain)
@@ -315,6 +356,51 @@ func (fr *FrameRecord) setPayload(plain []byte, h protocol.Header, msg protocol.
 	if int64(len(plain)) < h.Length {
 		fr.Partial, fr.Received = true, int64(len(plain))
 	}
+	fr.Preview = preview(fr, plain)
+}
+
+// preview is the start of the payload on one line (FrameRecord.Preview).
+func preview(fr *FrameRecord, plain []byte) string {
+	more := fr.More > 0
+	switch {
+	case fr.Close != nil:
+		s := strconv.Itoa(fr.Close.Code) + " " + fr.Close.Name
+		if fr.Close.Reason != "" {
+			s += ", " + fr.Close.Reason
+		}
+		return oneLine(s, &more)
+	case fr.PayloadAs == "text":
+		return oneLine(fr.Payload, &more)
+	}
+	n := min(len(plain), PreviewBytes)
+	s := spacedHex(plain[:n])
+	if more || n < len(plain) {
+		s += " …"
+	}
+	return s
+}
+
+// oneLine returns the first PreviewChars characters of s with line
+// breaks and tabs as spaces, and "…" when anything was cut (or more is
+// already set).
+func oneLine(s string, more *bool) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == PreviewChars {
+			*more = true
+			break
+		}
+		if r == '\n' || r == '\r' || r == '\t' {
+			r = ' '
+		}
+		b.WriteRune(r)
+		n++
+	}
+	if *more {
+		b.WriteString("…")
+	}
+	return b.String()
 }
 
 // printable reports whether valid UTF-8 text b has no control characters
@@ -344,63 +430,34 @@ func spacedHex(b []byte) string {
 
 func closeRecord(p []byte) *CloseRecord {
 	if len(p) < 2 {
-		return &CloseRecord{Code: int(protocol.StatusNoStatusReceived), Name: statusName(protocol.StatusNoStatusReceived)}
+		return &CloseRecord{Code: int(protocol.StatusNoStatusReceived), Name: protocol.StatusNoStatusReceived.Name()}
 	}
 	code := protocol.StatusCode(uint16(p[0])<<8 | uint16(p[1]))
 	return &CloseRecord{
 		Code:   int(code),
-		Name:   statusName(code),
+		Name:   code.Name(),
 		Reason: strings.ToValidUTF8(string(p[2:]), "\uFFFD"),
 	}
 }
 
-// statusName returns the name in c.String(), "1000 (normal closure)",
-// without the number.
-func statusName(c protocol.StatusCode) string {
-	s := c.String()
-	if i := strings.IndexByte(s, '('); i >= 0 && strings.HasSuffix(s, ")") {
-		return s[i+1 : len(s)-1]
+// violations lists the *ProtocolErrors in err, which may join several
+// (a protocol.Decoder reads on after the first).
+func violations(err error) []Violation {
+	if err == nil {
+		return nil
 	}
-	return s
-}
-
-// violations lists the RFC 6455 rules that f breaks for the endpoint that
-// receives it: the server for inbound frames, the browser for outbound.
-func violations(f protocol.Frame, raw, plain []byte, msg protocol.Opcode) []string {
-	var vs []string
-	add := func(err error) {
-		var pe *protocol.ProtocolError
-		if errors.As(err, &pe) {
-			vs = append(vs, pe.Reason+" (close "+strconv.Itoa(int(pe.Code))+")")
-		} else if err != nil {
-			vs = append(vs, err.Error())
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var vs []Violation
+		for _, e := range j.Unwrap() {
+			vs = append(vs, violations(e)...)
 		}
+		return vs
 	}
-	if _, _, err := protocol.ParseHeader(raw); err != nil && !errors.Is(err, protocol.ErrShortHeader) {
-		add(err)
+	var pe *protocol.ProtocolError
+	if errors.As(err, &pe) {
+		return []Violation{{Rule: pe.Rule, Code: int(pe.Code), Reason: pe.Reason}}
 	}
-	role := protocol.RoleServer
-	if f.Dir == protocol.Outbound {
-		role = protocol.RoleClient
-	}
-	add(f.Header.Check(role, 0))
-	h := f.Header
-	// A single-frame text message can be checked whole; fragments are
-	// checked as a message by the reader.
-	if h.Opcode == protocol.OpText && h.Fin && !utf8.Valid(plain) {
-		vs = append(vs, "text message is not valid UTF-8 (close 1007)")
-	}
-	if h.Opcode == protocol.OpClose {
-		_, err := protocol.ParseClosePayload(plain)
-		add(err)
-	}
-	// RFC 6455 §5.4: a continuation frame continues a message whose
-	// first frame had FIN=0. (The observer, which sees the frames in
-	// order, also checks that no message starts inside another.)
-	if h.Opcode == protocol.OpContinuation && msg == 0 {
-		vs = append(vs, "continuation frame with no fragmented message to continue (close 1002)")
-	}
-	return vs
+	return []Violation{{Reason: err.Error()}}
 }
 
 func msSince(t, start time.Time) float64 {
@@ -420,7 +477,7 @@ func FromHandshake(h protocol.Handshake) Record {
 		Request:     headerLines(h.Request),
 		Response:    headerLines(h.Response),
 		Key:         h.Key,
-		GUID:        GUID,
+		GUID:        protocol.GUID,
 		Sent:        h.Accept,
 		Subprotocol: h.Subprotocol,
 	}
@@ -430,7 +487,7 @@ func FromHandshake(h protocol.Handshake) Record {
 	if hr.Sent == "" {
 		hr.Sent = headerValue(hr.Response, "Sec-WebSocket-Accept")
 	}
-	hr.Concat = hr.Key + GUID
+	hr.Concat = hr.Key + protocol.GUID
 	sum := sha1.Sum([]byte(hr.Concat))
 	hr.SHA1 = hex.EncodeToString(sum[:])
 	hr.Accept = base64.StdEncoding.EncodeToString(sum[:])

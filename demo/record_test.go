@@ -13,26 +13,32 @@ import (
 )
 
 // wireFrame builds the Frame the observer would report for the bytes of
-// one frame as they were on the wire.
+// one frame as they were on the wire, read by a protocol.Decoder as the
+// end receiving it would (the server for inbound frames, the browser for
+// outbound), so that Message and Err are what the reader would know.
 func wireFrame(t *testing.T, dir protocol.Direction, wire []byte) protocol.Frame {
 	t.Helper()
-	h, n, err := protocol.ParseHeader(wire)
-	if err != nil {
-		t.Fatalf("ParseHeader(% x): %v", wire[:min(len(wire), 14)], err)
+	d := receiver(dir)
+	return nextFrame(t, &d, dir, wire)
+}
+
+func receiver(dir protocol.Direction) protocol.Decoder {
+	if dir == protocol.Outbound {
+		return protocol.Decoder{Role: protocol.RoleClient}
 	}
-	payload := wire[n:]
-	plain := append([]byte(nil), payload...)
-	if h.Masked {
-		protocol.Mask(plain, h.Key, 0)
+	return protocol.Decoder{Role: protocol.RoleServer}
+}
+
+// nextFrame is wireFrame for the next frame of a connection that d reads.
+func nextFrame(t *testing.T, d *protocol.Decoder, dir protocol.Direction, wire []byte) protocol.Frame {
+	t.Helper()
+	f, n, err := d.Decode(wire)
+	if err != nil || n != len(wire) {
+		t.Fatalf("Decode(% x): %d bytes, %v", wire[:min(len(wire), 14)], n, err)
 	}
-	return protocol.Frame{
-		Dir:      dir,
-		Time:     time.Date(2026, 5, 1, 12, 0, 0, 1500000, time.UTC),
-		Header:   h,
-		Raw:      wire[:n],
-		Payload:  payload,
-		Unmasked: plain,
-	}
+	f.Dir = dir
+	f.Time = time.Date(2026, 5, 1, 12, 0, 0, 1500000, time.UTC)
+	return f
 }
 
 var start = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -140,7 +146,7 @@ func TestFromFrameRFC6455Examples(t *testing.T) {
 				t.Errorf("header = %s, want % x", fr.Header, tt.wire[:hdr])
 			}
 			if fr.Rsv1 || fr.Rsv2 || fr.Rsv3 || len(fr.Violations) != 0 {
-				t.Errorf("rsv %v %v %v, violations %q: want none", fr.Rsv1, fr.Rsv2, fr.Rsv3, fr.Violations)
+				t.Errorf("rsv %v %v %v, violations %+v: want none", fr.Rsv1, fr.Rsv2, fr.Rsv3, fr.Violations)
 			}
 			if n := min(int(fr.Length), RowLimit); len(fr.Rows) != n {
 				t.Errorf("%d rows, want %d", len(fr.Rows), n)
@@ -172,30 +178,35 @@ func TestFromFrameXORRows(t *testing.T) {
 
 func TestFromFrameFragmentedText(t *testing.T) {
 	// RFC 6455 §5.7: "Hel" with FIN=0, then "lo" in a continuation.
-	first := wireFrame(t, protocol.Outbound, []byte{0x01, 0x03, 'H', 'e', 'l'})
-	cont := wireFrame(t, protocol.Outbound, []byte{0x80, 0x02, 'l', 'o'})
+	firstWire, contWire := []byte{0x01, 0x03, 'H', 'e', 'l'}, []byte{0x80, 0x02, 'l', 'o'}
+	d := receiver(protocol.Outbound)
+	first := nextFrame(t, &d, protocol.Outbound, firstWire)
+	cont := nextFrame(t, &d, protocol.Outbound, contWire)
 
 	r := FromFrame(first, 1, start).Frame
 	if r.Fin || r.OpName != "text" || r.Message != "text" || r.Payload != "Hel" {
 		t.Errorf("first fragment = fin %v %s message %q payload %q, want FIN=0 text \"Hel\"", r.Fin, r.OpName, r.Message, r.Payload)
 	}
-	// Alone, a continuation frame's message type is unknown: hex.
+	// The reader knew the continuation belongs to a text message: text.
 	r = FromFrame(cont, 2, start).Frame
+	if r.Message != "text" || r.PayloadAs != "text" || r.Payload != "lo" || len(r.Violations) != 0 {
+		t.Errorf("text continuation = message %q %s %q %v, want text \"lo\"", r.Message, r.PayloadAs, r.Payload, r.Violations)
+	}
+	// Alone, with nothing known of it, its message type is unknown: hex.
+	bare := cont
+	bare.Message, bare.Err = 0, nil
+	r = FromFrame(bare, 2, start).Frame
 	if !r.Fin || r.OpName != "continuation" || r.Message != "" || r.PayloadAs != "hex" || r.Payload != "6c 6f" {
 		t.Errorf("lone continuation = fin %v %s message %q %s %q, want FIN=1 continuation as hex \"6c 6f\"", r.Fin, r.OpName, r.Message, r.PayloadAs, r.Payload)
 	}
 	if len(r.Violations) != 0 {
-		t.Errorf("lone continuation violations %q, want none (the start may not have been seen)", r.Violations)
+		t.Errorf("lone continuation violations %+v, want none (the start may not have been seen)", r.Violations)
 	}
-	// Known to continue a text message, it is text.
-	r = fromFrame(cont, 2, start, protocol.OpText).Frame
-	if r.Message != "text" || r.PayloadAs != "text" || r.Payload != "lo" {
-		t.Errorf("text continuation = message %q %s %q, want text \"lo\"", r.Message, r.PayloadAs, r.Payload)
-	}
-	// Known to continue nothing, it breaks RFC 6455 §5.4.
-	r = fromFrame(cont, 2, start, 0).Frame
-	if len(r.Violations) != 1 || !strings.Contains(r.Violations[0], "no fragmented message") {
-		t.Errorf("orphan continuation violations %q, want one about no fragmented message", r.Violations)
+	// Read by a connection with no message open, it breaks RFC 6455 §5.4.
+	r = FromFrame(wireFrame(t, protocol.Outbound, contWire), 2, start).Frame
+	if len(r.Violations) != 1 || r.Violations[0].Rule != "5.4" || r.Violations[0].Code != 1002 ||
+		!strings.Contains(r.Violations[0].Reason, "no fragmented message") {
+		t.Errorf("orphan continuation violations %+v, want one about no fragmented message", r.Violations)
 	}
 }
 
@@ -219,7 +230,7 @@ func TestFromFrameClose(t *testing.T) {
 				t.Errorf("close = %+v, want %+v", fr.Close, tt.want)
 			}
 			if len(fr.Violations) != tt.violations {
-				t.Errorf("violations %q, want %d", fr.Violations, tt.violations)
+				t.Errorf("violations %+v, want %d", fr.Violations, tt.violations)
 			}
 		})
 	}
@@ -231,18 +242,21 @@ func TestFromFrameViolations(t *testing.T) {
 		dir  protocol.Direction
 		wire []byte
 		want string
+		code int
 	}{
-		{"RFC6455 5.1 unmasked client frame", protocol.Inbound, []byte{0x81, 0x01, 'a'}, "not masked"},
-		{"RFC6455 5.1 masked server frame", protocol.Outbound, []byte{0x81, 0x81, 1, 2, 3, 4, 'a' ^ 1}, "masked"},
-		{"RFC6455 5.2 reserved bit", protocol.Outbound, []byte{0xc1, 0x01, 'a'}, "reserved bits"},
-		{"RFC6455 5.5 fragmented ping", protocol.Outbound, []byte{0x09, 0x00}, "fragmented"},
-		{"RFC6455 8.1 invalid UTF-8 text", protocol.Outbound, []byte{0x81, 0x02, 0xc3, 0x28}, "UTF-8"},
+		{"RFC6455 5.1 unmasked client frame", protocol.Inbound, []byte{0x81, 0x01, 'a'}, "not masked", 1002},
+		{"RFC6455 5.1 masked server frame", protocol.Outbound, []byte{0x81, 0x81, 1, 2, 3, 4, 'a' ^ 1}, "masked", 1002},
+		{"RFC6455 5.2 reserved bit", protocol.Outbound, []byte{0xc1, 0x01, 'a'}, "RSV bits", 1002},
+		{"RFC6455 5.5 fragmented ping", protocol.Outbound, []byte{0x09, 0x00}, "fragmented", 1002},
+		{"RFC6455 8.1 invalid UTF-8 text", protocol.Outbound, []byte{0x81, 0x02, 0xc3, 0x28}, "UTF-8", 1007},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fr := FromFrame(wireFrame(t, tt.dir, tt.wire), 1, start).Frame
-			if len(fr.Violations) != 1 || !strings.Contains(fr.Violations[0], tt.want) {
-				t.Errorf("violations %q, want one containing %q", fr.Violations, tt.want)
+			// The test's name cites the section; the record must too.
+			if v := fr.Violations; len(v) != 1 || !strings.Contains(v[0].Reason, tt.want) || v[0].Code != tt.code ||
+				v[0].Rule != strings.Fields(tt.name)[1] {
+				t.Errorf("violations %+v, want one containing %q, close %d", fr.Violations, tt.want, tt.code)
 			}
 		})
 	}
@@ -324,7 +338,8 @@ func TestRecordJSONNames(t *testing.T) {
 	}
 	for _, name := range []string{`"type":"frame"`, `"seq":1`, `"ms":1.5`, `"dir":"in"`, `"label":"browser → server"`,
 		`"fin":true`, `"rsv1":false`, `"opcode":1`, `"opName":"text"`, `"mask":true`, `"len7":5`, `"lengthBits":7`,
-		`"length":5`, `"extLen":""`, `"key":"37fa213d"`, `"header":"818537fa213d"`,
+		`"length":5`, `"extLen":""`, `"key":"37fa213d"`, `"header":"818537fa213d"`, `"headerSize":6`,
+		`"bits":["10000001","10000101"]`, `"opMeaning":"the message is UTF-8"`, `"preview":"Hello"`,
 		`"rows":[{"i":0,"masked":127,"key":55,"unmasked":72,"char":"H"}`,
 		`"payload":"Hello"`, `"payloadAs":"text"`, `"shown":5`, `"more":0`, `"utf8Valid":true`} {
 		if !bytes.Contains(b, []byte(name)) {
@@ -354,5 +369,32 @@ func TestFromFramePartialPayload(t *testing.T) {
 	}
 	if fr.ExtLen != "0000000000200000" || fr.LengthBits != 64 {
 		t.Errorf("extLen %s (%d-bit), want 0000000000200000 (64-bit)", fr.ExtLen, fr.LengthBits)
+	}
+}
+
+// The list of frames shows the start of each payload, as DevTools does.
+func TestFromFramePreview(t *testing.T) {
+	long := strings.Repeat("abcdefghij", 5)
+	tests := []struct {
+		name string
+		wire []byte
+		want string
+	}{
+		{"short text whole", append([]byte{0x81, 15}, "Hello, wiretalk"...), "Hello, wiretalk"},
+		{"long text cut at 40 characters", append([]byte{0x81, 50}, long...), long[:40] + "…"},
+		{"characters, not bytes", append([]byte{0x81, 82}, strings.Repeat("é", 41)...), strings.Repeat("é", 40) + "…"},
+		{"line breaks on one line", append([]byte{0x81, 4}, "a\nb\t"...), "a b "},
+		{"binary in hex", []byte{0x82, 3, 0x3c, 0x69, 0x6d}, "3c 69 6d"},
+		{"long binary cut", append([]byte{0x82, 20}, make([]byte, 20)...), strings.TrimSpace(strings.Repeat("00 ", 12)) + " …"},
+		{"close code and reason", []byte{0x88, 5, 0x03, 0xe8, 'b', 'y', 'e'}, "1000 normal closure, bye"},
+		{"empty", []byte{0x81, 0}, ""},
+		{"markup stays text", append([]byte{0x81, 9}, "<b>hi</b>"...), "<b>hi</b>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FromFrame(wireFrame(t, protocol.Outbound, tt.wire), 1, start).Frame.Preview; got != tt.want {
+				t.Errorf("preview %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

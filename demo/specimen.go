@@ -169,8 +169,7 @@ type observer struct {
 	conn int // the specimen's number
 
 	mu        sync.Mutex
-	msg       [2]protocol.Opcode // per direction, the fragmented message in progress (0: none)
-	handshake *Record            // kept until publishHandshake
+	handshake *Record // kept until publishHandshake
 }
 
 func (o *observer) ObserveHandshake(h protocol.Handshake) {
@@ -194,30 +193,7 @@ func (o *observer) publishHandshake() {
 }
 
 func (o *observer) ObserveFrame(fr protocol.Frame) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	d := fr.Dir & 1
-	op, msg := fr.Header.Opcode, fr.Header.Opcode
-	interrupts := false
-	switch op {
-	case protocol.OpContinuation:
-		msg = o.msg[d]
-		if fr.Header.Fin {
-			o.msg[d] = 0
-		}
-	case protocol.OpText, protocol.OpBinary:
-		interrupts = o.msg[d] != 0
-		o.msg[d] = 0
-		if !fr.Header.Fin {
-			o.msg[d] = op
-		}
-	}
-	rec := fromFrame(fr, 0, o.feed.start, msg)
-	if interrupts {
-		// RFC 6455 §5.4: "The fragments of one message MUST NOT be
-		// interleaved between the fragments of another message".
-		rec.Frame.Violations = append(rec.Frame.Violations, "new data message before the fragmented one ended (close 1002)")
-	}
+	rec := FromFrame(fr, 0, o.feed.start)
 	if fr.Time.IsZero() {
 		rec.Time = ""
 	}
