@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 
+	"wiretalk/demo"
 	"wiretalk/protocol"
 )
 
@@ -67,7 +69,7 @@ func runDecode(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "decode: no bytes to decode")
 		return exitFail
 	}
-	d := &frameDecoder{w: e.stdout, show: *show}
+	d := newFrameDecoder(e.stdout, *show)
 	err = d.decodeAll(data)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "decode: %v\n", err)
@@ -126,22 +128,29 @@ func decodeHexDigit(c byte) (byte, bool) {
 	return 0, false
 }
 
-// frameDecoder prints frames one after another, keeping what the rules
-// across frames need: whether a fragmented message is open, and the
-// UTF-8 state of a text message.
+// frameDecoder prints frames one after another. A protocol.Decoder reads
+// them as a receiver would, judging each by the rules the connection's
+// reader applies (reading on after a violation, to show the rest), and
+// demo.FromFrame makes each the record the frame inspector shows: what is
+// printed is that record, with the payload's bytes. The decoder keeps
+// only what the lines that sum up a fragmented message need.
 type frameDecoder struct {
 	w      io.Writer
 	show   int // payload bytes to print; 0 for all
 	frames int // frames printed
 	bad    int // frames that break a rule
 
-	inMessage bool // a data frame with FIN=0 started a message that has not ended
-	msgOp     protocol.Opcode
+	dec       protocol.Decoder
 	msgFrames int
 	msgLen    int64
 	msgText   []byte // the start of a fragmented text message, to show
-	utf8      protocol.UTF8Validator
-	utf8Bad   bool // the open text message is already known not to be UTF-8
+	utf8Bad   bool   // the text message is already known not to be UTF-8
+}
+
+func newFrameDecoder(w io.Writer, show int) *frameDecoder {
+	// Masked and unmasked frames are both accepted: which one is wrong
+	// depends on who sent it.
+	return &frameDecoder{w: w, show: show, dec: protocol.Decoder{AnyMask: true}}
 }
 
 // decodeAll prints every frame in data. It returns an error when data
@@ -155,8 +164,8 @@ func (d *frameDecoder) decodeAll(data []byte) error {
 		}
 		off += n
 	}
-	if d.inMessage {
-		fmt.Fprintf(d.w, "\nthe input ends inside a fragmented %s message (%s in %s so far)\n", d.msgOp, plural(d.msgLen, "byte"), plural(int64(d.msgFrames), "frame"))
+	if op := d.dec.Open(); op != 0 {
+		fmt.Fprintf(d.w, "\nthe input ends inside a fragmented %s message (%s in %s so far)\n", op, plural(d.msgLen, "byte"), plural(int64(d.msgFrames), "frame"))
 	}
 	return nil
 }
@@ -165,7 +174,7 @@ func (d *frameDecoder) decodeAll(data []byte) error {
 // of the input, and returns its size.
 func (d *frameDecoder) decodeFrame(b []byte, off int) (int, error) {
 	num := d.frames + 1
-	h, hlen, err := protocol.ParseHeader(b)
+	f, n, err := d.dec.Decode(b)
 	if errors.Is(err, protocol.ErrShortHeader) {
 		need := 2 - len(b)
 		if len(b) >= 2 {
@@ -174,105 +183,75 @@ func (d *frameDecoder) decodeFrame(b []byte, off int) (int, error) {
 		return 0, fmt.Errorf("frame %d at byte offset %d is truncated: header needs %s", num, off, moreBytes(int64(need)))
 	}
 	d.frames++
-	var out bytes.Buffer
-	var violations []string
-	violate := func(section, format string, args ...any) {
-		violations = append(violations, fmt.Sprintf("violates RFC 6455 §%s: %s", section, fmt.Sprintf(format, args...)))
-	}
-	lengthUnknown := false
-	var pe *protocol.ProtocolError
-	if errors.As(err, &pe) {
-		// A length not in its shortest form, or a 64-bit length with its
-		// top bit set; the header is still all there to show.
-		violate("5.2", "%s", pe.Reason)
-		lengthUnknown = b[1]&0x7F == 127 && b[2]&0x80 != 0
-	}
+	rec := demo.FromFrame(f, num, time.Time{}).Frame
+	h := f.Header
 
-	total := int64(hlen) + h.Length
+	var out bytes.Buffer
+	total := int64(rec.HeaderSize) + h.Length
 	switch {
-	case lengthUnknown:
-		fmt.Fprintf(&out, "frame %d (header of %d bytes at offset %d)\n", num, hlen, off)
+	case rec.LengthUnknown:
+		fmt.Fprintf(&out, "frame %d (header of %d bytes at offset %d)\n", num, rec.HeaderSize, off)
 	case total < 0: // a length near 2^63 overflows with the header
-		fmt.Fprintf(&out, "frame %d (%d bytes of header and %d of payload at offset %d)\n", num, hlen, h.Length, off)
+		fmt.Fprintf(&out, "frame %d (%d bytes of header and %d of payload at offset %d)\n", num, rec.HeaderSize, h.Length, off)
 	default:
 		fmt.Fprintf(&out, "frame %d (%d bytes at offset %d)\n", num, total, off)
 	}
-	d.printHeader(&out, b[:hlen], h)
-
-	// The rules of RFC 6455 §5.2 and §5.5 that hold whoever sent the
-	// frame; Header.Check also knows the MASK rule of §5.1, which depends
-	// on the role (decode_test checks the two agree).
-	if h.Rsv() != 0 {
-		violate("5.2", "RSV bits %03b set, but no extension was negotiated that defines them", h.Rsv()>>4)
-	}
-	if h.Opcode.IsReserved() {
-		violate("5.2", "opcode 0x%X is reserved: the receiver MUST fail the connection", uint8(h.Opcode))
-	}
-	if h.Opcode.IsControl() && !h.Fin {
-		violate("5.5", "control frames MUST NOT be fragmented, but FIN=0")
-	}
-	if h.Opcode.IsControl() && h.Length > protocol.MaxControlPayload {
-		violate("5.5", "control frames MUST have a payload of 125 bytes or less, not %d", h.Length)
-	}
-
-	if lengthUnknown {
-		d.finish(&out, violations)
+	d.printHeader(&out, rec)
+	switch {
+	case errors.Is(err, protocol.ErrLengthUnknown):
+		d.finish(&out, rec)
 		return 0, fmt.Errorf("frame %d at byte offset %d has a 64-bit length with its most significant bit set: its end cannot be found", num, off)
-	}
-	if rest := int64(len(b) - hlen); rest < h.Length {
-		d.finish(&out, violations)
-		return 0, fmt.Errorf("frame %d at byte offset %d is truncated: payload needs %s", num, off, moreBytes(h.Length-rest))
+	case errors.Is(err, protocol.ErrShortFrame):
+		d.finish(&out, rec)
+		return 0, fmt.Errorf("frame %d at byte offset %d is truncated: payload needs %s", num, off, moreBytes(h.Length-int64(len(b)-n)))
 	}
 
-	payload := bytes.Clone(b[hlen:total])
 	if h.Masked {
-		d.printPayload(&out, "payload (masked):  ", payload, false)
-		protocol.Mask(payload, h.Key, 0)
+		d.printPayload(&out, "payload (masked):  ", f.Payload, false)
 	}
 	// Quote text, and ping or pong data that happens to be text.
-	text := h.Opcode == protocol.OpText ||
-		h.Opcode == protocol.OpContinuation && d.inMessage && d.msgOp == protocol.OpText ||
-		(h.Opcode == protocol.OpPing || h.Opcode == protocol.OpPong) && protocol.ValidUTF8(payload)
+	text := rec.Message == "text" ||
+		(h.Opcode == protocol.OpPing || h.Opcode == protocol.OpPong) && rec.UTF8Valid != nil && *rec.UTF8Valid
 	label := "payload:"
 	if h.Masked {
 		label = "payload (unmasked):"
 	}
-	d.printPayload(&out, label, payload, text)
+	d.printPayload(&out, label, f.Unmasked, text)
 
 	switch {
-	case h.Opcode == protocol.OpClose:
-		d.printClose(&out, payload, violate)
-	case !h.Opcode.IsControl() && !h.Opcode.IsReserved():
-		d.message(&out, h, payload, violate)
+	case rec.Close != nil:
+		d.printClose(&out, rec, f.Unmasked)
+	case rec.Message != "":
+		d.message(&out, rec, f.Unmasked)
 	}
-	d.finish(&out, violations)
-	return int(total), nil
+	d.finish(&out, rec)
+	return n, nil
 }
 
-// printHeader prints the header bytes hdr, field by field.
-func (d *frameDecoder) printHeader(out *bytes.Buffer, hdr []byte, h protocol.Header) {
-	name := h.Opcode.String()
-	if h.Opcode.IsReserved() {
+// printHeader prints the header's bytes, field by field.
+func (d *frameDecoder) printHeader(out *bytes.Buffer, rec *demo.FrameRecord) {
+	name := rec.OpName
+	if protocol.Opcode(rec.Opcode).IsReserved() {
 		name = "reserved"
 	}
 	fmt.Fprintf(out, "  byte 0: %s   FIN=%d RSV1=%d RSV2=%d RSV3=%d opcode=0x%X (%s)\n",
-		decodeBits(hdr[0]), decodeBit(h.Fin), decodeBit(h.Rsv1), decodeBit(h.Rsv2), decodeBit(h.Rsv3), uint8(h.Opcode), name)
-	switch l := hdr[1] & 0x7F; l {
-	case 126:
-		fmt.Fprintf(out, "  byte 1: %s   MASK=%d payload len=126: a 16-bit length follows\n", decodeBits(hdr[1]), decodeBit(h.Masked))
-		fmt.Fprintf(out, "  bytes 2-3: % x   extended payload len=%d (16-bit)\n", hdr[2:4], h.Length)
-	case 127:
-		fmt.Fprintf(out, "  byte 1: %s   MASK=%d payload len=127: a 64-bit length follows\n", decodeBits(hdr[1]), decodeBit(h.Masked))
-		if hdr[2]&0x80 != 0 {
-			fmt.Fprintf(out, "  bytes 2-9: % x   extended payload len=? (64-bit, most significant bit set)\n", hdr[2:10])
+		nibbles(rec.Bits[0]), decodeBit(rec.Fin), decodeBit(rec.Rsv1), decodeBit(rec.Rsv2), decodeBit(rec.Rsv3), rec.Opcode, name)
+	switch rec.LengthBits {
+	case 16:
+		fmt.Fprintf(out, "  byte 1: %s   MASK=%d payload len=126: a 16-bit length follows\n", nibbles(rec.Bits[1]), decodeBit(rec.Mask))
+		fmt.Fprintf(out, "  bytes 2-3: %s   extended payload len=%d (16-bit)\n", spacedHex(rec.ExtLen), rec.Length)
+	case 64:
+		fmt.Fprintf(out, "  byte 1: %s   MASK=%d payload len=127: a 64-bit length follows\n", nibbles(rec.Bits[1]), decodeBit(rec.Mask))
+		if rec.LengthUnknown {
+			fmt.Fprintf(out, "  bytes 2-9: %s   extended payload len=? (64-bit, most significant bit set)\n", spacedHex(rec.ExtLen))
 		} else {
-			fmt.Fprintf(out, "  bytes 2-9: % x   extended payload len=%d (64-bit)\n", hdr[2:10], h.Length)
+			fmt.Fprintf(out, "  bytes 2-9: %s   extended payload len=%d (64-bit)\n", spacedHex(rec.ExtLen), rec.Length)
 		}
 	default:
-		fmt.Fprintf(out, "  byte 1: %s   MASK=%d payload len=%d (7-bit)\n", decodeBits(hdr[1]), decodeBit(h.Masked), l)
+		fmt.Fprintf(out, "  byte 1: %s   MASK=%d payload len=%d (7-bit)\n", nibbles(rec.Bits[1]), decodeBit(rec.Mask), rec.Len7)
 	}
-	if h.Masked {
-		fmt.Fprintf(out, "  masking key: % x\n", h.Key)
+	if rec.Mask {
+		fmt.Fprintf(out, "  masking key: %s\n", spacedHex(rec.Key))
 	}
 }
 
@@ -309,75 +288,45 @@ func (d *frameDecoder) printPayload(out *bytes.Buffer, label string, p []byte, t
 	}
 }
 
-// printClose decodes a close frame's payload: its status code and reason
-// (RFC 6455 §5.5.1).
-func (d *frameDecoder) printClose(out *bytes.Buffer, p []byte, violate func(section, format string, args ...any)) {
-	if len(p) == 0 {
-		fmt.Fprintf(out, "  close: no status code; the receiver reports status %s\n", protocol.StatusNoStatusReceived)
+// printClose prints a close frame's status code and reason (RFC 6455
+// §5.5.1); p is its payload, for the reason's exact bytes.
+func (d *frameDecoder) printClose(out *bytes.Buffer, rec *demo.FrameRecord, p []byte) {
+	c := rec.Close
+	switch {
+	case len(p) == 0:
+		fmt.Fprintf(out, "  close: no status code; the receiver reports status %d (%s)\n", c.Code, c.Name)
 		return
+	case len(p) == 1:
+		return // the record's violation says it
 	}
-	if len(p) == 1 {
-		violate("5.5.1", "a close payload of 1 byte: the status code takes 2")
-		return
-	}
-	code := protocol.StatusCode(uint16(p[0])<<8 | uint16(p[1]))
-	fmt.Fprintf(out, "  close status: % x = %s\n", p[:2], code)
+	fmt.Fprintf(out, "  close status: %02x %02x = %d (%s)\n", c.Code>>8, c.Code&0xFF, c.Code, c.Name)
 	if len(p) > 2 {
 		fmt.Fprintf(out, "  close reason: %q\n", p[2:])
 	}
-	var pe *protocol.ProtocolError
-	if _, err := protocol.ParseClosePayload(p); errors.As(err, &pe) {
-		if pe.Code == protocol.StatusInvalidPayload {
-			violate("5.5.1", "%s: the receiver fails the connection with %s", pe.Reason, pe.Code)
-		} else {
-			violate("7.4", "%s", pe.Reason)
-		}
-	}
 }
 
-// message follows a data message across its frames (RFC 6455 §5.4) and
-// checks a text message's UTF-8 as it goes, failing fast as a receiver
-// does (§8.1).
-func (d *frameDecoder) message(out *bytes.Buffer, h protocol.Header, p []byte, violate func(section, format string, args ...any)) {
-	switch {
-	case h.Opcode == protocol.OpContinuation && !d.inMessage:
-		violate("5.4", "a continuation frame, but no fragmented message is open")
-		return
-	case h.Opcode != protocol.OpContinuation && d.inMessage:
-		violate("5.4", "a new %s message starts before the fragmented %s message has ended", h.Opcode, d.msgOp)
-		d.inMessage = false // read on as a receiver would not, to show the rest
+// message prints where a data frame stands in its message (RFC 6455
+// §5.4), and whether the text is valid UTF-8 so far (§8.1); p is its
+// payload.
+func (d *frameDecoder) message(out *bytes.Buffer, rec *demo.FrameRecord, p []byte) {
+	if rec.OpName != "continuation" {
+		d.msgFrames, d.msgLen, d.msgText, d.utf8Bad = 0, 0, d.msgText[:0], false
 	}
-	if h.Opcode != protocol.OpContinuation {
-		d.msgOp, d.msgFrames, d.msgLen, d.msgText = h.Opcode, 0, 0, d.msgText[:0]
-		d.utf8.Reset()
-		d.utf8Bad = false
-	}
+	text := rec.Message == "text"
 	d.msgFrames++
 	d.msgLen += int64(len(p))
-	if d.msgOp == protocol.OpText && (d.show == 0 || len(d.msgText) < d.show) {
+	if text && (d.show == 0 || len(d.msgText) < d.show) {
 		d.msgText = append(d.msgText, p...)
 	}
-	if d.msgOp == protocol.OpText && !d.utf8Bad {
-		before := d.utf8
-		if !d.utf8.Write(p) {
-			d.utf8Bad = true
-			at := 0
-			for at < len(p) && before.Write(p[at:at+1]) {
-				at++
-			}
-			violate("8.1", "text is not valid UTF-8: payload byte %d (%#02x) cannot follow the bytes before it", at, p[at])
-		} else if h.Fin && !d.utf8.Complete() {
-			d.utf8Bad = true
-			violate("8.1", "text is not valid UTF-8: the message ends inside a code point")
-		}
+	for _, v := range rec.Violations {
+		d.utf8Bad = d.utf8Bad || v.Rule == "8.1"
 	}
-	d.inMessage = !h.Fin
 	switch {
-	case !h.Fin && d.msgFrames == 1:
-		fmt.Fprintf(out, "  starts a fragmented %s message (FIN=0)\n", d.msgOp)
-	case h.Fin && d.msgFrames > 1:
-		fmt.Fprintf(out, "  ends the %s message: %s in %d frames\n", d.msgOp, plural(d.msgLen, "byte"), d.msgFrames)
-		if d.msgOp == protocol.OpText {
+	case !rec.Fin && d.msgFrames == 1:
+		fmt.Fprintf(out, "  starts a fragmented %s message (FIN=0)\n", rec.Message)
+	case rec.Fin && d.msgFrames > 1:
+		fmt.Fprintf(out, "  ends the %s message: %s in %d frames\n", rec.Message, plural(d.msgLen, "byte"), d.msgFrames)
+		if text {
 			shown, more := d.msgText, ""
 			if d.show > 0 && len(shown) > d.show {
 				shown, more = shown[:d.show], " …"
@@ -385,8 +334,8 @@ func (d *frameDecoder) message(out *bytes.Buffer, h protocol.Header, p []byte, v
 			fmt.Fprintf(out, "  message: %q%s\n", shown, more)
 		}
 	}
-	if d.msgOp == protocol.OpText && !d.utf8Bad {
-		if h.Fin {
+	if text && !d.utf8Bad {
+		if rec.Fin {
 			fmt.Fprintf(out, "  text is valid UTF-8\n")
 		} else {
 			fmt.Fprintf(out, "  text is valid UTF-8 so far\n")
@@ -394,12 +343,16 @@ func (d *frameDecoder) message(out *bytes.Buffer, h protocol.Header, p []byte, v
 	}
 }
 
-// finish writes the frame's lines and its violations, and counts it.
-func (d *frameDecoder) finish(out *bytes.Buffer, violations []string) {
-	for _, v := range violations {
-		fmt.Fprintf(out, "  %s\n", v)
+// finish writes the frame's lines and the rules it breaks, and counts it.
+func (d *frameDecoder) finish(out *bytes.Buffer, rec *demo.FrameRecord) {
+	for _, v := range rec.Violations {
+		fmt.Fprintf(out, "  violates RFC 6455 §%s: %s", v.Rule, v.Reason)
+		if rec.Close != nil && v.Code == int(protocol.StatusInvalidPayload) {
+			fmt.Fprintf(out, ": the receiver fails the connection with %s", protocol.StatusCode(v.Code))
+		}
+		out.WriteString("\n")
 	}
-	if len(violations) > 0 {
+	if len(rec.Violations) > 0 {
 		d.bad++
 	}
 	if d.frames > 1 {
@@ -419,9 +372,24 @@ func plural(n int64, thing string) string {
 	return fmt.Sprintf("%d %ss", n, thing)
 }
 
-// decodeBits writes a byte as two nibbles of bits, e.g. "1000 0001".
-func decodeBits(b byte) string {
-	return fmt.Sprintf("%04b %04b", b>>4, b&0xF)
+// nibbles splits a byte's bits in two, "10000001" -> "1000 0001".
+func nibbles(bits string) string {
+	if len(bits) != 8 {
+		return bits
+	}
+	return bits[:4] + " " + bits[4:]
+}
+
+// spacedHex puts a space between the bytes of a hex string: "0100" -> "01 00".
+func spacedHex(h string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(h); i += 2 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(h[i : i+2])
+	}
+	return b.String()
 }
 
 func decodeBit(set bool) int {

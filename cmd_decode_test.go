@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -314,7 +315,7 @@ func TestDecodeAgreesWithCheck(t *testing.T) {
 				}
 				wire := append(protocol.AppendHeader(nil, h), make([]byte, n)...)
 				var out bytes.Buffer
-				d := &frameDecoder{w: &out, show: 1}
+				d := newFrameDecoder(&out, 1)
 				if _, err := d.decodeFrame(wire, 0); err != nil {
 					t.Fatal(err)
 				}
@@ -355,17 +356,81 @@ func TestParseHexBytes(t *testing.T) {
 }
 
 // FuzzDecode feeds arbitrary bytes to the decoder: it must never panic,
-// and it must either reach the end or stop with an error.
+// and it must either reach the end or stop with an error. Reaching the
+// end means the frames it printed tile the input exactly, each starting
+// where the one before ended; stopping means an error that names the
+// offset where the frames it printed end. Every frame printed with a
+// violation, and only those, is counted as breaking a rule.
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		"818537fa213d7f9f4d5158", "010348656c80026c6f", "827e0100", "827f8000000000000000",
-		"880203ed", "010241e2800282ac", "c100", "097e007e",
+		"880203ed", "010241e2800282ac", "c100", "097e007e", "81", "81fe01", "8105486565",
 	} {
 		b, _ := parseHexBytes(s)
 		f.Add(b)
 	}
+	header := regexp.MustCompile(`(?m)^frame (\d+) \((?:(\d+) bytes|header of \d+ bytes|\d+ bytes of header and \d+ of payload) at offset (\d+)\)$`)
+	stopped := regexp.MustCompile(`^frame (\d+) at byte offset (\d+) `)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d := &frameDecoder{w: io.Discard, show: 8}
-		_ = d.decodeAll(data)
+		var out strings.Builder
+		d := newFrameDecoder(&out, 8)
+		err := d.decodeAll(data)
+		var starts, sizes []int // of the frames printed; size -1 when not given
+		bad := 0
+		for i, part := range strings.Split(out.String(), "\n\nframe ") {
+			if i > 0 {
+				part = "frame " + part
+			}
+			m := header.FindStringSubmatch(part)
+			if m == nil {
+				if part != "" && !strings.HasPrefix(part, "the input ends inside") {
+					t.Fatalf("output part %d has no frame line:\n%s", i, part)
+				}
+				continue
+			}
+			if num, _ := strconv.Atoi(m[1]); num != len(starts)+1 {
+				t.Fatalf("frame %d is numbered %s", len(starts)+1, m[1])
+			}
+			off, _ := strconv.Atoi(m[3])
+			size, e := strconv.Atoi(m[2])
+			if e != nil {
+				size = -1
+			}
+			if n := len(starts); n > 0 && (sizes[n-1] < 0 || starts[n-1]+sizes[n-1] != off) {
+				t.Fatalf("frame %d starts at offset %d, the one before at %d with %d bytes", n+1, off, starts[n-1], sizes[n-1])
+			}
+			starts, sizes = append(starts, off), append(sizes, size)
+			if strings.Contains(part, "  violates RFC 6455 §") {
+				bad++
+			}
+		}
+		if bad != d.bad || len(starts) != d.frames {
+			t.Errorf("%d frames printed, %d with a violation; counted %d and %d", len(starts), bad, d.frames, d.bad)
+		}
+		end := 0 // where the last frame printed ends
+		if n := len(starts); n > 0 {
+			end = starts[n-1] + sizes[n-1]
+		}
+		if err == nil {
+			if len(starts) > 0 && sizes[len(sizes)-1] < 0 || end != len(data) {
+				t.Fatalf("no error, but the frames end at offset %d of %d:\n%s", end, len(data), out.String())
+			}
+			return
+		}
+		m := stopped.FindStringSubmatch(err.Error())
+		if m == nil {
+			t.Fatalf("stopped with %q, which names no frame and offset", err)
+		}
+		num, _ := strconv.Atoi(m[1])
+		off, _ := strconv.Atoi(m[2])
+		switch {
+		case num == len(starts)+1 && off == end && sizes != nil && sizes[len(sizes)-1] >= 0:
+		case num == len(starts)+1 && off == 0 && starts == nil:
+			// a header cut short, after the frames printed
+		case num == len(starts) && off == starts[num-1] && (sizes[num-1] < 0 || off+sizes[num-1] > len(data)):
+			// the last frame printed, cut short or of unknown length
+		default:
+			t.Fatalf("stopped with %q after frames at %v of sizes %v", err, starts, sizes)
+		}
 	})
 }
