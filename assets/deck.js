@@ -1,6 +1,6 @@
 // deck.js: fetching the deck and rendering slides. See README.md.
 
-const v = new URL(import.meta.url).search; // our ?v=, for inspector.*
+const v = new URL(import.meta.url).search; // our ?v=, for inspector.* and stylesheets
 
 export async function fetchDeck(url) {
   const r = await fetch(url, { cache: 'no-store' });
@@ -36,13 +36,7 @@ export function inspect(s) {
   const boxes = s.querySelectorAll('.wt-inspector'), offs = [];
   let gone;
   if (!boxes.length) return () => {};
-  if (!document.querySelector('link[data-wt]')) {
-    const l = document.createElement('link');
-    l.rel = 'stylesheet';
-    l.href = new URL('inspector.css' + v, import.meta.url);
-    l.dataset.wt = '';
-    document.head.append(l);
-  }
+  stylesheet('inspector.css');
   import('./inspector.js' + v).then(m => boxes.forEach(b => gone || offs.push(m.mount(b)))).catch(e => {
     console.warn('inspector:', e);
     for (const b of boxes) {
@@ -51,6 +45,17 @@ export function inspect(s) {
     }
   });
   return () => { gone = true; offs.splice(0).forEach(off => off?.()); };
+}
+
+// stylesheet links assets/NAME, with our ?v=, unless the page has it.
+export function stylesheet(name) {
+  const href = new URL(name + v, import.meta.url).href;
+  if ([...document.querySelectorAll('link[rel=stylesheet]')].some(l => l.href === href)) return;
+  const l = document.createElement('link');
+  l.rel = 'stylesheet';
+  l.href = href;
+  l.dataset.wt = '';
+  document.head.append(l);
 }
 
 export const number = (deck, i) => String(deck.slides[i]?.number ?? i + 1);

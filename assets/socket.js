@@ -1,7 +1,14 @@
 // socket.js: a WebSocket that keeps itself connected. See README.md.
 
+// wsURL is the ws: or wss: URL (following the page) of path on the page's host.
+export function wsURL(path) {
+  const u = new URL(path, location.href);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.href;
+}
+
 export function connect(path, onMessage, onStatus) {
-  const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path;
+  const url = wsURL(path);
   let ws, tries = 0, timer, hiddenAt = 0, status;
   const set = s => s !== status && onStatus(status = s);
   const open = () => {

@@ -424,3 +424,90 @@ func TestBrowserScreenshots(t *testing.T) {
 		})
 	}
 }
+
+// inView returns "" when the element selector finds lies whole within the
+// viewport, else where it is.
+func (p tab) inView(selector string) string {
+	p.t.Helper()
+	return p.eval(`(() => {
+		const e = document.querySelector(` + jsString(selector) + `);
+		if (!e) return 'not in the page';
+		const r = e.getBoundingClientRect();
+		if (r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth) return '';
+		return 'at ' + [r.left, r.top, r.right, r.bottom].map(Math.round).join(',') + ' in a ' + innerWidth + 'x' + innerHeight + ' viewport';
+	})()`)
+}
+
+// After Send, what was sent and what came back are readable at a glance,
+// on a laptop and on a phone, without scrolling: the selected frame's
+// payload text comes before its bits and tables, and the page's onmessage
+// shows the echo's text. Each entry in the list of frames starts with
+// the start of its payload, as DevTools does: text, or hex for binary,
+// cut with an ellipsis.
+func TestBrowserSentAndEchoAtAGlance(t *testing.T) {
+	srv, _ := pageServer(t)
+	for _, tt := range []struct {
+		name string
+		opts []browsertest.Option
+	}{
+		{"1280x800", []browsertest.Option{browsertest.WindowSize(1280, 800)}},
+		{"Pixel 5", []browsertest.Option{browsertest.Device(device.Pixel5)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, _ := browsertest.New(t, tt.opts...)
+			p := tab{t, ctx}
+			p.open(srv.URL + "/demo")
+			const sent = "Hello, wiretalk"
+			p.setMessage(sent)
+			p.click(`[data-act=text]`)
+			in := p.item("in", `#\d+ text.*15 bytes`)
+			out := p.item("out", `#\d+ text.*15 bytes`)
+			p.poll("the sent frame in the detail", `document.querySelector('.wti-h')?.textContent.startsWith('#`+in+` ')`)
+			p.poll("the echo on the page", `document.querySelector('.wti-echo').textContent.includes('text message of 15 bytes')`)
+			if got := p.payload(); got != sent {
+				t.Errorf("the detail's payload is %q, want %q", got, sent)
+			}
+			if where := p.inView(".wti-payload"); where != "" {
+				t.Errorf("the sent text is not in view without scrolling: %s", where)
+			}
+			if got := p.eval(`document.querySelector('.wti-echo').textContent`); !strings.Contains(got, "“"+sent+"”") {
+				t.Errorf("the page's onmessage line %q does not show the echo's text", got)
+			}
+			if where := p.inView(".wti-echo"); where != "" {
+				t.Errorf("the echo's text is not in view without scrolling: %s", where)
+			}
+			if p.eval(`String(scrollY)`) != "0" {
+				t.Errorf("the page scrolled to %s", p.eval(`String(scrollY)`))
+			}
+			for _, seq := range []string{in, out} {
+				if got := p.eval(`document.querySelector('[data-seq="` + seq + `"] .wti-preview')?.textContent ?? ''`); got != sent {
+					t.Errorf("list entry #%s previews %q, want %q", seq, got, sent)
+				}
+			}
+			if tt.name == "1280x800" { // beside the detail, the list is in view too
+				if where := p.inView(`[data-seq="` + out + `"] .wti-preview`); where != "" {
+					t.Errorf("the echo's list entry is not in view: %s", where)
+				}
+			}
+
+			// Longer text is cut at 40 characters; binary is previewed in
+			// hex; markup stays text.
+			long := "<b>markup</b> stays text, and a long message is cut in the list"
+			p.setMessage(long)
+			p.click(`[data-act=text]`)
+			seq := p.item("in", fmt.Sprintf(`#\d+ text.*%d bytes`, len(long)))
+			if got, want := p.eval(`document.querySelector('[data-seq="`+seq+`"] .wti-preview').textContent`), long[:40]+"…"; got != want {
+				t.Errorf("long text previews %q, want %q", got, want)
+			}
+			p.setMessage("<hi>")
+			p.click(`[data-act=binary]`)
+			seq = p.item("out", `#\d+ binary.*4 bytes`)
+			if got := p.eval(`document.querySelector('[data-seq="` + seq + `"] .wti-preview').textContent`); got != "3c 68 69 3e" {
+				t.Errorf("binary previews %q, want hex 3c 68 69 3e", got)
+			}
+			if got := p.eval(`String(document.querySelectorAll('.wti-list b:not(.wti-item > b), .wti-list img').length)`); got != "0" {
+				t.Errorf("%s elements made from payloads in the list", got)
+			}
+		})
+	}
+}
