@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -163,15 +161,8 @@ func FuzzDecoderMatchesReader(f *testing.F) {
 			role = RoleClient
 		}
 		var log frameLog
-		in, peerOut := net.Pipe()
-		out, peerIn := net.Pipe()
-		c := newConn(splitConn{in, out}, connConfig{role: role, closeTimeout: 50 * time.Millisecond, observer: &log})
-		defer c.CloseNow()
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() { defer wg.Done(); io.Copy(io.Discard, peerIn) }()
-		go func() { defer wg.Done(); peerOut.Write(data); peerOut.Close() }()
-		defer wg.Wait()
+		c, wait := peerSends(data, connConfig{role: role, closeTimeout: 50 * time.Millisecond, observer: &log})
+		defer wait()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		var readErr error

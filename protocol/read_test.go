@@ -317,22 +317,12 @@ func FuzzConnRead(f *testing.F) {
 	f.Add(cf(true, OpText, "Hello"), false, false)
 	f.Add(sf(true, OpBinary, "Hello"), true, true)
 	f.Fuzz(func(t *testing.T, data []byte, streaming, client bool) {
-		// Two pipes, one per direction, so that the peer can end its
-		// side (EOF) and still take what c writes back: net.Pipe alone
-		// cannot half-close.
-		in, peerOut := net.Pipe()
-		out, peerIn := net.Pipe()
 		role := RoleServer
 		if client {
 			role = RoleClient
 		}
-		c := newConn(splitConn{in, out}, connConfig{role: role, readLimit: 1 << 16, closeTimeout: 50 * time.Millisecond})
-		defer c.CloseNow()
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() { defer wg.Done(); io.Copy(io.Discard, peerIn) }()
-		go func() { defer wg.Done(); peerOut.Write(data); peerOut.Close() }()
-		defer wg.Wait()
+		c, wait := peerSends(data, connConfig{role: role, readLimit: 1 << 16, closeTimeout: 50 * time.Millisecond})
+		defer wait()
 
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -424,6 +414,23 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	for _, tc := range handshakeSeeds() {
 		write("FuzzHandshake", slug(tc.name), tc.req)
 	}
+}
+
+// peerSends returns a Conn made with cfg whose peer sends data, then
+// ends its side, and takes whatever the Conn writes back. wait closes the
+// Conn and waits for the peer.
+func peerSends(data []byte, cfg connConfig) (c *Conn, wait func()) {
+	// Two pipes, one per direction, so that the peer can end its side
+	// (EOF) and still take what c writes back: net.Pipe alone cannot
+	// half-close.
+	in, peerOut := net.Pipe()
+	out, peerIn := net.Pipe()
+	c = newConn(splitConn{in, out}, cfg)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); io.Copy(io.Discard, peerIn) }()
+	go func() { defer wg.Done(); peerOut.Write(data); peerOut.Close() }()
+	return c, func() { c.CloseNow(); wg.Wait() }
 }
 
 // splitConn reads from one net.Conn and writes to another.
