@@ -16,6 +16,10 @@
 //     waits in, the pooled buffer, and whole-message buffers
 //   - control.go: pings, pongs and close frames as the reader meets them
 //   - write.go: writing messages and fragments
+//   - violation.go: the rules that span frames (fragment order, UTF-8) as
+//     the errors a reader fails with, each naming its RFC section
+//   - decoder.go: Decoder, frames from bytes judged by the reader's rules,
+//     for tools that show frames rather than act on them
 //   - conn.go: the connection and its concurrency contract
 //   - lock.go: the connection's locks, which give up when a context ends
 //   - rawconn_unix.go: reads and writes straight through the socket's
