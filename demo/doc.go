@@ -3,8 +3,11 @@
 // (the JSON the inspector page renders), and serves the specimen echo
 // endpoint that a viewer's own browser talks to.
 //
-//   - record.go: Record, FromFrame and FromHandshake, the pure mapping from
-//     what the observer saw to what the page shows
+//   - record.go: Record and FromFrame, the pure mapping from a frame the
+//     protocol observed (with what its reader knew of it) to what the page
+//     shows
+//   - handshake.go: FromHandshake, the opening handshake with the accept
+//     computation worked out
 //   - inspector.go: Inspector and its Options, the set of open feeds
 //   - feed.go: the feed socket, its writer and the page's commands
 //   - specimen.go: the specimen echo socket, its observer and its limits

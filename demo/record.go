@@ -1,8 +1,6 @@
 package demo
 
 import (
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -134,23 +132,6 @@ type CloseRecord struct {
 	Reason string `json:"reason"`
 }
 
-// HandshakeRecord is the opening handshake of a specimen connection with
-// the accept computation of RFC 6455 §4.2.2 worked out step by step.
-type HandshakeRecord struct {
-	Request  []string `json:"request"`  // request line and headers; Cookie and Authorization values hidden
-	Response []string `json:"response"` // status line and headers
-
-	Key    string `json:"key"`    // Sec-WebSocket-Key
-	GUID   string `json:"guid"`   // the RFC's fixed GUID
-	Concat string `json:"concat"` // Key + GUID
-	SHA1   string `json:"sha1"`   // SHA-1 of Concat, hex
-	Accept string `json:"accept"` // base64 of the SHA-1: the expected Sec-WebSocket-Accept
-	Sent   string `json:"sent"`   // the Sec-WebSocket-Accept the server sent
-	Match  bool   `json:"match"`  // Accept == Sent
-
-	Subprotocol string `json:"subprotocol,omitempty"`
-}
-
 // Notice is a message about the inspection rather than a frame: limits
 // hit, records dropped, a connection closed.
 type Notice struct {
@@ -169,7 +150,6 @@ const (
 	HexLimit     = 1024 // payload bytes shown as hex
 	PreviewChars = 40   // characters of text in a preview
 	PreviewBytes = 12   // bytes of hex in a preview
-	handshakeMax = 64   // header lines kept from each side of the handshake
 )
 
 // Direction labels.
@@ -465,80 +445,6 @@ func msSince(t, start time.Time) float64 {
 		return 0
 	}
 	return float64(t.Sub(start).Microseconds()) / 1000
-}
-
-// FromHandshake turns an observed opening handshake into a record with
-// the accept computation of RFC 6455 §4.2.2 worked out: the key plus the
-// GUID, its SHA-1, and that digest in base64, compared with the
-// Sec-WebSocket-Accept the server sent. Cookie and Authorization values
-// are hidden: the inspector may be on a projector.
-func FromHandshake(h protocol.Handshake) Record {
-	hr := &HandshakeRecord{
-		Request:     headerLines(h.Request),
-		Response:    headerLines(h.Response),
-		Key:         h.Key,
-		GUID:        protocol.GUID,
-		Sent:        h.Accept,
-		Subprotocol: h.Subprotocol,
-	}
-	if hr.Key == "" {
-		hr.Key = headerValue(hr.Request, "Sec-WebSocket-Key")
-	}
-	if hr.Sent == "" {
-		hr.Sent = headerValue(hr.Response, "Sec-WebSocket-Accept")
-	}
-	hr.Concat = hr.Key + protocol.GUID
-	sum := sha1.Sum([]byte(hr.Concat))
-	hr.SHA1 = hex.EncodeToString(sum[:])
-	hr.Accept = base64.StdEncoding.EncodeToString(sum[:])
-	hr.Match = hr.Sent != "" && hr.Sent == hr.Accept
-	return Record{Type: "handshake", Handshake: hr}
-}
-
-// headerLines splits an HTTP head into its lines, without the blank line
-// that ends it, hiding credentials.
-func headerLines(head []byte) []string {
-	s := strings.ToValidUTF8(string(head), "\uFFFD")
-	if i := strings.Index(s, "\r\n\r\n"); i >= 0 {
-		s = s[:i]
-	}
-	var lines []string
-	for line := range strings.SplitSeq(s, "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		if line == "" {
-			continue
-		}
-		if len(lines) == handshakeMax {
-			lines = append(lines, "…")
-			break
-		}
-		lines = append(lines, hideSecret(line))
-	}
-	return lines
-}
-
-// hideSecret hides the value of a credential header line. The specimen is
-// same-origin, so the browser sends it the site's cookies (the presenter's
-// key among them), and the inspector may be on a projector.
-func hideSecret(line string) string {
-	name, value, ok := strings.Cut(line, ":")
-	if !ok {
-		return line
-	}
-	switch strings.ToLower(strings.TrimSpace(name)) {
-	case "cookie", "authorization", "proxy-authorization":
-		return name + ": (hidden, " + strconv.Itoa(len(strings.TrimSpace(value))) + " bytes)"
-	}
-	return line
-}
-
-func headerValue(lines []string, name string) string {
-	for _, line := range lines {
-		if n, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(n), name) {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
 
 // notice returns a notice record.
