@@ -401,6 +401,29 @@ func TestHeaderCheck(t *testing.T) {
 	}
 }
 
+// Check's quick test for a good header and its rules agree: for every
+// first byte, both MASK bits, lengths around the control limit, both
+// roles and with or without an extension's RSV1, Check finds a violation
+// exactly when Violations lists one, and it is the first listed.
+func TestHeaderCheckAgreesWithViolations(t *testing.T) {
+	for b0 := range 256 {
+		for _, masked := range []bool{false, true} {
+			for _, n := range []int64{0, 125, 126} {
+				for _, role := range []Role{RoleServer, RoleClient} {
+					for _, rsv := range []byte{0, bitRsv1} {
+						h := Header{Fin: b0&bitFin != 0, Rsv1: b0&bitRsv1 != 0, Rsv2: b0&bitRsv2 != 0, Rsv3: b0&bitRsv3 != 0,
+							Opcode: Opcode(b0 & 0xF), Masked: masked, Length: n}
+						err, errs := h.Check(role, rsv), h.Violations(role, rsv)
+						if (err == nil) != (len(errs) == 0) || err != nil && err.Error() != errs[0].Error() {
+							t.Fatalf("%v as %d with RSV %x: Check %v, Violations %v", h, role, rsv, err, errs)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestOpcode(t *testing.T) {
 	names := map[Opcode]string{0: "continuation", 1: "text", 2: "binary", 8: "close", 9: "ping", 0xA: "pong"}
 	for op := Opcode(0); op <= 0xF; op++ {
