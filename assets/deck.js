@@ -1,6 +1,6 @@
 // deck.js: fetching the deck and rendering slides. See README.md.
 
-const v = new URL(import.meta.url).search; // our ?v=, for inspector.* and stylesheets
+const v = new URL(import.meta.url).search; // our ?v=, for inspector.*
 
 export async function fetchDeck(url) {
   const r = await fetch(url, { cache: 'no-store' });
@@ -47,13 +47,11 @@ export function inspect(s) {
   return () => { gone = true; offs.splice(0).forEach(off => off?.()); };
 }
 
-// stylesheet links assets/NAME, with our ?v=, unless the page has it.
 export function stylesheet(name) {
-  const href = new URL(name + v, import.meta.url).href;
-  if ([...document.querySelectorAll('link[rel=stylesheet]')].some(l => l.href === href)) return;
   const l = document.createElement('link');
+  l.href = new URL(name + v, import.meta.url);
+  if ([...document.querySelectorAll('link')].some(m => m.href == l.href)) return;
   l.rel = 'stylesheet';
-  l.href = href;
   l.dataset.wt = '';
   document.head.append(l);
 }

@@ -1,11 +1,6 @@
 // socket.js: a WebSocket that keeps itself connected. See README.md.
 
-// wsURL is the ws: or wss: URL (following the page) of path on the page's host.
-export function wsURL(path) {
-  const u = new URL(path, location.href);
-  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-  return u.href;
-}
+export const wsURL = path => (location.protocol == 'https:' ? 'wss://' : 'ws://') + location.host + path;
 
 export function connect(path, onMessage, onStatus) {
   const url = wsURL(path);
