@@ -309,7 +309,7 @@ func (d *frameDecoder) printClose(out *bytes.Buffer, rec *demo.FrameRecord, p []
 // §5.4), and whether the text is valid UTF-8 so far (§8.1); p is its
 // payload.
 func (d *frameDecoder) message(out *bytes.Buffer, rec *demo.FrameRecord, p []byte) {
-	if rec.OpName != "continuation" {
+	if protocol.Opcode(rec.Opcode) != protocol.OpContinuation {
 		d.msgFrames, d.msgLen, d.msgText, d.utf8Bad = 0, 0, d.msgText[:0], false
 	}
 	text := rec.Message == "text"
