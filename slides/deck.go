@@ -22,17 +22,18 @@ func (p Problem) String() string {
 // Slide is one step as shown on screen. A slide with "--" steps appears
 // once per step; each step holds the whole content shown at that point.
 type Slide struct {
-	Index      int               `json:"index"`      // 0-based position among shown steps
-	Number     int               `json:"number"`     // the number shown: the last counted step's up to this one (template.go); 0 before any
-	Name       string            `json:"name"`       // the slide's own name property (not inherited)
-	Classes    []string          `json:"classes"`    // from the class property, template classes first
-	Properties map[string]string `json:"properties"` // all properties after template inheritance
-	HTML       string            `json:"html"`       // rendered body, template applied, {{vars}} expanded
-	NotesHTML  string            `json:"notes"`      // rendered speaker notes; "" if none
-	Continued  bool              `json:"continued"`  // a "--" step of the slide before
-	StepOf     int               `json:"stepOf"`     // Index of the first step of this slide
-	Line       int               `json:"line"`       // source line where the slide or step starts
-	Macros     []string          `json:"macros"`     // names of the macros used, in order of first use
+	Index      int               `json:"index"`          // 0-based position among shown steps
+	Number     int               `json:"number"`         // the number shown: the last counted step's up to this one (template.go); 0 before any
+	Name       string            `json:"name"`           // the slide's own name property (not inherited)
+	Classes    []string          `json:"classes"`        // from the class property, template classes first
+	Properties map[string]string `json:"properties"`     // all properties after template inheritance
+	HTML       string            `json:"html"`           // rendered body, template applied, {{vars}} expanded
+	NotesHTML  string            `json:"notes"`          // rendered speaker notes; "" if none
+	Continued  bool              `json:"continued"`      // a "--" step of the slide before
+	StepOf     int               `json:"stepOf"`         // Index of the first step of this slide
+	Line       int               `json:"line"`           // source line where the slide or step starts
+	Macros     []string          `json:"macros"`         // names of the macros used, in order of first use
+	Poll       *Poll             `json:"poll,omitempty"` // the slide's poll (poll.go); nil if none
 
 	heading string // text of the first h1 or h2, for (*Deck).Title
 }
@@ -91,6 +92,7 @@ func Parse(name string, src []byte, fsys fs.FS) *Deck {
 	for _, b := range shown {
 		d.Slides = append(d.Slides, r.slide(b))
 	}
+	r.addPolls(shown, d.Slides, p)
 	d.Languages = r.languages()
 
 	checkNames(raws, p)

@@ -28,7 +28,8 @@
 //   - Property lines ("key: value", or "<!-- key: value -->") at the top of
 //     a slide set name, class, background-*, layout, template, count and
 //     exclude; other keys are variables for {{ key }}. See template.go for
-//     layouts, templates and inheritance.
+//     layouts, templates and inheritance. wiretalk's own "poll:" makes the
+//     slide's last list a poll (poll.go); remark shows it as a list.
 //   - ".a.b[...]" wraps its (balanced) contents in a span, or a div if
 //     they span lines; "\.a[" is literal text. A span's contents are
 //     inline where remark's are: ".red[*]" is <span class="red">*</span>

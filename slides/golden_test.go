@@ -156,6 +156,12 @@ func dump(d *Deck) string {
 		if len(s.Macros) > 0 {
 			fmt.Fprintf(&b, "  macros: %s\n", strings.Join(s.Macros, " "))
 		}
+		if pl := s.Poll; pl != nil {
+			fmt.Fprintf(&b, "  poll: id=%s line=%d answer=%d\n    question: %s\n", pl.ID, pl.Line, pl.Answer, pl.Question)
+			for i, o := range pl.Options {
+				fmt.Fprintf(&b, "    option %d: %s\n", i, o)
+			}
+		}
 		b.WriteString("  html:\n")
 		indent(&b, s.HTML)
 		if s.NotesHTML != "" {

@@ -21,6 +21,7 @@ func knownProps() []string {
 	return []string{
 		"name", "class", "layout", "template", "count", "exclude", "continued",
 		"background-image", "background-color", "background-size", "background-position",
+		"poll", // wiretalk's own: poll.go
 	}
 }
 
