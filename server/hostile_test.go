@@ -269,7 +269,7 @@ type frameCase struct {
 }
 
 // malformedFrames are the frames no server may accept, on the audience
-// socket (read limit 512 bytes).
+// socket (read limit 2048 bytes).
 var malformedFrames = []frameCase{
 	// RFC 6455 §5.2: RSV1-3 "MUST be 0 unless an extension is negotiated".
 	{"RSV1 on text", clientFrame(finText|rsv1, "hi"), false, 1002},
@@ -322,11 +322,11 @@ var malformedFrames = []frameCase{
 	{"64-bit length with the top bit set", lenHeader(finBinary, 127, len64(1<<63)...), false, 1002},
 	{"64-bit length all ones", lenHeader(finBinary, 127, len64(^uint64(0))...), false, 1002},
 
-	// Over the audience socket's 512-byte limit: 1009, before reading it.
-	{"16-bit length 513", lenHeader(finBinary, 126, len16(513)...), false, 1009},
+	// Over the audience socket's 2048-byte limit: 1009, before reading it.
+	{"16-bit length 2049", lenHeader(finBinary, 126, len16(2049)...), false, 1009},
 	{"64-bit length 2^40", lenHeader(finBinary, 127, len64(1<<40)...), false, 1009},
 	{"64-bit length 2^63-1", lenHeader(finBinary, 127, len64(1<<63-1)...), false, 1009},
-	{"fragments adding up to 600", concatFrames(clientFrame(fragText, strings.Repeat("a", 300)), clientFrame(finCont, strings.Repeat("b", 300))), false, 1009},
+	{"fragments adding up to 2200", concatFrames(clientFrame(fragText, strings.Repeat("a", 1100)), clientFrame(finCont, strings.Repeat("b", 1100))), false, 1009},
 
 	// Truncated: the peer ends TCP in the middle of a frame. There is
 	// nobody to send a close frame to: the server ends TCP too, and the
@@ -373,8 +373,9 @@ var malformedFrames = []frameCase{
 	{"text inside a fragmented text", concatFrames(clientFrame(fragText, "a"), clientFrame(finText, "b")), false, 1002},
 	{"binary inside a fragmented text", concatFrames(clientFrame(fragText, "a"), clientFrame(0x02, "b")), false, 1002},
 
-	// Valid frames that wiretalk refuses: audience sockets are read-only
-	// (docs/messages.md), so any message is a policy violation.
+	// Valid frames that wiretalk refuses: audience sockets send only
+	// votes, questions, upvotes and reactions (docs/messages.md), so any
+	// other message is a policy violation.
 	{"a goto from the audience", clientFrame(finText, `{"type":"goto","index":2}`), false, 1008},
 	{"binary from the audience", clientFrame(finBinary, "\x00\x01"), false, 1008},
 	{"empty text from the audience", clientFrame(finText, ""), false, 1008},

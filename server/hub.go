@@ -44,10 +44,15 @@ type hub struct {
 type kind uint8
 
 const (
-	kindState    kind = iota // the talk's position: every page
-	kindProblems             // the deck's problems: presenters
-	kindCount                // the audience count: presenters
-	kindRelay                // the relay's health and the edges' audience: presenters
+	kindState     kind = iota // the talk's position: every page
+	kindProblems              // the deck's problems: presenters
+	kindCount                 // the audience count: presenters
+	kindRelay                 // the relay's health and the edges' audience: presenters
+	kindPolls                 // the polls' aggregates: every page (interact_hub.go)
+	kindQuestions             // the questions: every page
+	kindReactions             // reaction bursts: presenters and projectors
+	kindMine                  // one device's own votes and upvotes: that page
+	kindReply                 // the answer to the page's last message: that page
 	numKinds
 )
 
@@ -55,6 +60,8 @@ const (
 type client struct {
 	conn      *protocol.Conn
 	presenter bool
+	projector bool   // an audience page showing the room (reactions): interact_hub.go
+	device    string // the audience device's id (interact_live.go); "" for presenters
 	hub       *hub
 	slot      int                                         // index in hub.clients, -1 when not in it; guarded by hub.mu
 	mailbox   [numKinds]atomic.Pointer[protocol.Prepared] // the newest undelivered message of each kind
@@ -107,8 +114,9 @@ func (h *hub) sweep() {
 // audience count, delivered after the first message the caller sends it
 // (the state: see take). When the hub is closed already, conn is closed
 // with 1001 and the client is never registered.
-func (h *hub) add(conn *protocol.Conn, presenter bool) *client {
-	c := &client{conn: conn, presenter: presenter, hub: h, slot: -1}
+func (h *hub) add(conn *protocol.Conn, pg socketPage) *client {
+	c := &client{conn: conn, presenter: pg.presenter, projector: pg.projector, device: pg.device, hub: h, slot: -1}
+	presenter := pg.presenter
 	h.mu.Lock()
 	if h.closed {
 		// The server is shutting down and closeAll has closed the sockets

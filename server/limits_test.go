@@ -49,13 +49,13 @@ func TestEveryLimitHasAnErrorAndALogLine(t *testing.T) {
 	ts := newRealServer(t, testDeck, nil, logTo, func(c *Config) { c.MaxConns = 4 })
 	ctx := context.Background()
 
-	t.Run("audience message over 512 bytes", func(t *testing.T) {
+	t.Run("audience message over 2048 bytes", func(t *testing.T) {
 		a := ts.dial(t, "/ws", nil)
 		next(t, a, "state")
-		a.Write(ctx, protocol.OpText, []byte(strings.Repeat("a", 513)))
+		a.Write(ctx, protocol.OpText, []byte(strings.Repeat("a", 2049)))
 		_, err := readUntilClosed(t, a)
-		wantClose(t, err, protocol.StatusMessageTooBig, "over the 512-byte limit")
-		log.wait(t, "audience socket 127.0.0.1:", "over the 512-byte limit", "closed with 1009")
+		wantClose(t, err, protocol.StatusMessageTooBig, "over the 2048-byte limit")
+		log.wait(t, "audience socket 127.0.0.1:", "over the 2048-byte limit", "closed with 1009")
 	})
 
 	t.Run("presenter message over 4 KiB", func(t *testing.T) {

@@ -11,10 +11,11 @@ import (
 	"wiretalk/slides"
 )
 
-// Limits of the live sockets. Pages send little: the audience nothing at
-// all, the presenter small commands.
+// Limits of the live sockets. Pages send little: the audience votes,
+// questions, upvotes and reactions (interact.go), the presenter small
+// commands.
 const (
-	audienceReadLimit  = 512
+	audienceReadLimit  = 2048 // a question of 280 characters, escaped (interact.go)
 	presenterReadLimit = 4096
 )
 
@@ -57,8 +58,9 @@ func (s *Server) acceptOptions(limit int64) *protocol.AcceptOptions {
 }
 
 // serveAudienceSocket follows the talk: hello, the current state, then
-// every change. The socket is receive-only: a page that sends anything
-// (such as trying to move the slides) is closed with 1008.
+// every change. A page may send votes, questions, upvotes and reactions
+// (interact.go), never a command: a page that sends anything else (such
+// as trying to move the slides), or floods, is closed with 1008.
 func (s *Server) serveAudienceSocket(w http.ResponseWriter, r *http.Request) {
 	if !s.acquireConn(w, r) {
 		return
@@ -68,7 +70,7 @@ func (s *Server) serveAudienceSocket(w http.ResponseWriter, r *http.Request) {
 		s.releaseConn()
 		return // Accept answered the HTTP error
 	}
-	s.live(conn, false, s.releaseConn)
+	s.live(conn, socketPage{projector: r.URL.Query().Has("projector"), device: deviceOf(r)}, s.releaseConn)
 }
 
 // servePresenterSocket carries the presenter's commands. It needs the
@@ -88,7 +90,7 @@ func (s *Server) servePresenterSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	s.live(conn, true, func() {})
+	s.live(conn, socketPage{presenter: true}, func() {})
 }
 
 // live joins a page to the hub on the handler's goroutine, then reads
@@ -100,12 +102,13 @@ func (s *Server) servePresenterSocket(w http.ResponseWriter, r *http.Request) {
 // JSON, the first writes), whose stack it would keep: the runtime does
 // not shrink a 4 KiB stack under a read waiting 1 KiB deep, so an idle
 // audience socket keeps the 2 KiB it started with.
-func (s *Server) live(conn *protocol.Conn, presenter bool, done func()) {
+func (s *Server) live(conn *protocol.Conn, pg socketPage, done func()) {
+	presenter := pg.presenter
 	what := "the presenter's socket"
 	if !presenter {
 		what = "an audience socket"
 	}
-	c := s.join(conn, presenter, what)
+	c := s.join(conn, pg, what)
 	if c == nil {
 		conn.CloseNow()
 		done()
@@ -116,13 +119,14 @@ func (s *Server) live(conn *protocol.Conn, presenter bool, done func()) {
 		defer conn.CloseNow() // after the hub forgets the page (defers run last first)
 		defer s.hub.remove(c)
 		defer guard(s.logf, what, nil)
-		s.readCommands(conn, presenter)
+		s.readCommands(c)
 	}()
 }
 
 // join sends hello and the current state and adds the page to the hub;
 // nil if the socket failed first, or join panicked.
-func (s *Server) join(conn *protocol.Conn, presenter bool, what string) (c *client) {
+func (s *Server) join(conn *protocol.Conn, pg socketPage, what string) (c *client) {
+	presenter := pg.presenter
 	defer guard(s.logf, what, func() {
 		if c != nil {
 			s.hub.remove(c)
@@ -136,8 +140,9 @@ func (s *Server) join(conn *protocol.Conn, presenter bool, what string) (c *clie
 	if err := conn.WritePrepared(ctx, jsonMessage(helloMsg{Type: "hello", Role: roleName(presenter), Study: s.cfg.Study})); err != nil {
 		return nil
 	}
-	c = s.hub.add(conn, presenter)
+	c = s.hub.add(conn, pg)
 	s.welcome(c)
+	s.welcomeRoom(c)
 	conn.StartHeartbeat(s.cfg.PingInterval, s.cfg.PingInterval)
 	return c
 }
@@ -157,11 +162,15 @@ func (s *Server) welcome(c *client) {
 }
 
 // readCommands reads the page's messages until the socket closes: the
-// presenter's commands; from an audience page, any message closes it.
-func (s *Server) readCommands(conn *protocol.Conn, presenter bool) {
+// presenter's commands, an audience page's votes, questions, upvotes and
+// reactions. An audience page that sends anything else, or more than
+// floodBurst messages at once or floodRate a second, is closed with 1008.
+func (s *Server) readCommands(c *client) {
 	ctx := context.Background()
+	conn, presenter := c.conn, c.presenter
+	var gate floodGate
 	for {
-		_, msg, err := conn.Read(ctx)
+		op, msg, err := conn.Read(ctx)
 		if err != nil {
 			// A limit or a broken client: say which, for the presenter.
 			var pe *protocol.ProtocolError
@@ -171,12 +180,27 @@ func (s *Server) readCommands(conn *protocol.Conn, presenter bool) {
 			return
 		}
 		if !presenter {
-			s.logf("audience socket %s sent a message; closing it (1008)", conn.RemoteAddr())
-			conn.Close(protocol.StatusPolicyViolation, "audience sockets are read-only")
-			return
+			if !gate.allow(time.Now()) {
+				s.logf("audience socket %s sent more than %d messages at once or %d a second; closing it (1008)", conn.RemoteAddr(), floodBurst, floodRate)
+				conn.Close(protocol.StatusPolicyViolation, "too many messages")
+				return
+			}
+			if err := s.fromAudience(c, op, msg); err != nil {
+				s.logf("audience socket %s sent a message that is not a vote, question, upvote or reaction; closing it (1008)", conn.RemoteAddr())
+				conn.Close(protocol.StatusPolicyViolation, err.Error())
+				return
+			}
+			continue
 		}
 		s.command(msg)
 	}
+}
+
+// socketPage is what a socket's request says of its page.
+type socketPage struct {
+	presenter bool
+	projector bool   // an audience page that shows the room (?projector)
+	device    string // an audience page's device (interact_live.go)
 }
 
 func roleName(presenter bool) string {
@@ -188,6 +212,9 @@ func roleName(presenter bool) string {
 
 // command applies one presenter command.
 func (s *Server) command(msg []byte) {
+	if s.roomCommand(msg) {
+		return
+	}
 	var cmd commandMsg
 	if err := json.Unmarshal(msg, &cmd); err != nil {
 		s.logf("presenter sent bad JSON: %v", err)
@@ -229,6 +256,7 @@ func (s *Server) moveLocked(p position) {
 	s.hub.broadcast(kindState, s.state)
 	s.notifyLocked()
 	s.saver.set(p)
+	s.reachedLocked()
 }
 
 func nonNilProblems(p []slides.Problem) []slides.Problem {

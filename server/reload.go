@@ -39,6 +39,7 @@ func (s *Server) Reload() {
 		return
 	}
 	s.view = v
+	s.room.setDeck(d)
 	s.logf("deck reloaded: %d steps", len(d.Slides))
 	s.moveLocked(remap(s.pos, v))
 }

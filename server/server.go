@@ -34,7 +34,8 @@ type Config struct {
 	PingInterval time.Duration // heartbeat; a silent phone is dropped within two; 0 means 15 s
 	WriteTimeout time.Duration // a socket that takes longer to accept a write is dropped; 0 means 10 s
 	StateDir     string        // where the talk's position is kept; "" means the user's state folder
-	NoState      bool          // do not keep the position across restarts
+	NoState      bool          // do not keep the position (nor the audience's results) across restarts
+	Moderate     bool          // audience questions show only once the presenter approved them
 	Logf         func(format string, args ...any)
 
 	// HandshakeTimeout bounds how long a connection may take to send a
@@ -55,6 +56,8 @@ type Server struct {
 	hub       *hub
 	inspector *demo.Inspector
 	saver     *positionSaver
+	room      *room         // polls, questions, reactions (interact.go)
+	results   *resultsSaver // keeps the room beside the position
 	conns     atomic.Int64 // open audience and inspector sockets
 
 	mu       sync.Mutex // guards what follows
@@ -122,6 +125,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.saver = newPositionSaver(store, cfg.Logf)
 	s.hub = newHub(cfg.WriteTimeout, cfg.Logf)
+	s.results = &resultsSaver{path: resultsPath(store.path), logf: cfg.Logf}
+	s.room = newRoom(cfg.Moderate, s.publishRoom, s.results.note)
+	s.results.room = s.room
+	s.results.load()
+	s.room.setDeck(d)
 	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval})
 	s.view = newDeckView(d, src.salt(d), cfg.Study)
 	if err := s.renderPages(s.view); err != nil {
@@ -132,6 +140,7 @@ func New(cfg Config) (*Server, error) {
 	p, _ := store.load()
 	s.pos = remap(p, s.view)
 	s.state = s.stateMessage()
+	s.reachedLocked()
 	for _, p := range d.Problems {
 		s.logf("deck: %s", p)
 	}
@@ -150,6 +159,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /assets/", s.static)
 	mux.HandleFunc("GET /api/deck", s.serveDeck)
 	mux.HandleFunc("GET /api/presenter/deck", s.servePresenterDeck)
+	mux.HandleFunc("GET /api/results", s.serveResults)
+	mux.HandleFunc("GET /api/results.csv", s.serveResults)
 	mux.HandleFunc("GET /ws", s.serveAudienceSocket)
 	mux.HandleFunc("GET /ws/presenter", s.servePresenterSocket)
 	mux.HandleFunc("GET /demo/feed", s.limitConns(s.inspector.ServeFeed))
@@ -191,6 +202,7 @@ func (f logWriter) Write(p []byte) (int, error) {
 // or exit as soon as Shutdown returns.
 func (s *Server) Shutdown(ctx context.Context) {
 	s.saver.close()
+	s.closeRoom(ctx)
 	s.hub.closeAll(ctx, protocol.StatusGoingAway, "server shutting down")
 	s.inspector.Close()
 	s.source.close()
@@ -223,6 +235,7 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, name string)
 }
 
 func (s *Server) serveAudiencePage(w http.ResponseWriter, r *http.Request) {
+	s.ensureDevice(w, r)
 	s.renderPage(w, r, "audience.html")
 }
 

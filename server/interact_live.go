@@ -1,0 +1,236 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"wiretalk/protocol"
+)
+
+// How the room (interact.go) meets the sockets: a device's cookie, the
+// audience's messages, the presenter's poll and question commands, the
+// aggregates sent out, and the results routes.
+
+// deviceCookie names the cookie that holds a device's random id. There
+// are no accounts: a device is a browser profile, and a private window is
+// a new device (docs/RELIABILITY.md).
+const deviceCookie = "wiretalk_device"
+
+// Messages of the room (docs/messages.md, "The audience talks back").
+type (
+	pollsMsg struct {
+		Type  string     `json:"type"` // "polls"
+		Polls []pollView `json:"polls"`
+	}
+	questionsMsg struct {
+		Type      string         `json:"type"` // "questions"
+		Questions []questionView `json:"questions"`
+		Moderated bool           `json:"moderated"`
+	}
+	reactionsMsg struct {
+		Type   string         `json:"type"` // "reactions"
+		Counts map[string]int `json:"counts"`
+		Emoji  []string       `json:"emoji"`
+	}
+	mineMsg struct {
+		Type    string         `json:"type"` // "mine"
+		Votes   map[string]int `json:"votes"`
+		Upvoted []int          `json:"upvoted"`
+		Emoji   []string       `json:"emoji"`
+	}
+	replyMsg struct {
+		Type   string `json:"type"` // "reply"
+		To     string `json:"to"`
+		OK     bool   `json:"ok"`
+		Reason string `json:"reason,omitempty"`
+	}
+	roomCommandMsg struct {
+		Type     string `json:"type"` // "poll" or "question"
+		Poll     string `json:"poll"`
+		Question int    `json:"question"`
+		Action   string `json:"action"`
+	}
+)
+
+// publishRoom sends the aggregates of what changed: called by the room's
+// flush, at most every flushEvery.
+func (s *Server) publishRoom(what whatChanged, r *room) {
+	defer guard(s.logf, "the room's aggregates", nil)
+	if what&changedPolls != 0 {
+		s.hub.broadcastRoles(kindPolls,
+			jsonMessage(pollsMsg{Type: "polls", Polls: r.pollViews(true)}),
+			jsonMessage(pollsMsg{Type: "polls", Polls: r.pollViews(false)}), false)
+	}
+	if what&changedQuestions != 0 {
+		s.hub.broadcastRoles(kindQuestions,
+			jsonMessage(questionsMsg{Type: "questions", Questions: r.questionViews(true), Moderated: r.moderate}),
+			jsonMessage(questionsMsg{Type: "questions", Questions: r.questionViews(false), Moderated: r.moderate}), false)
+	}
+	if what&changedReactions != 0 {
+		m := jsonMessage(reactionsMsg{Type: "reactions", Counts: r.takeReactions(), Emoji: reactionEmoji()})
+		s.hub.broadcastRoles(kindReactions, m, m, true)
+	}
+}
+
+// welcomeRoom sends a page that joined the room as it is now, and a
+// phone its own votes.
+func (s *Server) welcomeRoom(c *client) {
+	c.send(kindPolls, jsonMessage(pollsMsg{Type: "polls", Polls: s.room.pollViews(c.presenter)}))
+	c.send(kindQuestions, jsonMessage(questionsMsg{Type: "questions", Questions: s.room.questionViews(c.presenter), Moderated: s.room.moderate}))
+	if !c.presenter {
+		s.sendMine(c)
+	}
+}
+
+func (s *Server) sendMine(c *client) {
+	c.send(kindMine, jsonMessage(mineMsg{Type: "mine", Votes: s.room.votesOf(c.device), Upvoted: s.room.upvotedBy(c.device), Emoji: reactionEmoji()}))
+}
+
+// errNotForUs is a message no audience page sends: the socket is closed
+// with 1008.
+var errNotForUs = errors.New("audience sockets send only votes, questions, upvotes and reactions")
+
+// fromAudience applies one message from a phone and answers it; an error
+// means the socket must be closed with 1008.
+func (s *Server) fromAudience(c *client, op protocol.Opcode, msg []byte) error {
+	if op != protocol.OpText {
+		return errNotForUs
+	}
+	var head struct {
+		Type string `json:"type"`
+	}
+	json.Unmarshal(msg, &head)
+	err := s.room.fromAudience(c.device, msg)
+	var ref *refusal
+	switch {
+	case errors.As(err, &ref):
+		c.send(kindReply, jsonMessage(replyMsg{Type: "reply", To: head.Type, Reason: ref.reason}))
+		return nil
+	case err != nil:
+		return errNotForUs
+	}
+	switch head.Type {
+	case "vote", "upvote":
+		s.sendMine(c)
+	case "ask":
+		c.send(kindReply, jsonMessage(replyMsg{Type: "reply", To: "ask", OK: true}))
+	}
+	return nil
+}
+
+// roomCommand applies a presenter's poll or question command; it reports
+// whether msg was one.
+func (s *Server) roomCommand(msg []byte) bool {
+	var cmd roomCommandMsg
+	if json.Unmarshal(msg, &cmd) != nil {
+		return false
+	}
+	var err error
+	switch cmd.Type {
+	case "poll":
+		err = s.room.pollCommand(cmd.Poll, cmd.Action)
+	case "question":
+		err = s.room.questionCommand(cmd.Question, cmd.Action)
+	default:
+		return false
+	}
+	if err != nil {
+		s.logf("presenter: %s %s: %v", cmd.Type, cmd.Action, err)
+	}
+	return true
+}
+
+// reachedLocked opens the poll of the step on screen, if it has one that
+// never opened. Call with s.mu held.
+func (s *Server) reachedLocked() {
+	if i := s.pos.Index; i >= 0 && i < len(s.view.deck.Slides) {
+		if p := s.view.deck.Slides[i].Poll; p != nil {
+			s.room.reached(p.ID)
+		}
+	}
+}
+
+// deviceOf returns the request's device id, or a new one for this socket
+// alone when the browser sent no cookie.
+func deviceOf(r *http.Request) string {
+	if c, err := r.Cookie(deviceCookie); err == nil && validDevice(c.Value) {
+		return c.Value
+	}
+	return "socket-" + newDeviceID()
+}
+
+func newDeviceID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func validDevice(v string) bool {
+	if len(v) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(v)
+	return err == nil
+}
+
+// ensureDevice gives a browser without a device cookie a new one, on the
+// audience page. It lasts a year and is not readable by scripts.
+func (s *Server) ensureDevice(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(deviceCookie); err == nil && validDevice(c.Value) {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: deviceCookie, Value: newDeviceID(), Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
+	})
+}
+
+// serveResults returns the results as JSON, or as CSV for
+// /api/results.csv; only to the presenter.
+func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) {
+	ok, _, limited := s.auth.check(r)
+	switch {
+	case limited:
+		http.Error(w, "too many attempts; wait a minute", http.StatusTooManyRequests)
+		return
+	case !ok:
+		http.Error(w, "presenter key required", http.StatusForbidden)
+		return
+	}
+	res := s.room.results()
+	w.Header().Set("Cache-Control", "no-store")
+	stamp := time.Now().UTC().Format("20060102-150405")
+	if r.URL.Path == "/api/results.csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="wiretalk-results-`+stamp+`.csv"`)
+		w.Write(resultsCSV(res))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if r.URL.Query().Has("download") {
+		w.Header().Set("Content-Disposition", `attachment; filename="wiretalk-results-`+stamp+`.json"`)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(res)
+}
+
+// WriteResults writes the results as JSON to path (serve -results).
+func (s *Server) WriteResults(path string) error {
+	b, err := json.MarshalIndent(s.room.results(), "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, append(b, '\n'))
+}
+
+// closeRoom stops the room's flushes and saves it a last time.
+func (s *Server) closeRoom(context.Context) {
+	s.room.stop()
+	s.results.close()
+}
