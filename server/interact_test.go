@@ -269,11 +269,13 @@ func TestReactionsAreCountedAndOthersRefused(t *testing.T) {
 
 func TestMalformedAudienceMessagesAreErrorsNotRefusals(t *testing.T) {
 	r := newRoom(false, nil, nil)
-	for _, m := range []string{`not json`, `{"type":"goto","index":3}`, `[]`, `{"type":"vote","poll":"x"}`} {
-		err := r.fromAudience("a", []byte(m))
-		if err == nil {
-			t.Errorf("%s: accepted", m)
+	for _, m := range []string{`not json`, `{"type":"goto","index":3}`, `[]`, `{"type":"hello"}`} {
+		if err := r.fromAudience("a", []byte(m)); err == nil || isRefusal(err) {
+			t.Errorf("%s: %v, want an error that closes the socket", m, err)
 		}
+	}
+	if err := r.fromAudience("a", []byte(`{"type":"vote","poll":"x"}`)); !isRefusal(err) {
+		t.Errorf("a vote without an option: %v, want a refusal", err)
 	}
 }
 
