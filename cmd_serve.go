@@ -38,7 +38,9 @@ func runServe(e *env, args []string) int {
 	tlsCert := fs.String("tls-cert", "", "TLS certificate `file` (PEM): serve https and wss")
 	tlsKey := fs.String("tls-key", "", "TLS private key `file` (PEM), with -tls-cert")
 	ping := fs.Duration("ping", 15*time.Second, "heartbeat `interval`: phones that vanish are dropped within two")
-	noState := fs.Bool("no-state", false, "do not resume at the slide where the talk was before a restart")
+	noState := fs.Bool("no-state", false, "do not resume at the slide where the talk was, nor keep the audience's votes and questions, across a restart")
+	moderate := fs.Bool("moderate", false, "hold the audience's questions until the presenter approves each")
+	resultsFile := fs.String("results", "", "write the polls' and questions' results as JSON to `file` when the server shuts down")
 	rf := addRelayFlags(fs, "also publish the talk to the NATS broker at `URL` (nats://HOST:4222), for \"wiretalk edge\" servers")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
@@ -78,6 +80,7 @@ func runServe(e *env, args []string) int {
 		MaxConns:     *maxConns,
 		PingInterval: *ping,
 		NoState:      *noState,
+		Moderate:     *moderate,
 		Logf:         logf,
 	})
 	if err != nil {
@@ -131,6 +134,12 @@ func runServe(e *env, args []string) int {
 	defer done()
 	srv.Shutdown(shutdownCtx)
 	hs.Shutdown(shutdownCtx)
+	if *resultsFile != "" {
+		if err := srv.WriteResults(*resultsFile); err != nil {
+			return fail("cannot write the results: %v", err)
+		}
+		fmt.Fprintf(e.stderr, "wiretalk serve: results written to %s\n", *resultsFile)
+	}
 	return exitOK
 }
 

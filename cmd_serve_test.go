@@ -194,3 +194,43 @@ func TestTerminalQRMatchesCode(t *testing.T) {
 		}
 	}
 }
+
+func TestServeWritesResultsOnShutdown(t *testing.T) {
+	dir := t.TempDir()
+	deck := filepath.Join(dir, "quiz.md")
+	os.WriteFile(deck, []byte("name: q\npoll: b\n\n# Pick\n\n- a\n- b\n"), 0o644)
+	out := filepath.Join(dir, "out", "results.json")
+	presenter, stop := startServe(t, "-addr", "127.0.0.1:0", "-no-state", "-moderate", "-results", out, deck)
+	base := presenter[:strings.Index(presenter, "/presenter")]
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := protocol.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	c.Write(ctx, protocol.OpText, []byte(`{"type":"vote","poll":"name:q","option":1}`))
+	c.Write(ctx, protocol.OpText, []byte(`{"type":"ask","text":"held for approval"}`))
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), `"type":"reply"`) {
+			break
+		}
+	}
+	if code := stop(); code != exitOK {
+		t.Fatalf("exit status %d", code)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"id": "name:q"`, `"text": "b",
+          "votes": 1`, `"correct": 1`, `"text": "held for approval"`, `"state": "pending"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("results lack %q:\n%s", want, b)
+		}
+	}
+}
