@@ -58,7 +58,7 @@ type Server struct {
 	saver     *positionSaver
 	room      *room         // polls, questions, reactions (interact.go)
 	results   *resultsSaver // keeps the room beside the position
-	conns     atomic.Int64 // open audience and inspector sockets
+	conns     atomic.Int64  // open audience and inspector sockets
 
 	mu       sync.Mutex // guards what follows
 	view     *deckView
