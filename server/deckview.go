@@ -42,6 +42,7 @@ type slideJSON struct {
 	Notes     string   `json:"notes,omitempty"`
 	Style     string   `json:"style,omitempty"`
 	Macros    []string `json:"macros,omitempty"`
+	Poll      string   `json:"poll,omitempty"` // the ID of the step's poll (interact.go)
 }
 
 type deckJSON struct {
@@ -70,6 +71,7 @@ func newDeckView(d *slides.Deck, salt string, study bool) *deckView {
 			Notes:     s.NotesHTML,
 			Style:     slideStyle(s.Properties),
 			Macros:    s.Macros,
+			Poll:      pollID(s.Poll),
 		}
 	}
 	h := sha256.New()
@@ -135,4 +137,11 @@ func deckTitle(d *slides.Deck) string {
 		return t
 	}
 	return "wiretalk"
+}
+
+func pollID(p *slides.Poll) string {
+	if p == nil {
+		return ""
+	}
+	return p.ID
 }
