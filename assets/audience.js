@@ -81,9 +81,9 @@ const state = sync(() => fetchDeck('/api/deck'), d => {
   update();
 }, true);
 
-connect('/ws', m => {
-  if (m.type === 'state') state(m);
-}, s => showStatus($('status'), s));
+let q = [], room = m => q.push(m);
+const sock = connect('/ws' + location.search, m => (m.type === 'state' ? state : room)(m), s => showStatus($('status'), s));
+import(`./interact.js${v}`).then(x => q.map(room = x.mount(sock, () => shown)));
 
 const act = a => {
   if (a === 'next') go(view + 1);

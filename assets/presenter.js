@@ -29,6 +29,7 @@ function update() {
     resized.disconnect(); // refit when a box or a slide's content resizes
     for (const e of [current, upcoming, ...current.firstChild.children, ...upcoming.firstChild.children]) resized.observe(e);
   }
+  room();
   $('count').textContent = count(deck, i);
   document.body.classList.toggle('wt-blackout', live.blackout);
   $('blackout').setAttribute('aria-pressed', live.blackout);
@@ -90,7 +91,11 @@ function audience() {
   r.textContent = r.title = parts.join(' · ');
 }
 
+// Poll, questions, reactions: interact-presenter.js.
+let early = [], room = m => early.push(m);
+import(`./interact-presenter.js${v}`).then(x => { room = x.mount(sock, () => deck?.slides[live?.index]); early.forEach(room); room(); });
 const sock = connect('/ws/presenter', m => {
+  room(m);
   if (m.type === 'state') state(m);
   else if (m.type === 'audience') { here = m.count; audience(); }
   else if (m.type === 'relay') { relay = m; audience(); }
