@@ -94,7 +94,7 @@ func TestAudienceAndPresenterPages(t *testing.T) {
 		t.Error("audience.html ignores Study")
 	}
 	presenter := render(t, "presenter.html", templates.Data{Title: "T", Assets: "1"})
-	for _, want := range []string{`href="/" target="_blank"`, `id="problems"`, `id="goto"`, `aria-pressed="false"`} {
+	for _, want := range []string{`href="/?projector" target="_blank"`, `id="problems"`, `id="goto"`, `aria-pressed="false"`} {
 		if !strings.Contains(presenter, want) {
 			t.Errorf("presenter.html lacks %s", want)
 		}
