@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -68,6 +69,26 @@ type heartbeat struct {
 	waiting bool   // a ping is out and the timer is its pong's deadline
 	pongs   uint64 // c.pongs when the ping went out
 	stopped bool
+
+	sent atomic.Int64 // UnixNano when the last ping went out, 0 before
+	rtt  atomic.Int64 // the last round trip measured, in ns (see RTT)
+}
+
+// RTT returns the round-trip time of the heartbeat's last answered ping:
+// from the moment it went out to the first pong read after it. It is 0
+// before a ping was answered or without a heartbeat. Like LastPong, it
+// relies on someone calling Read.
+func (c *Conn) RTT() time.Duration {
+	c.hbMu.Lock()
+	hb := c.hb
+	c.hbMu.Unlock()
+	if hb == nil {
+		return 0
+	}
+	if sent, pong := hb.sent.Load(), c.lastPong.Load(); sent != 0 && pong >= sent {
+		hb.rtt.Store(pong - sent)
+	}
+	return time.Duration(hb.rtt.Load())
 }
 
 func (hb *heartbeat) stop() {
@@ -91,6 +112,9 @@ func (hb *heartbeat) tick() {
 			return
 		}
 		// The pong came: wait for the rest of the interval.
+		if pong := hb.c.lastPong.Load(); pong >= hb.sent.Load() {
+			hb.rtt.Store(pong - hb.sent.Load())
+		}
 		hb.waiting = false
 		hb.timer.Reset(max(hb.interval-hb.timeout, 0))
 		hb.mu.Unlock()
@@ -101,6 +125,7 @@ func (hb *heartbeat) tick() {
 	hb.timer.Reset(hb.timeout)
 	hb.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), hb.timeout)
+	hb.sent.Store(time.Now().UnixNano())
 	hb.c.Ping(ctx, nil)
 	cancel()
 }

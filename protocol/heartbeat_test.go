@@ -64,3 +64,27 @@ func TestHeartbeatUsesNoGoroutineWhileWaiting(t *testing.T) {
 		t.Error("StartHeartbeat(0, 0) did not stop the heartbeat")
 	}
 }
+
+func TestHeartbeatMeasuresTheRoundTrip(t *testing.T) {
+	server, client := newConnPair(t)
+	ctx := context.Background()
+	go server.Read(ctx) // sees the pongs
+	if server.RTT() != 0 {
+		t.Error("RTT without a heartbeat")
+	}
+	server.StartHeartbeat(30*time.Millisecond, 2*time.Second)
+	// The client answers the first ping (sent at 30 ms) only when it
+	// starts reading, at 200 ms: a round trip of about 170 ms.
+	time.Sleep(200 * time.Millisecond)
+	if server.RTT() != 0 {
+		t.Errorf("RTT %v before any pong", server.RTT())
+	}
+	go client.Read(ctx)
+	deadline := time.Now().Add(2 * time.Second)
+	for server.RTT() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if rtt := server.RTT(); rtt < 120*time.Millisecond || rtt > time.Second {
+		t.Errorf("RTT %v, want about 170 ms (a ping sent at 30 ms, answered at 200 ms)", rtt)
+	}
+}
