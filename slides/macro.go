@@ -14,6 +14,8 @@ import (
 //	                       where the page mounts the live frame inspector
 //	![:scale 50%](img.png) <img src="img.png" style="width: 50%">, remark's
 //	                       built-in macro for scaling images
+//	![:heartbeat]()        <div class="wt-heartbeat" data-macro="heartbeat"></div>,
+//	                       where the pages draw the room's round-trip times
 //
 // remark stops with an error on an unknown macro; here it is a problem
 // and its text is shown as written.
@@ -63,6 +65,8 @@ func (s *scanner) macro(m macroUse) {
 	switch m.name {
 	case "inspector":
 		s.b.html(`<div class="wt-inspector" data-macro="inspector"></div>`, m.name, line)
+	case "heartbeat":
+		s.b.html(`<div class="wt-heartbeat" data-macro="heartbeat"></div>`, m.name, line)
 	case "scale":
 		width := m.args[0]
 		if width == "" || !m.hasURL || strings.TrimSpace(m.url) == "" {
@@ -71,7 +75,7 @@ func (s *scanner) macro(m macroUse) {
 		img := `<img src="` + html.EscapeString(strings.TrimSpace(m.url)) + `" style="width: ` + html.EscapeString(width) + `">`
 		s.b.html(img, m.name, line)
 	default:
-		s.p.add(line, "unknown macro %q: wiretalk knows ![:inspector]() and ![:scale 50%%](image.png)", m.name)
+		s.p.add(line, "unknown macro %q: wiretalk knows ![:inspector](), ![:heartbeat]() and ![:scale 50%%](image.png)", m.name)
 		// As text, not as the image Markdown would make of it.
 		literal := strings.ReplaceAll(html.EscapeString(s.src[m.start:m.end]), "[", "&#91;")
 		s.b.html(literal, "", line)
