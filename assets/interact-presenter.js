@@ -1,7 +1,7 @@
 // interact-presenter.js: the presenter's poll, questions and reactions. See README.md.
 
 const v = new URL(import.meta.url).search;
-const { el, stylesheet, options } = await import(`./interact.js${v}`);
+const { el, stylesheet, options, heartbeat } = await import(`./interact.js${v}`);
 
 export function mount(sock, current) {
   stylesheet();
@@ -17,6 +17,8 @@ export function mount(sock, current) {
     el('h2', { textContent: 'Poll' }), poll, el('h2', { textContent: 'Questions' }), list, bursts, downloads);
   (document.querySelector('.wt-side') || document.body).append(root);
 
+  let beat;
+  const drawBeat = () => beat && document.querySelectorAll('#current .wt-heartbeat').forEach(b => heartbeat(b, beat));
   const here = () => polls.find(p => p.id === current()?.poll);
   const act = (p, action) => send({ type: 'poll', poll: p.id, action });
   const reveal = () => { const p = here(); if (p) act(p, p.revealed ? 'unreveal' : 'reveal'); };
@@ -60,6 +62,7 @@ export function mount(sock, current) {
     polls: m => { polls = m.polls; drawPoll(); },
     questions: m => { questions = m.questions; drawQuestions(); },
     audience: m => { viewers = m.count; drawPoll(); },
+    heartbeat: m => { beat = m; drawBeat(); },
     reactions: m => {
       for (const [e, n] of Object.entries(m.counts)) {
         const b = el('span', { className: 'wt-burst', textContent: n > 1 ? `${e}×${n}` : e });
@@ -72,5 +75,5 @@ export function mount(sock, current) {
   };
   drawPoll();
   drawQuestions();
-  return m => m ? on[m.type]?.(m) : drawPoll();
+  return m => m ? on[m.type]?.(m) : (drawPoll(), drawBeat());
 }

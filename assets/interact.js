@@ -33,6 +33,19 @@ export function options(p, mine, vote) {
   }));
 }
 
+// heartbeat draws the room's round-trip histogram into a slide's ![:heartbeat]() box.
+export function heartbeat(box, m) {
+  const top = Math.max(1, ...m.counts), ms = x => x < 10 ? x.toFixed(1) : Math.round(x);
+  box.replaceChildren(
+    el('p', { className: 'wt-hb-sum', textContent: m.phones ? `${m.phones} phone${m.phones > 1 ? 's' : ''} · median ${ms(m.median)} ms · slowest ${ms(m.slowest)} ms` : 'Waiting for the phones’ first pongs…' }),
+    el('ol', { className: 'wt-hb-bars', ariaLabel: 'Round trips from ping to pong' }, ...m.counts.map((n, i) => {
+      const bar = el('span', { className: 'wt-hb-bar' });
+      bar.style.height = 100 * n / top + '%';
+      return el('li', {}, el('span', { className: 'wt-hb-n', textContent: n || '' }), bar,
+        el('span', { className: 'wt-hb-label', textContent: i < m.bounds.length ? `≤${m.bounds[i]}` : `>${m.bounds.at(-1)}` }));
+    })));
+}
+
 const said = { waiting: 'Opens when the talk gets there', open: 'Tap to vote; you can change it', closed: 'Voting closed' };
 
 export function mount(sock, current) {
@@ -58,6 +71,9 @@ export function mount(sock, current) {
     projector ? bursts : reacts, projector ? null : el('details', { className: 'wt-qa' }, summary, form, list));
   document.body.classList.toggle('wt-projector', projector);
   (document.querySelector('.wt-bar') || document.body.lastChild).before(root);
+
+  let beat;
+  const drawBeat = () => beat && document.querySelectorAll('#frame .wt-heartbeat').forEach(b => heartbeat(b, beat));
 
   function drawPolls() {
     const s = current(), here = s?.poll;
@@ -102,11 +118,12 @@ export function mount(sock, current) {
     questions: m => { questions = m.questions; moderated = m.moderated; drawQuestions(); },
     mine: m => { mine = m; drawPolls(); drawQuestions(); drawReacts(); },
     reactions: m => burst(m.counts),
+    heartbeat: m => { beat = m; drawBeat(); },
     reply: m => note(m.ok ? (moderated ? 'Sent: it shows once the speaker approves it' : 'Sent') : m.reason),
   };
   // Another slide shown: its poll, if any.
   const frame = document.getElementById('frame');
-  if (frame) new MutationObserver(drawPolls).observe(frame, { childList: true });
+  if (frame) new MutationObserver(() => { drawPolls(); drawBeat(); }).observe(frame, { childList: true });
   drawPolls();
   return m => on[m.type]?.(m);
 }

@@ -20,7 +20,7 @@ func TestInteractWeight(t *testing.T) {
 		t.Logf("%-14s %5d bytes, %5d gzipped", name, len(b), n)
 		total += n
 	}
-	if total > 4<<10 {
-		t.Errorf("the phone's interaction JS+CSS is %d bytes gzipped, over its 4 KB budget", total)
+	if total > 5<<10 {
+		t.Errorf("the phone's interaction JS+CSS is %d bytes gzipped, over its 5 KB budget", total)
 	}
 }

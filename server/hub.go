@@ -53,6 +53,7 @@ const (
 	kindReactions             // reaction bursts: presenters and projectors
 	kindMine                  // one device's own votes and upvotes: that page
 	kindReply                 // the answer to the page's last message: that page
+	kindHeartbeat             // the room's round-trip histogram: every page (interact_heartbeat.go)
 	numKinds
 )
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -200,4 +201,28 @@ func TestBrowserModeratedQuestions(t *testing.T) {
 	}
 	rp.eval(desk, `[...document.querySelectorAll('.wt-room-presenter .wt-q button')].find(b => b.textContent === 'Approve').click()`)
 	waitFor(t, reader, "the approved question", `document.querySelector('.wt-q-text')?.textContent === 'Held until approved?'`)
+}
+
+func TestBrowserHeartbeatShowsEveryPhone(t *testing.T) {
+	ls := newLiveServer(t, "# The room's heartbeat\n\n![:heartbeat]()\n", func(c *Config) { c.PingInterval = 300 * time.Millisecond })
+	desk, _ := browsertest.New(t)
+	projector, _ := browsertest.NewTab(t, desk)
+	var phones []context.Context
+	for range 3 {
+		p, _ := browsertest.New(t, browsertest.Phone())
+		phones = append(phones, p)
+	}
+	for _, tab := range append([]context.Context{projector}, phones...) {
+		url := ls.url("/")
+		if tab == projector {
+			url = ls.url("/?projector")
+		}
+		if err := chromedp.Do(tab, chromedp.Navigate(url)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tab := range append([]context.Context{projector}, phones...) {
+		waitFor(t, tab, "three phones in the histogram", `/^3 phones · median [\d.]+ ms · slowest [\d.]+ ms$/.test(document.querySelector('#frame .wt-heartbeat .wt-hb-sum')?.textContent)`)
+		waitFor(t, tab, "bars adding up to three", `[...document.querySelectorAll('#frame .wt-hb-n')].reduce((a, e) => a + Number(e.textContent), 0) === 3`)
+	}
 }

@@ -231,6 +231,10 @@ func (s *Server) WriteResults(path string) error {
 
 // closeRoom stops the room's flushes and saves it a last time.
 func (s *Server) closeRoom(context.Context) {
+	s.mu.Lock()
+	s.heartbeatStop = true
+	s.heartbeatTimer.Stop()
+	s.mu.Unlock()
 	s.room.stop()
 	s.results.close()
 }

@@ -354,3 +354,20 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func TestHeartbeatHistogram(t *testing.T) {
+	m := histogram([]float64{3, 7, 7.5, 60, 2400})
+	if m.Phones != 5 || m.Median != 7.5 || m.Slowest != 2400 {
+		t.Fatalf("phones %d median %v slowest %v", m.Phones, m.Median, m.Slowest)
+	}
+	//                    ≤5 ≤10 ≤20 ≤50 ≤100 ≤200 ≤500 ≤1000 more
+	if want := []int{1, 2, 0, 0, 1, 0, 0, 0, 1}; !equalInts(m.Counts, want) {
+		t.Fatalf("counts %v, want %v", m.Counts, want)
+	}
+	if m := histogram([]float64{10, 20}); m.Median != 15 || m.Counts[1] != 1 || m.Counts[2] != 1 {
+		t.Fatalf("two phones: %+v (a bucket's bound belongs to it)", m)
+	}
+	if m := histogram(nil); m.Phones != 0 || len(m.Counts) != len(m.Bounds)+1 {
+		t.Fatalf("no phones: %+v", m)
+	}
+}

@@ -66,10 +66,12 @@ type Server struct {
 	problems []slides.Problem
 	state    *protocol.Prepared // the current "state" message
 
-	changed    chan struct{}      // see Changed; nil until asked for; guarded by mu
-	upstream   Upstream           // an edge's (see NewEdge); nil on the presenter's server
-	relay      *relayMsg          // the last SetRelayStatus; nil without a relay; guarded by mu
-	relayFrame *protocol.Prepared // relay as a frame; guarded by mu
+	changed        chan struct{}      // see Changed; nil until asked for; guarded by mu
+	upstream       Upstream           // an edge's (see NewEdge); nil on the presenter's server
+	relay          *relayMsg          // the last SetRelayStatus; nil without a relay; guarded by mu
+	relayFrame     *protocol.Prepared // relay as a frame; guarded by mu
+	heartbeatTimer *time.Timer        // sends the room's heartbeat (interact_heartbeat.go)
+	heartbeatStop  bool
 }
 
 // New loads the deck and builds the server. It fails when the deck cannot
@@ -141,6 +143,9 @@ func New(cfg Config) (*Server, error) {
 	s.pos = remap(p, s.view)
 	s.state = s.stateMessage()
 	s.reachedLocked()
+	s.mu.Lock() // sendHeartbeat reads the timer under mu
+	s.heartbeatTimer = time.AfterFunc(s.heartbeatEvery(), s.sendHeartbeat)
+	s.mu.Unlock()
 	for _, p := range d.Problems {
 		s.logf("deck: %s", p)
 	}
