@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -287,5 +288,32 @@ func TestResultsNeedThePresenterAndSurviveARestart(t *testing.T) {
 	json.NewDecoder(ts2.get(t, "/api/results", ts2.presenterHeader()).Body).Decode(&res2)
 	if mustJSON(t, res2) != mustJSON(t, res) {
 		t.Fatalf("results after a restart:\n%s\nwant\n%s", mustJSON(t, res2), mustJSON(t, res))
+	}
+}
+
+// TestManyVotesReachThePresenterAsFewAggregates: 300 phones vote at once;
+// the presenter's counts end right, in a few messages rather than 300.
+func TestManyVotesReachThePresenterAsFewAggregates(t *testing.T) {
+	ts := newTestServer(t, pollDeck)
+	const n = 300
+	phones := make([]*protocol.Conn, n)
+	for i := range phones {
+		phones[i] = ts.dial(t, "/ws", deviceHeader(fmt.Sprintf("%032x", i+1)))
+	}
+	p := ts.dial(t, "/ws/presenter", ts.presenterHeader())
+	nextRoom(t, p, "polls", nil)
+	start := time.Now()
+	for i, c := range phones {
+		send(t, c, fmt.Sprintf(`{"type":"vote","poll":"name:opcodes","option":%d}`, i%3))
+	}
+	last := time.Now()
+	messages := 0
+	nextRoom(t, p, "polls", func(m roomMsg) bool {
+		messages++
+		return equalInts(m.Polls[0].Counts, []int{n / 3, n / 3, n / 3})
+	})
+	t.Logf("%d votes sent in %v; the presenter's counts were final %v after the last, in %d polls messages", n, last.Sub(start), time.Since(last), messages)
+	if messages > 20 {
+		t.Errorf("%d polls messages for %d votes: want aggregates, at most one per %v", messages, n, flushEvery)
 	}
 }

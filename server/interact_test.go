@@ -371,3 +371,24 @@ func TestHeartbeatHistogram(t *testing.T) {
 		t.Fatalf("no phones: %+v", m)
 	}
 }
+
+// BenchmarkRoomVote is the room's cost of one vote (a device changing its
+// vote among three options), without the sockets: the aggregate it marks
+// goes out at most every flushEvery, whatever the number of votes.
+func BenchmarkRoomVote(b *testing.B) {
+	d := slides.Parse("deck.md", []byte(pollDeck), nil)
+	r := newRoom(false, func(whatChanged, *room) {}, nil)
+	r.setDeck(d)
+	r.reached("name:opcodes")
+	devices := make([]string, 10000)
+	for i := range devices {
+		devices[i] = newDeviceID()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := r.vote(devices[i%len(devices)], "name:opcodes", i%3); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
