@@ -76,6 +76,7 @@ func NewEdge(cfg Config, up Upstream, first TalkState) (*Server, error) {
 	}
 	s.saver = newPositionSaver(positionStore{}, cfg.Logf) // saves nothing: an edge keeps no position
 	s.hub = newHub(cfg.WriteTimeout, cfg.Logf)
+	s.openRoom("", &slides.Deck{}) // no polls here; see fromAudience
 	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval})
 	s.view = edgeView(first.Deck)
 	if err := s.renderPages(s.view); err != nil {
@@ -84,6 +85,7 @@ func NewEdge(cfg Config, up Upstream, first TalkState) (*Server, error) {
 	s.problems = first.Problems
 	s.pos = position{Index: first.Index, Blackout: first.Blackout}
 	s.state = s.stateMessage()
+	s.startHeartbeat()
 	return s, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"wiretalk/protocol"
+	"wiretalk/slides"
 )
 
 // How the room (interact.go) meets the sockets: a device's cookie, the
@@ -105,6 +106,17 @@ func (s *Server) fromAudience(c *client, op protocol.Opcode, msg []byte) error {
 		Type string `json:"type"`
 	}
 	json.Unmarshal(msg, &head)
+	switch head.Type {
+	case "vote", "ask", "upvote", "react":
+	default:
+		return errNotForUs
+	}
+	if s.upstream != nil {
+		// An edge has no polls, and questions and reactions would stay
+		// here: they do not cross the relay yet (docs/messages.md).
+		c.send(kindReply, jsonMessage(replyMsg{Type: "reply", To: head.Type, Reason: "polls, questions and reactions work on the presenter's server only, not through this relay edge yet"}))
+		return nil
+	}
 	err := s.room.fromAudience(c.device, msg)
 	var ref *refusal
 	switch {
@@ -227,6 +239,24 @@ func (s *Server) WriteResults(path string) error {
 		return err
 	}
 	return writeAtomic(path, append(b, '\n'))
+}
+
+// openRoom builds the room for deck d, with its results kept at path
+// ("" keeps none). New and NewEdge call it once the hub exists.
+func (s *Server) openRoom(path string, d *slides.Deck) {
+	s.results = &resultsSaver{path: path, logf: s.logf}
+	s.room = newRoom(s.cfg.Moderate, s.publishRoom, s.results.note)
+	s.results.room = s.room
+	s.results.load()
+	s.room.setDeck(d)
+}
+
+// startHeartbeat starts the room heartbeat's timer; New and NewEdge call
+// it last, once the server is built.
+func (s *Server) startHeartbeat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.heartbeatTimer = time.AfterFunc(s.heartbeatEvery(), s.sendHeartbeat)
 }
 
 // closeRoom stops the room's flushes and saves it a last time.

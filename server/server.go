@@ -127,11 +127,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.saver = newPositionSaver(store, cfg.Logf)
 	s.hub = newHub(cfg.WriteTimeout, cfg.Logf)
-	s.results = &resultsSaver{path: resultsPath(store.path), logf: cfg.Logf}
-	s.room = newRoom(cfg.Moderate, s.publishRoom, s.results.note)
-	s.results.room = s.room
-	s.results.load()
-	s.room.setDeck(d)
+	s.openRoom(resultsPath(store.path), d)
 	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval})
 	s.view = newDeckView(d, src.salt(d), cfg.Study)
 	if err := s.renderPages(s.view); err != nil {
@@ -143,12 +139,10 @@ func New(cfg Config) (*Server, error) {
 	s.pos = remap(p, s.view)
 	s.state = s.stateMessage()
 	s.reachedLocked()
-	s.mu.Lock() // sendHeartbeat reads the timer under mu
-	s.heartbeatTimer = time.AfterFunc(s.heartbeatEvery(), s.sendHeartbeat)
-	s.mu.Unlock()
 	for _, p := range d.Problems {
 		s.logf("deck: %s", p)
 	}
+	s.startHeartbeat()
 	return s, nil
 }
 
