@@ -81,9 +81,9 @@ const state = sync(() => fetchDeck('/api/deck'), d => {
   update();
 }, true);
 
-let q = [], room = m => q.push(m);
-const sock = connect('/ws' + location.search, m => (m.type === 'state' ? state : room)(m), s => showStatus($('status'), s));
-import(`./interact.js${v}`).then(x => q.map(room = x.mount(sock, () => shown)));
+const sock = connect('/ws', m => sock[m.type]?.(m), s => showStatus($('status'), s));
+sock.state = state;
+import(`./interact.js${v}`).then(x => x.mount(sock));
 
 const act = a => {
   if (a === 'next') go(view + 1);

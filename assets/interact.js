@@ -48,7 +48,7 @@ export function heartbeat(box, m) {
 
 const said = { waiting: 'Opens when the talk gets there', open: 'Tap to vote; you can change it', closed: 'Voting closed' };
 
-export function mount(sock, current) {
+export function mount(sock) {
   stylesheet();
   const projector = new URLSearchParams(location.search).has('projector');
   let polls = [], questions = [], mine = { votes: {}, upvoted: [], emoji: [] }, moderated = false;
@@ -76,7 +76,7 @@ export function mount(sock, current) {
   const drawBeat = () => beat && document.querySelectorAll('#frame .wt-heartbeat').forEach(b => heartbeat(b, beat));
 
   function drawPolls() {
-    const s = current(), here = s?.poll;
+    const i = +document.querySelector('#frame .wt-slide')?.dataset.index, here = polls.find(p => p.steps?.includes(i))?.id;
     // A phone shows every open poll, wherever it is in the talk, and the
     // poll of the slide it shows; the projector shows results when revealed.
     const shown = polls.filter(p => projector ? p.id === here && p.revealed : p.status === 'open' || p.id === here && p.status !== 'waiting');
@@ -125,5 +125,11 @@ export function mount(sock, current) {
   const frame = document.getElementById('frame');
   if (frame) new MutationObserver(() => { drawPolls(); drawBeat(); }).observe(frame, { childList: true });
   drawPolls();
-  return m => on[m.type]?.(m);
+  // The page hands each message to sock[type]; those that came before this
+  // module did were dropped, so ask for the room again. A projector says so
+  // on each connection (hello), to get the reactions.
+  on.hello = () => projector && sock.send({ type: 'projector' });
+  Object.assign(sock, on);
+  sock.send({ type: 'room' });
+  on.hello();
 }

@@ -63,7 +63,8 @@ type room struct {
 
 	mu        sync.Mutex
 	polls     map[string]*pollState
-	order     []string // IDs of the current deck's polls, in deck order
+	order     []string         // IDs of the current deck's polls, in deck order
+	steps     map[string][]int // the steps that show each of them
 	questions []*question
 	nextQ     int
 	asks      map[string][]time.Time // device -> times of its recent questions
@@ -185,8 +186,12 @@ func (r *room) setDeck(d *slides.Deck) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.order = r.order[:0]
+	r.steps = map[string][]int{}
 	for _, s := range d.Slides {
 		p := s.Poll
+		if p != nil {
+			r.steps[p.ID] = append(r.steps[p.ID], s.Index)
+		}
 		if p == nil || (len(r.order) > 0 && r.order[len(r.order)-1] == p.ID) {
 			continue
 		}

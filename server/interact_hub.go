@@ -27,3 +27,11 @@ func (h *hub) broadcastRoles(k kind, p, a *protocol.Prepared, projectorsOnly boo
 	h.mu.Unlock()
 	h.write(ready)
 }
+
+// setProjector marks c as a page that shows the room (reactions), as a
+// page opened with /?projector says once its room module runs.
+func (h *hub) setProjector(c *client) {
+	h.mu.Lock()
+	c.projector = true
+	h.mu.Unlock()
+}

@@ -108,6 +108,12 @@ func (s *Server) fromAudience(c *client, op protocol.Opcode, msg []byte) error {
 	json.Unmarshal(msg, &head)
 	switch head.Type {
 	case "vote", "ask", "upvote", "react":
+	case "room": // the page's room module loaded after the welcome
+		s.welcomeRoom(c)
+		return nil
+	case "projector": // this page shows the room: reactions too
+		s.hub.setProjector(c)
+		return nil
 	default:
 		return errNotForUs
 	}

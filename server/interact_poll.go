@@ -133,6 +133,7 @@ type pollView struct {
 	Counts   []int    `json:"counts,omitempty"`
 	Answer   *int     `json:"answer,omitempty"`
 	Voters   int      `json:"voters"`
+	Steps    []int    `json:"steps"` // the deck's steps that show the poll
 }
 
 // pollViews returns the current deck's polls for presenters (everything)
@@ -143,7 +144,7 @@ func (r *room) pollViews(presenter bool) []pollView {
 	out := make([]pollView, 0, len(r.order))
 	for _, id := range r.order {
 		ps := r.polls[id]
-		v := pollView{ID: ps.ID, Question: ps.Question, Options: ps.Options, Status: ps.Status, Revealed: ps.Revealed, Voters: len(ps.Votes)}
+		v := pollView{ID: ps.ID, Question: ps.Question, Options: ps.Options, Status: ps.Status, Revealed: ps.Revealed, Voters: len(ps.Votes), Steps: r.steps[id]}
 		if presenter || ps.Revealed {
 			v.Counts = slices.Clone(ps.counts)
 			if ps.Answer >= 0 {
