@@ -34,6 +34,10 @@ type AcceptOptions struct {
 	ResponseHeader http.Header
 	// CloseTimeout bounds the closing handshake; 0 means 5s.
 	CloseTimeout time.Duration
+	// Deflate, when not nil, accepts the client's first usable offer of
+	// permessage-deflate (RFC 7692) and configures it; nil declines every
+	// offer, as RFC 6455 §9.1 allows.
+	Deflate *DeflateOptions
 }
 
 // Accept upgrades an HTTP request to a WebSocket connection (RFC 6455
@@ -42,8 +46,9 @@ type AcceptOptions struct {
 // acceptable WebSocket handshake gets an HTTP error, with a one-line
 // reason in the body, and Accept returns a *HandshakeError.
 //
-// Accept never negotiates an extension: an offer of permessage-deflate
-// (or any other) is ignored, as RFC 6455 §9.1 allows.
+// The only extension Accept negotiates is permessage-deflate, and only
+// with opts.Deflate set; other offers are ignored, as RFC 6455 §9.1
+// allows.
 func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &AcceptOptions{}
@@ -54,6 +59,16 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 		return nil, herr
 	}
 	subprotocol := selectSubprotocol(r, opts.Subprotocols)
+	var deflate *connDeflate
+	var answer *DeflateParams
+	if opts.Deflate != nil {
+		// Offers we cannot parse are declined with the rest.
+		offers, _ := ParseExtensions(r.Header.Values("Sec-WebSocket-Extensions"))
+		if ans, cfg, ok := acceptDeflate(offers, opts.Deflate); ok {
+			deflate = newConnDeflate(cfg, ans, webKitAgent(r.Header.Get("User-Agent")))
+			answer = &ans
+		}
+	}
 
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -79,6 +94,11 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 		resp = append(resp, subprotocol...)
 		resp = append(resp, "\r\n"...)
 	}
+	if answer != nil {
+		resp = append(resp, "Sec-WebSocket-Extensions: "...)
+		resp = append(resp, answer.String()...)
+		resp = append(resp, "\r\n"...)
+	}
 	resp = appendExtraHeaders(resp, opts.ResponseHeader)
 	resp = append(resp, "\r\n"...)
 
@@ -96,6 +116,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 		observer:     opts.Observer,
 		closeTimeout: opts.CloseTimeout,
 		buffered:     buffered,
+		deflate:      deflate,
 	})
 	if opts.Observer != nil {
 		opts.Observer.ObserveHandshake(Handshake{
@@ -104,6 +125,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 			Key:         key,
 			Accept:      accept,
 			Subprotocol: subprotocol,
+			Deflate:     answer,
 		})
 	}
 	return c, nil

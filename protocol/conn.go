@@ -63,25 +63,26 @@ type Conn struct {
 	readLimit    atomic.Int64 // 0: no limit
 
 	// Reading; owned by whoever holds rlock.
-	rlock     ctxMutex
-	rbuf      []byte             // c.small[:] while idle, else a pooled buffer
-	rpooled   *[readBufSize]byte // the pooled buffer behind rbuf, or nil
-	rpos      int                // rbuf[rpos:rend] is read from nc and not consumed yet
-	rend      int
-	rfull     bool   // the last socket read filled rbuf: more is probably waiting
-	lent      bool   // the payload the last Read returned lies in rbuf
-	hdr       Header // the frame being read
-	left      int64  // payload bytes of hdr not yet read
-	maskPos   int    // offset in hdr's payload, for unmasking
-	msgActive bool   // a data message has started and its last frame is not done
-	msgOp     Opcode // its opcode: OpText or OpBinary
-	msgSize   int64  // the lengths of its frames so far, as announced
-	utf8      UTF8Validator
-	msg       *msgBuffer // what the last Read returned, pooled
-	reader    msgReader
-	readWatch ctxWatch
-	obs       *frameRecord // the inbound frame being recorded for the observer
-	small     [smallReadSize]byte
+	rlock         ctxMutex
+	rbuf          []byte             // c.small[:] while idle, else a pooled buffer
+	rpooled       *[readBufSize]byte // the pooled buffer behind rbuf, or nil
+	rpos          int                // rbuf[rpos:rend] is read from nc and not consumed yet
+	rend          int
+	rfull         bool   // the last socket read filled rbuf: more is probably waiting
+	lent          bool   // the payload the last Read returned lies in rbuf
+	hdr           Header // the frame being read
+	left          int64  // payload bytes of hdr not yet read
+	maskPos       int    // offset in hdr's payload, for unmasking
+	msgActive     bool   // a data message has started and its last frame is not done
+	msgOp         Opcode // its opcode: OpText or OpBinary
+	msgCompressed bool   // its first frame had RSV1 set (permessage-deflate)
+	msgSize       int64  // the lengths of its frames so far, as announced
+	utf8          UTF8Validator
+	msg           *msgBuffer // what the last Read returned, pooled
+	reader        msgReader
+	readWatch     ctxWatch
+	obs           *frameRecord // the inbound frame being recorded for the observer
+	small         [smallReadSize]byte
 
 	// Writing.
 	writer msgWriter
@@ -98,6 +99,8 @@ type Conn struct {
 	pongs    atomic.Uint64 // pongs read so far
 	hbMu     sync.Mutex
 	hb       *heartbeat
+
+	deflate *connDeflate // permessage-deflate, nil when not negotiated
 }
 
 // Sizes of the read buffers. An idle connection waits for its next frame
@@ -125,6 +128,7 @@ type connConfig struct {
 	observer     Observer
 	closeTimeout time.Duration
 	buffered     []byte // bytes read from nc after the handshake
+	deflate      *connDeflate
 }
 
 func newConn(nc net.Conn, cfg connConfig) *Conn {
@@ -135,6 +139,7 @@ func newConn(nc net.Conn, cfg connConfig) *Conn {
 		observer:     cfg.observer,
 		closeTimeout: cfg.closeTimeout,
 		done:         make(chan struct{}),
+		deflate:      cfg.deflate,
 	}
 	if c.raw = rawConnOf(nc); c.raw != nil {
 		c.rawStep = c.rawRead

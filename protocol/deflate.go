@@ -239,7 +239,7 @@ var (
 	// use 1007, which RFC 6455 §7.4.1 gives to "data within a message
 	// that was not consistent with the type of the message": the frames
 	// are well formed (no 1002), their payload is not what RSV1 says.
-	errCorruptDeflate = &ProtocolError{Code: StatusInvalidPayload, Reason: "compressed message does not inflate"}
+	errCorruptDeflate = &ProtocolError{Code: StatusInvalidPayload, Rule: "7.4.1", Reason: "compressed message does not inflate (permessage-deflate, RFC 7692)"}
 )
 
 func inflateError(err error) error {
@@ -251,7 +251,7 @@ func inflateError(err error) error {
 }
 
 func tooBigInflated(limit int64) error {
-	return &ProtocolError{Code: StatusMessageTooBig, Reason: fmt.Sprintf("compressed message inflates to over the %d-byte limit", limit)}
+	return &ProtocolError{Code: StatusMessageTooBig, Rule: "10.4", Reason: fmt.Sprintf("compressed message inflates to over the %d-byte limit", limit)}
 }
 
 // Inflate appends to dst the message whose compressed payload (RSV1 set,

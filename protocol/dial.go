@@ -34,6 +34,10 @@ type DialOptions struct {
 	// TLSConfig is used for wss:// URLs; nil uses the defaults. Its
 	// ServerName defaults to the URL's host.
 	TLSConfig *tls.Config
+	// Deflate, when not nil, offers permessage-deflate (RFC 7692) and
+	// configures it if the server accepts. An answer the offer does not
+	// allow fails the handshake.
+	Deflate *DeflateOptions
 }
 
 // maxResponseHead bounds the server's handshake response.
@@ -135,6 +139,11 @@ func handshakeClient(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 	if len(opts.Subprotocols) > 0 {
 		req.WriteString("Sec-WebSocket-Protocol: " + strings.Join(opts.Subprotocols, ", ") + "\r\n")
 	}
+	var offer DeflateParams
+	if opts.Deflate != nil {
+		offer = dialOffer(opts.Deflate)
+		req.WriteString("Sec-WebSocket-Extensions: " + offer.String() + "\r\n")
+	}
 	req.Write(appendExtraHeaders(nil, opts.Header))
 	req.WriteString("\r\n")
 	if _, err := nc.Write(req.Bytes()); err != nil {
@@ -160,9 +169,21 @@ func handshakeClient(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 		return nil, resp, &HandshakeError{Status: resp.StatusCode, Reason: reason}
 	}
 	resp.Body = http.NoBody
-	subprotocol, herr := checkResponse(resp, key, opts.Subprotocols)
+	subprotocol, herr := checkResponse(resp, key, opts.Subprotocols, opts.Deflate != nil)
 	if herr != nil {
 		return nil, resp, herr
+	}
+	var deflate *connDeflate
+	var answer *DeflateParams
+	if opts.Deflate != nil {
+		ans, cfg, err := checkDeflateAnswer(resp.Header.Values("Sec-WebSocket-Extensions"), offer, opts.Deflate)
+		if err != nil {
+			return nil, resp, &HandshakeError{Status: resp.StatusCode, Reason: err.Error()}
+		}
+		if ans != nil {
+			deflate = newConnDeflate(cfg, *ans, false)
+			answer = ans
+		}
 	}
 	nc.SetDeadline(time.Time{})
 
@@ -173,6 +194,7 @@ func handshakeClient(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 		observer:     opts.Observer,
 		closeTimeout: opts.CloseTimeout,
 		buffered:     rest,
+		deflate:      deflate,
 	})
 	if opts.Observer != nil {
 		opts.Observer.ObserveHandshake(Handshake{
@@ -181,14 +203,16 @@ func handshakeClient(ctx context.Context, nc net.Conn, u *url.URL, secure bool, 
 			Key:         key,
 			Accept:      resp.Header.Get("Sec-WebSocket-Accept"),
 			Subprotocol: subprotocol,
+			Deflate:     answer,
 		})
 	}
 	return c, resp, nil
 }
 
 // checkResponse checks the server's 101 response (RFC 6455 §4.1) and
-// returns the subprotocol it chose.
-func checkResponse(resp *http.Response, key string, offered []string) (string, *HandshakeError) {
+// returns the subprotocol it chose. Its extensions are checked here only
+// when none were offered (deflate false); else by checkDeflateAnswer.
+func checkResponse(resp *http.Response, key string, offered []string, deflate bool) (string, *HandshakeError) {
 	fail := func(format string, args ...any) (string, *HandshakeError) {
 		return "", &HandshakeError{Status: resp.StatusCode, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -207,8 +231,8 @@ func checkResponse(resp *http.Response, key string, offered []string) (string, *
 		return fail("Sec-WebSocket-Accept is %.40q, want %q", got, want)
 	}
 	// §4.1: an extension or subprotocol "not present in the client's
-	// handshake" fails the connection. We offer no extensions.
-	if ext := resp.Header.Values("Sec-WebSocket-Extensions"); len(ext) > 0 {
+	// handshake" fails the connection.
+	if ext := resp.Header.Values("Sec-WebSocket-Extensions"); len(ext) > 0 && !deflate {
 		return fail("the server chose extensions %.60q, but none were offered", strings.Join(ext, ", "))
 	}
 	protos := resp.Header.Values("Sec-WebSocket-Protocol")

@@ -29,8 +29,11 @@
 //   - observer.go: an optional hook that sees every frame on the wire
 //   - prepared.go: a frame encoded once and written to many connections,
 //     with WritePrepared or, without waiting, TryWritePrepared
+//   - extensions.go: the Sec-WebSocket-Extensions grammar (RFC 6455 §9.1)
+//   - deflate_negotiate.go, deflate.go, deflate_conn.go: permessage-deflate
+//     (RFC 7692): its parameters, its codec, and Conn's use of them
 //
-// Rules of RFC 6455 are cited where they are enforced.
+// Rules of RFC 6455 and RFC 7692 are cited where they are enforced.
 //
 // This package must not import any other wiretalk package nor anything
 // outside the standard library: everything else is built on it.

@@ -61,6 +61,10 @@ type Handshake struct {
 	Key         string // Sec-WebSocket-Key
 	Accept      string // Sec-WebSocket-Accept
 	Subprotocol string // the subprotocol chosen, or ""
+	// Deflate is the permessage-deflate answer the handshake settled on
+	// (RFC 7692), or nil when the extension is not in use. The offer is
+	// in Request's Sec-WebSocket-Extensions lines (ParseExtensions).
+	Deflate *DeflateParams
 }
 
 // Observer sees a connection's handshake and every frame it reads or

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"context"
+	"sync"
 )
 
 // Prepared is a frame encoded once to be written to many connections: a
@@ -12,6 +13,13 @@ type Prepared struct {
 	op     Opcode
 	frame  []byte // header and payload, unmasked
 	hdrLen int
+	rsv1   bool // the payload is compressed (permessage-deflate)
+
+	// The message compressed on its own, made once at its first write to
+	// a connection whose permessage-deflate compresses each message on
+	// its own: the same bytes for every such connection.
+	deflateOnce sync.Once
+	deflated    *Prepared
 }
 
 // NewPrepared encodes payload as one final, unmasked frame with opcode op
@@ -47,10 +55,17 @@ func (m *Prepared) Payload() []byte { return m.frame[m.hdrLen:] }
 // write call; a client connection must mask its frames with a fresh key
 // (RFC 6455 §5.3), so it sends a masked copy of m's payload as Write
 // would.
+//
+// With permessage-deflate, a connection that compresses each message on
+// its own (server_no_context_takeover) sends m compressed, compressed
+// once for all such connections; one that keeps its context sends m
+// uncompressed, since its compressor's window must see every message it
+// compresses.
 func (c *Conn) WritePrepared(ctx context.Context, m *Prepared) error {
 	if c.role == RoleClient {
 		return c.Write(ctx, m.op, m.Payload())
 	}
+	m = m.forConn(c)
 	if !m.op.IsControl() {
 		if err := c.lock(ctx, &c.msgLock); err != nil {
 			return err
@@ -92,6 +107,7 @@ func (c *Conn) TryWritePrepared(m *Prepared) (bool, error) {
 	if c.role != RoleServer || c.raw == nil {
 		return false, nil
 	}
+	m = m.forConn(c)
 	data := !m.op.IsControl()
 	if data && !c.msgLock.tryLock() {
 		return false, nil
@@ -143,6 +159,25 @@ func (c *Conn) unlockWrite(data bool) {
 func (c *Conn) observePrepared(m *Prepared) {
 	if c.observer != nil {
 		p := m.Payload()
-		c.observeOut(Header{Fin: true, Opcode: m.op, Length: int64(len(p))}, m.frame[:m.hdrLen], p, p)
+		c.observeOut(Header{Fin: true, Rsv1: m.rsv1, Opcode: m.op, Length: int64(len(p))}, m.frame[:m.hdrLen], p, p)
 	}
+}
+
+// forConn returns what c sends for m: m itself, or m compressed when c's
+// permessage-deflate compresses each message on its own and m is a data
+// message it would compress.
+func (m *Prepared) forConn(c *Conn) *Prepared {
+	d := c.deflate
+	if d == nil || d.cfg.sendTakeover || m.op.IsControl() || !d.compresses(len(m.frame)-m.hdrLen) {
+		return m
+	}
+	m.deflateOnce.Do(func() {
+		enc := &deflater{level: normLevel(d.cfg.level)}
+		z := enc.compress(nil, m.Payload())
+		h := Header{Fin: true, Rsv1: true, Opcode: m.op, Length: int64(len(z))}
+		frame := AppendHeader(make([]byte, 0, h.Size()+len(z)), h)
+		n := len(frame)
+		m.deflated = &Prepared{op: m.op, frame: append(frame, z...), hdrLen: n, rsv1: true}
+	})
+	return m.deflated
 }

@@ -150,6 +150,11 @@ var errClosedConn = errors.New("websocket: connection closed")
 // startMessage skips what is left of the previous message and reads up to
 // the first data frame of the next.
 func (c *Conn) startMessage(ctx context.Context) error {
+	if c.deflate != nil {
+		if err := c.skipInflating(ctx); err != nil {
+			return err
+		}
+	}
 	for c.msgActive {
 		if err := c.skipPayload(ctx); err != nil {
 			return err
@@ -176,6 +181,9 @@ func (c *Conn) dropMsg() {
 func (c *Conn) readMessage(ctx context.Context) (Opcode, []byte, error) {
 	if err := c.startMessage(ctx); err != nil {
 		return 0, nil, err
+	}
+	if c.msgCompressed {
+		return c.readCompressed(ctx)
 	}
 	if c.hdr.Fin && c.left > 0 && c.left <= int64(c.rend-c.rpos) && c.rpooled != nil {
 		// The common case: a message of one frame, already read whole
@@ -223,7 +231,7 @@ func (c *Conn) nextDataFrame(ctx context.Context) error {
 		if err != nil {
 			return c.readErr(ctx, err)
 		}
-		if err := h.Check(c.role, 0); err != nil {
+		if err := c.checkHeader(h); err != nil {
 			return c.failFrame(err)
 		}
 		if h.Opcode.IsControl() {
@@ -238,6 +246,10 @@ func (c *Conn) nextDataFrame(ctx context.Context) error {
 		if h.Opcode != OpContinuation {
 			c.msgActive = true
 			c.msgOp = h.Opcode
+			c.msgCompressed = h.Rsv1
+			if h.Rsv1 {
+				c.deflate.pending = true
+			}
 			c.msgSize = 0
 			c.utf8.Reset()
 		}
@@ -350,7 +362,8 @@ func (c *Conn) consumed(p []byte) error {
 	// RFC 6455 §8.1: an endpoint that finds a text message is not valid
 	// UTF-8 "MUST _Fail the WebSocket Connection_". We check each piece
 	// as it arrives, so a message is failed at its first bad byte.
-	if c.msgOp == OpText {
+	// A compressed message is checked as it is inflated.
+	if c.msgOp == OpText && !c.msgCompressed {
 		before := c.utf8
 		if !c.utf8.Write(p) {
 			return c.failFrame(invalidUTF8(before, p, c.hdr.Length-c.left))
@@ -371,7 +384,7 @@ func (c *Conn) frameDone() error {
 	}
 	c.msgActive = false
 	// A text message may not end in the middle of a code point.
-	if c.msgOp == OpText && !c.utf8.Complete() {
+	if c.msgOp == OpText && !c.msgCompressed && !c.utf8.Complete() {
 		return c.failFrame(errTextEndsInCodePoint)
 	}
 	c.observeIn()
@@ -410,6 +423,9 @@ func (r *msgReader) Read(p []byte) (int, error) {
 
 func (r *msgReader) read(p []byte) (int, error) {
 	c := r.c
+	if c.msgCompressed && (c.deflate.pending || c.deflate.inflating) {
+		return c.readInflated(r.ctx, p)
+	}
 	for c.left == 0 {
 		if !c.msgActive {
 			return 0, io.EOF

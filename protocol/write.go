@@ -24,14 +24,21 @@ func (c *Conn) Write(ctx context.Context, op Opcode, p []byte) error {
 	if err := c.lock(ctx, &c.msgLock); err != nil {
 		return err
 	}
-	err := c.writeFrame(ctx, true, op, p)
+	var err error
+	if c.deflate != nil && c.deflate.compresses(len(p)) {
+		err = c.writeCompressed(ctx, op, p, 0)
+	} else {
+		err = c.writeFrame(ctx, true, op, p)
+	}
 	c.msgLock.unlock()
 	return err
 }
 
 // WriteFragments sends p as one message in fragments of size bytes (the
 // last may be shorter); size ≤ 0 sends one frame. Control frames may go
-// out between the fragments.
+// out between the fragments. With permessage-deflate the message is
+// compressed whole and its compressed bytes are cut in fragments of size
+// bytes, except for a WebKit peer, which gets the message uncompressed.
 func (c *Conn) WriteFragments(ctx context.Context, op Opcode, p []byte, size int) error {
 	if op != OpText && op != OpBinary {
 		return errWriteOpcode(op)
@@ -43,6 +50,9 @@ func (c *Conn) WriteFragments(ctx context.Context, op Opcode, p []byte, size int
 		return err
 	}
 	defer c.msgLock.unlock()
+	if d := c.deflate; d != nil && d.compresses(len(p)) && (!d.webkit || size >= len(p)) {
+		return c.writeCompressed(ctx, op, p, size)
+	}
 	for first := true; ; first = false {
 		n := min(size, len(p))
 		fin := n == len(p)
@@ -65,7 +75,9 @@ func (c *Conn) WriteFragments(ctx context.Context, op Opcode, p []byte, size int
 
 // Writer starts a message and returns a writer of its payload: each Write
 // call sends one fragment (empty writes send nothing) and Close sends the
-// final frame. No other data message can be sent until Close; control
+// final frame. With permessage-deflate each Write is compressed and sends
+// what the compressor gives out, if anything; a WebKit peer gets the
+// message uncompressed. No other data message can be sent until Close; control
 // frames can. If a fragment cannot be sent, the connection is closed, as
 // the peer would wait for the rest of the message forever. The writer is
 // valid until Close.
@@ -107,11 +119,12 @@ var errWriterClosed = errors.New("websocket: message writer already closed")
 
 // msgWriter is the io.WriteCloser that Writer returns; each Conn has one.
 type msgWriter struct {
-	c    *Conn
-	ctx  context.Context
-	op   Opcode // the opcode of the next frame
-	open bool
-	sent bool // a frame has been sent
+	c           *Conn
+	ctx         context.Context
+	op          Opcode // the opcode of the next frame
+	open        bool
+	sent        bool // a frame has been sent
+	compressing bool // the message is being compressed
 }
 
 func (w *msgWriter) Write(p []byte) (int, error) {
@@ -121,15 +134,18 @@ func (w *msgWriter) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if err := w.c.writeFrame(w.ctx, false, w.op, p); err != nil {
+	sent, err := w.frame(p, false)
+	if err != nil {
 		w.end()
 		if w.sent {
 			w.c.abandonMessage(err)
 		}
 		return 0, err
 	}
-	w.sent = true
-	w.op = OpContinuation
+	if sent {
+		w.sent = true
+		w.op = OpContinuation
+	}
 	return len(p), nil
 }
 
@@ -137,7 +153,7 @@ func (w *msgWriter) Close() error {
 	if !w.open {
 		return errWriterClosed
 	}
-	err := w.c.writeFrame(w.ctx, true, w.op, nil)
+	_, err := w.frame(nil, true)
 	if err != nil && w.sent {
 		w.c.abandonMessage(err)
 	}
@@ -146,6 +162,7 @@ func (w *msgWriter) Close() error {
 }
 
 func (w *msgWriter) end() {
+	w.endCompressing()
 	w.open = false
 	w.ctx = nil
 	w.c.msgLock.unlock()
@@ -158,19 +175,25 @@ func (c *Conn) abandonMessage(err error) {
 
 // writeFrame sends one frame, holding the frame lock.
 func (c *Conn) writeFrame(ctx context.Context, fin bool, op Opcode, p []byte) error {
+	return c.writeFrameHeader(ctx, Header{Fin: fin, Opcode: op}, p)
+}
+
+// writeFrameHeader sends one frame whose FIN, RSV1 and opcode are h's,
+// holding the frame lock.
+func (c *Conn) writeFrameHeader(ctx context.Context, h Header, p []byte) error {
 	if err := c.lock(ctx, &c.wlock); err != nil {
 		return err
 	}
-	err := c.writeFrameLocked(ctx, fin, op, p)
+	err := c.writeFrameLocked(ctx, h, p)
 	c.wlock.unlock()
 	return err
 }
 
-func (c *Conn) writeFrameLocked(ctx context.Context, fin bool, op Opcode, p []byte) error {
-	if err := c.beginFrameWrite(ctx, op); err != nil {
+func (c *Conn) writeFrameLocked(ctx context.Context, h Header, p []byte) error {
+	if err := c.beginFrameWrite(ctx, h.Opcode); err != nil {
 		return err
 	}
-	h := Header{Fin: fin, Opcode: op, Length: int64(len(p))}
+	h.Length = int64(len(p))
 	if c.role == RoleClient {
 		// RFC 6455 §5.3: "The masking key is a 32-bit value chosen at
 		// random by the client. When sending a frame, the client MUST
