@@ -33,6 +33,7 @@ func runEcho(e *env, args []string) int {
 	maxMessage := sizeFlag(64 << 20)
 	fs.Var(&maxMessage, "max-message", "largest message to echo, e.g. 64MiB or 512KiB; over it the connection closes with 1009")
 	verbose := fs.Bool("v", false, "print every frame, decoded, to stderr")
+	deflate := fs.Bool("deflate", true, "accept permessage-deflate (RFC 7692) when a client offers it")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
@@ -55,6 +56,11 @@ func runEcho(e *env, args []string) int {
 		return fail("cannot listen on %s: %v", *addr, err)
 	}
 	es := &echoServer{readLimit: int64(maxMessage), conns: map[*protocol.Conn]bool{}}
+	if *deflate {
+		// The echo server is the target of conformance suites: it takes
+		// any usable offer, keeping the context as the client allows.
+		es.deflate = &protocol.DeflateOptions{}
+	}
 	if *verbose {
 		es.log = &lockedWriter{w: e.stderr}
 	}
@@ -80,7 +86,8 @@ func runEcho(e *env, args []string) int {
 // for a graceful shutdown.
 type echoServer struct {
 	readLimit int64
-	log       *lockedWriter // nil unless -v
+	deflate   *protocol.DeflateOptions // nil with -deflate=false
+	log       *lockedWriter            // nil unless -v
 
 	mu      sync.Mutex
 	conns   map[*protocol.Conn]bool
@@ -96,6 +103,7 @@ func (s *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	opts := &protocol.AcceptOptions{
 		ReadLimit:   s.readLimit,
 		CheckOrigin: func(*http.Request) bool { return true }, // a test server: any page may try it
+		Deflate:     s.deflate,
 	}
 	if s.log != nil {
 		opts.Observer = &frameLogger{w: s.log, peer: r.RemoteAddr}
@@ -186,7 +194,11 @@ func (l *frameLogger) ObserveHandshake(h protocol.Handshake) {
 	if h.Subprotocol != "" {
 		sub = ", subprotocol " + strconv.Quote(h.Subprotocol)
 	}
-	fmt.Fprintf(l.w, "%s     handshake: key %s, accept %s%s\n", l.peer, h.Key, h.Accept, sub)
+	ext := ""
+	if h.Deflate != nil {
+		ext = ", extension " + strconv.Quote(h.Deflate.String())
+	}
+	fmt.Fprintf(l.w, "%s     handshake: key %s, accept %s%s%s\n", l.peer, h.Key, h.Accept, sub, ext)
 }
 
 func (l *frameLogger) ObserveFrame(f protocol.Frame) {
@@ -194,9 +206,15 @@ func (l *frameLogger) ObserveFrame(f protocol.Frame) {
 }
 
 // preview shows the start of a frame's (unmasked) payload: text quoted,
-// binary in hex, a close frame's code and reason.
+// binary or compressed (RSV1) in hex, a close frame's code and reason.
 func preview(f protocol.Frame) string {
 	p := f.Unmasked
+	if f.Header.Rsv1 && !f.Header.Opcode.IsControl() {
+		if len(p) > 32 {
+			return fmt.Sprintf("  compressed %x...", p[:32])
+		}
+		return fmt.Sprintf("  compressed %x", p)
+	}
 	switch f.Header.Opcode {
 	case protocol.OpClose:
 		ce, err := protocol.ParseClosePayload(p)

@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -127,6 +127,38 @@ func TestEchoEchoesAndLogs(t *testing.T) {
 
 type Opcode = protocol.Opcode
 
+// TestEchoDeflate: echo accepts permessage-deflate by default, and
+// -deflate=false declines it.
+func TestEchoDeflate(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		url, stderr, stop := startEcho(t, "-v", "-deflate="+strconv.FormatBool(on))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c, _, err := protocol.Dial(ctx, url, &protocol.DialOptions{Deflate: &protocol.DeflateOptions{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := c.Negotiated(); ok != on {
+			t.Errorf("-deflate=%v: negotiated %v %q", on, ok, p)
+		}
+		msg := strings.Repeat("wiretalk ", 100)
+		for range 2 {
+			c.Write(ctx, protocol.OpText, []byte(msg))
+			if _, p, err := c.Read(ctx); err != nil || string(p) != msg {
+				t.Fatalf("-deflate=%v: echo %d bytes, %v", on, len(p), err)
+			}
+		}
+		c.Close(protocol.StatusNormalClosure, "")
+		cancel()
+		stop()
+		log := stderr.String()
+		for _, want := range []string{`extension "permessage-deflate"`, " in  FIN RSV1 text len=", " out FIN RSV1 text len=", "  compressed "} {
+			if strings.Contains(log, want) != on {
+				t.Errorf("-deflate=%v: -v output has %q: %v\n%s", on, want, !on, log)
+			}
+		}
+	}
+}
+
 func TestEchoShutdownClosesWith1001(t *testing.T) {
 	url, _, stop := startEcho(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -233,14 +265,16 @@ func TestEchoPythonWebsockets(t *testing.T) {
 		t.Skip(msg)
 	}
 	const limit = 1 << 20
-	url, _, _ := startEcho(t, "-max-message", "1MiB")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "testdata/echo_client.py", url, "1048576")
-	out, err := cmd.CombinedOutput()
-	t.Logf("testdata/echo_client.py %s %d:\n%s", url, limit, out)
-	var exit *exec.ExitError
-	if errors.As(err, &exit) || err != nil {
-		t.Errorf("the Python client's checks failed: %v", err)
+	for _, deflate := range []bool{true, false} {
+		url, _, _ := startEcho(t, "-max-message", "1MiB", "-deflate="+strconv.FormatBool(deflate))
+		mode := map[bool]string{true: "deflate", false: "plain"}[deflate]
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		cmd := exec.CommandContext(ctx, python, "testdata/echo_client.py", url, strconv.Itoa(limit), mode)
+		out, err := cmd.CombinedOutput()
+		cancel()
+		t.Logf("testdata/echo_client.py %s %d %s:\n%s", url, limit, mode, out)
+		if err != nil {
+			t.Errorf("the Python client's checks failed (%s): %v", mode, err)
+		}
 	}
 }

@@ -191,7 +191,10 @@ func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
 
 // SetReadLimit sets the largest message, in bytes, that reads accept; n ≤ 0
 // removes the limit. A message whose frames announce more fails the
-// connection with 1009 (message too big) before the excess is read.
+// connection with 1009 (message too big) before the excess is read. A
+// compressed message (permessage-deflate) fails with 1009 once it has
+// inflated to more than n bytes; its frames may carry up to n + n/8 + 1 KiB,
+// as incompressible data grows a little when compressed.
 func (c *Conn) SetReadLimit(n int64) {
 	if n < 0 {
 		n = 0

@@ -306,6 +306,18 @@ func (c *Conn) skipInflating(ctx context.Context) error {
 // once inflated.
 var errInflatedNotUTF8 = &ProtocolError{Code: StatusInvalidPayload, Rule: "8.1", Reason: "text is not valid UTF-8 once inflated"}
 
+// wireLimit is the most the frames of the current message may carry: the
+// read limit, or for a compressed message (held to the limit once
+// inflated) an eighth more and 1 KiB, which DEFLATE's worst expansion of
+// incompressible data stays under. 0: no limit.
+func (c *Conn) wireLimit() int64 {
+	limit := c.readLimit.Load()
+	if limit > 0 && c.msgCompressed {
+		limit += limit/8 + 1024
+	}
+	return limit
+}
+
 // checkHeader is Header.Check with the reserved bit permessage-deflate
 // defines, when it was negotiated.
 func (c *Conn) checkHeader(h Header) error {

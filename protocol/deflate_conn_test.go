@@ -438,3 +438,27 @@ func TestDeflateWindowLimitHonoured(t *testing.T) {
 		}
 	}
 }
+
+// TestDeflateIncompressibleAtTheLimit: a message of exactly the read
+// limit that does not compress (its frames carry a little more than the
+// limit) is read; one byte more is refused with 1009.
+func TestDeflateIncompressibleAtTheLimit(t *testing.T) {
+	const limit = 64 << 10
+	msg := pseudoRandom(limit + 1)
+	wire := newDeflater(&deflateConfig{level: 9}).compress(nil, msg[:limit])
+	if len(wire) <= limit {
+		t.Fatalf("%d random bytes compressed to %d: not incompressible", limit, len(wire))
+	}
+	s, raw := deflateServer(t, deflateConfig{}, limit)
+	raw.Write(cz(true, true, OpBinary, wire))
+	raw.Write(cz(true, true, OpBinary, newDeflater(&deflateConfig{}).compress(nil, msg)))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, got, err := s.Read(ctx); err != nil || !bytes.Equal(got, msg[:limit]) {
+		t.Fatalf("at the limit: %d bytes, %v", len(got), err)
+	}
+	var pe *ProtocolError
+	if _, _, err := s.Read(ctx); !errors.As(err, &pe) || pe.Code != StatusMessageTooBig {
+		t.Fatalf("a byte over: %v, want 1009", err)
+	}
+}

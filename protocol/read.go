@@ -254,7 +254,7 @@ func (c *Conn) nextDataFrame(ctx context.Context) error {
 			c.utf8.Reset()
 		}
 		// Judge the message by the lengths announced, before reading them.
-		if limit := c.readLimit.Load(); limit > 0 && h.Length > limit-c.msgSize {
+		if limit := c.wireLimit(); limit > 0 && h.Length > limit-c.msgSize {
 			return c.failFrame(tooBig("message of at least %d bytes is over the %d-byte limit", c.msgSize+h.Length, limit))
 		}
 		c.msgSize += h.Length
