@@ -42,6 +42,7 @@ func runServe(e *env, args []string) int {
 	moderate := fs.Bool("moderate", false, "hold the audience's questions until the presenter approves each")
 	resultsFile := fs.String("results", "", "write the polls' and questions' results as JSON to `file` when the server shuts down")
 	rf := addRelayFlags(fs, "also publish the talk to the NATS broker at `URL` (nats://HOST:4222), for \"wiretalk edge\" servers")
+	deflate := fs.Bool("deflate", false, "accept permessage-deflate (RFC 7692) on the live sockets; off by default, as Safari mishandles it")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
@@ -81,6 +82,7 @@ func runServe(e *env, args []string) int {
 		PingInterval: *ping,
 		NoState:      *noState,
 		Moderate:     *moderate,
+		Deflate:      *deflate,
 		Logf:         logf,
 	})
 	if err != nil {

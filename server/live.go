@@ -54,7 +54,11 @@ func (s *Server) stateMessage() *protocol.Prepared {
 }
 
 func (s *Server) acceptOptions(limit int64) *protocol.AcceptOptions {
-	return &protocol.AcceptOptions{CheckOrigin: s.checkOrigin, ReadLimit: limit, CloseTimeout: 2 * time.Second}
+	opts := &protocol.AcceptOptions{CheckOrigin: s.checkOrigin, ReadLimit: limit, CloseTimeout: 2 * time.Second}
+	if s.cfg.Deflate {
+		opts.Deflate = &protocol.DeflateOptions{NoContextTakeover: true, PeerNoContextTakeover: true, Threshold: 128}
+	}
+	return opts
 }
 
 // serveAudienceSocket follows the talk: hello, the current state, then

@@ -42,6 +42,14 @@ type Config struct {
 	// request's headers (a socket's opening handshake, after TLS's own);
 	// slower ones are closed. 0 means 10 s.
 	HandshakeTimeout time.Duration
+
+	// Deflate accepts permessage-deflate (RFC 7692) on the live sockets.
+	// Off by default: the hub's messages are small, and WebKit has a long
+	// record of mishandling compressed frames. When on, each message is
+	// compressed on its own (server_no_context_takeover), so that a
+	// broadcast is compressed once for every phone and an idle socket
+	// keeps no compressor; messages under 128 bytes go out plain.
+	Deflate bool
 }
 
 // Server presents one deck. Build it with New, serve Handler, and call
