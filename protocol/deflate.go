@@ -152,7 +152,7 @@ type Inflater struct {
 type inflateState struct {
 	fr  io.ReadCloser // compress/flate's decompressor, a flate.Resetter
 	src inflateSource
-	buf [512]byte // src's buffer when reading from an io.Reader
+	buf [4096]byte // src's buffer when reading from an io.Reader
 }
 
 var inflateStatePool = sync.Pool{New: func() any {
@@ -209,7 +209,7 @@ func (s *inflateSource) more() bool {
 }
 
 func (s *inflateSource) ReadByte() (byte, error) {
-	if !s.more() {
+	if len(s.b) == 0 && !s.more() {
 		return 0, s.end()
 	}
 	c := s.b[0]

@@ -160,7 +160,12 @@ func (c *Conn) readCompressed(ctx context.Context) (Opcode, []byte, error) {
 	d.raw = rawMsgReader{c: c, ctx: ctx}
 	d.dec.Begin(&d.raw, nil)
 	limit := c.readLimit.Load()
-	m := getMsgBuffer(512)
+	// Text compresses 3 to 5 times: guess from the first frame.
+	guess := min(max(4*c.left, 512), 1<<20)
+	if limit > 0 {
+		guess = min(guess, limit)
+	}
+	m := getMsgBuffer(int(guess))
 	var probe [1]byte
 	for {
 		room := m.b[len(m.b):cap(m.b)]
