@@ -22,6 +22,9 @@ func (c *Conn) Read(ctx context.Context) (Opcode, []byte, error) {
 	if err := c.beginRead(ctx); err != nil {
 		return 0, nil, err
 	}
+	// The last message is the caller's no more: do not hold its buffer
+	// while waiting for the next.
+	c.dropMsg()
 	op, p, ok, err := c.readWhole(ctx)
 	if !ok {
 		op, p, err = c.readMessage(ctx)
