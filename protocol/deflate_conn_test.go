@@ -359,7 +359,8 @@ func TestWebKitGetsNoFragmentedCompressedMessage(t *testing.T) {
 	w.Write(msg[:300])
 	w.Write(msg[300:])
 	w.Close()
-	s.Write(ctx, OpText, msg) // one frame: compressed
+	s.Write(ctx, OpText, msg)                               // one frame: compressed
+	s.WriteFragments(ctx, OpBinary, pseudoRandom(300), 300) // grows when compressed: still one frame
 	s.CloseNow()
 	frames, _ := readFrames(t, b, 2*time.Second)
 	var got []string
@@ -371,6 +372,7 @@ func TestWebKitGetsNoFragmentedCompressedMessage(t *testing.T) {
 		"continuation rsv1=false fin=false", "continuation rsv1=false fin=false", "continuation rsv1=false fin=true",
 		"text rsv1=false fin=false", "continuation rsv1=false fin=false", "continuation rsv1=false fin=true",
 		"text rsv1=true fin=true",
+		"binary rsv1=true fin=true",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("frames:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

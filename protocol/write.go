@@ -51,6 +51,9 @@ func (c *Conn) WriteFragments(ctx context.Context, op Opcode, p []byte, size int
 	}
 	defer c.msgLock.unlock()
 	if d := c.deflate; d != nil && d.compresses(len(p)) && (!d.webkit || size >= len(p)) {
+		if d.webkit {
+			size = 0 // one frame, even if compressing made it longer
+		}
 		return c.writeCompressed(ctx, op, p, size)
 	}
 	for first := true; ; first = false {
