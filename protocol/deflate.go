@@ -30,7 +30,14 @@ var inflateTail = []byte{0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff}
 // reach, so the most of the past a context has to keep.
 const windowSize = 32 << 10
 
-// flate writers, pooled per level (1 to 9). A writer is about 1.2 MB.
+// flateWriter is a compress/flate writer and the buffer it writes into;
+// they are pooled together, per level (1 to 9), so that a pooled writer
+// refers to no connection. A writer is about 1.2 MB.
+type flateWriter struct {
+	fw  *flate.Writer
+	out appendWriter
+}
+
 var flateWriterPools [flate.BestCompression + 1]sync.Pool
 
 func normLevel(level int) int {
@@ -43,13 +50,14 @@ func normLevel(level int) int {
 	return level
 }
 
-func getFlateWriter(level int, w io.Writer) *flate.Writer {
-	if fw, ok := flateWriterPools[level].Get().(*flate.Writer); ok {
-		fw.Reset(w)
-		return fw
+func getFlateWriter(level int) *flateWriter {
+	if w, ok := flateWriterPools[level].Get().(*flateWriter); ok {
+		w.fw.Reset(&w.out)
+		return w
 	}
-	fw, _ := flate.NewWriter(w, level) // level is valid: no error
-	return fw
+	w := new(flateWriter)
+	w.fw, _ = flate.NewWriter(&w.out, level) // level is valid: no error
+	return w
 }
 
 // appendWriter collects what a flate.Writer writes.
@@ -66,8 +74,7 @@ func (w *appendWriter) Write(p []byte) (int, error) {
 type deflater struct {
 	level    int
 	takeover bool
-	fw       *flate.Writer // held while a message is compressed, or for good with takeover
-	out      appendWriter
+	w        *flateWriter // held while a message is compressed, or for good with takeover
 }
 
 func newDeflater(cfg *deflateConfig) *deflater {
@@ -77,24 +84,25 @@ func newDeflater(cfg *deflateConfig) *deflater {
 // begin readies the writer for a message, whose compressed bytes will be
 // appended to dst.
 func (d *deflater) begin(dst []byte) {
-	d.out.b = dst
-	if d.fw == nil {
-		d.fw = getFlateWriter(d.level, &d.out)
+	if d.w == nil {
+		d.w = getFlateWriter(d.level)
 	}
+	d.w.out.b = dst
 }
 
 // write compresses p and returns dst with what the compressor has
 // produced so far (it may hold some back).
 func (d *deflater) write(p []byte) []byte {
-	d.fw.Write(p) // an appendWriter does not fail
+	d.w.fw.Write(p) // an appendWriter does not fail
 	return d.take()
 }
 
 // finish ends the message: a sync flush, whose empty stored block's
-// 00 00 ff ff is stripped (§7.2.1), and returns the message's last bytes.
-// Without context takeover the writer goes back to its pool.
+// 00 00 ff ff is stripped (§7.2.1), and returns the message's last bytes
+// (after those set with keep). Without context takeover the writer goes
+// back to its pool.
 func (d *deflater) finish() []byte {
-	d.fw.Flush()
+	d.w.fw.Flush()
 	b := d.take()
 	// §7.2.1: "If the resulting data does not end with an empty DEFLATE
 	// block with no compression ..., append an empty DEFLATE block with
@@ -107,28 +115,29 @@ func (d *deflater) finish() []byte {
 	return b
 }
 
+// keep makes finish return b followed by the flush.
+func (d *deflater) keep(b []byte) { d.w.out.b = b }
+
 func (d *deflater) take() []byte {
-	b := d.out.b
-	d.out.b = nil
+	b := d.w.out.b
+	d.w.out.b = nil
 	return b
 }
 
 // compress appends p compressed, tail stripped, to dst.
 func (d *deflater) compress(dst, p []byte) []byte {
 	d.begin(dst)
-	d.fw.Write(p)
-	d.out.b = d.take()
+	d.w.fw.Write(p)
 	return d.finish()
 }
 
 // release gives the writer back to its pool.
 func (d *deflater) release() {
-	if d.fw != nil {
-		d.fw.Reset(io.Discard) // drop the reference to d.out
-		flateWriterPools[d.level].Put(d.fw)
-		d.fw = nil
+	if d.w != nil {
+		d.w.out.b = nil
+		flateWriterPools[d.level].Put(d.w)
+		d.w = nil
 	}
-	d.out.b = nil
 }
 
 // Inflater inflates the messages of one direction of a permessage-deflate

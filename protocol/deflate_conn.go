@@ -133,7 +133,7 @@ func (w *msgWriter) frame(p []byte, fin bool) (bool, error) {
 		z = enc.write(p)
 	}
 	if fin {
-		enc.out.b = z
+		enc.keep(z)
 		z = enc.finish()
 		w.compressing = false
 	}

@@ -120,10 +120,10 @@ func TestDeflateStreaming(t *testing.T) {
 				t.Fatalf("takeover %v message %d: %d bytes back, %v", takeover, msg, len(got), err)
 			}
 		}
-		if takeover && d.fw == nil {
+		if takeover && d.w == nil {
 			t.Error("with context takeover the compressor must be kept")
 		}
-		if !takeover && d.fw != nil {
+		if !takeover && d.w != nil {
 			t.Error("without context takeover the compressor must go back to its pool")
 		}
 	}
@@ -260,7 +260,7 @@ func TestInflateReaderError(t *testing.T) {
 func TestDeflaterPooledWithoutTakeover(t *testing.T) {
 	d := newDeflater(&deflateConfig{})
 	d.compress(nil, []byte("Hello"))
-	if d.fw != nil {
+	if d.w != nil {
 		t.Fatal("the writer is kept after the message")
 	}
 	// Steady state: compressing a small message allocates only the
