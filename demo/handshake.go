@@ -29,6 +29,9 @@ type HandshakeRecord struct {
 	Match  bool   `json:"match"`  // Accept == Sent
 
 	Subprotocol string `json:"subprotocol,omitempty"`
+	// Extensions is the Sec-WebSocket-Extensions offer and answer,
+	// parameter by parameter; nil when neither side named one.
+	Extensions *ExtensionsRecord `json:"extensions,omitempty"`
 }
 
 // FromHandshake turns an observed opening handshake into a record with
@@ -56,6 +59,7 @@ func FromHandshake(h protocol.Handshake) Record {
 	hr.SHA1 = hex.EncodeToString(sum[:])
 	hr.Accept = base64.StdEncoding.EncodeToString(sum[:])
 	hr.Match = hr.Sent != "" && hr.Sent == hr.Accept
+	hr.Extensions = extensionsRecord(hr.Request, hr.Response)
 	return Record{Type: "handshake", Handshake: hr}
 }
 

@@ -100,6 +100,11 @@ type FrameRecord struct {
 
 	Close *CloseRecord `json:"close,omitempty"`
 
+	// Deflate is set on the frames of a compressed message
+	// (permessage-deflate): RSV1's meaning, and on the last frame the
+	// message inflated and the ratio.
+	Deflate *DeflateRecord `json:"deflate,omitempty"`
+
 	// Violations are the RFC 6455 rules this frame breaks, as the
 	// protocol's reader found them (protocol.Frame.Err): the connection
 	// was failed at the first; the inspector still shows the frame.

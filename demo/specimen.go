@@ -32,11 +32,15 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 	}
 	n := f.nextConn()
 	obs := &observer{feed: f, conn: n}
-	c, err := protocol.Accept(w, r, &protocol.AcceptOptions{
+	opts := &protocol.AcceptOptions{
 		CheckOrigin: i.opts.CheckOrigin,
 		ReadLimit:   i.opts.MaxMessage,
 		Observer:    obs,
-	})
+	}
+	if r.URL.Query().Get("deflate") == "1" {
+		opts.Deflate = specimenDeflate
+	}
+	c, err := protocol.Accept(w, r, opts)
 	if err != nil {
 		f.abandon()
 		i.opts.Logf("demo: specimen: %v", err)
@@ -67,6 +71,13 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 		i.opts.Logf("demo: specimen %s failed: %s; closed with %s", c.RemoteAddr(), pe.Reason, pe.Code)
 	}
 }
+
+// specimenDeflate is how the specimen compresses when the page asks
+// (?deflate=1): every message, even "Hello", at compress/flate's default
+// level, which writes short text as the RFC's own examples do (BestSpeed
+// would store it as it is), keeping the context both ways as browsers
+// allow, so that a message sent twice shows what the window does.
+var specimenDeflate = &protocol.DeflateOptions{Level: 6}
 
 // echo reads and echoes messages until the connection ends, and returns
 // why it ended.
@@ -170,11 +181,19 @@ type observer struct {
 
 	mu        sync.Mutex
 	handshake *Record // kept until publishHandshake
+
+	// deflation inflates compressed messages for their records; nil
+	// without permessage-deflate. Set by ObserveHandshake, before any
+	// frame; each direction is then observed by one goroutine at a time.
+	deflation *Deflation
 }
 
 func (o *observer) ObserveHandshake(h protocol.Handshake) {
 	rec := FromHandshake(h)
 	rec.Conn = o.conn
+	if h.Deflate != nil {
+		o.deflation = NewDeflation(*h.Deflate)
+	}
 	now := time.Now()
 	rec.Time = now.Format(time.RFC3339Nano)
 	rec.Ms = msSince(now, o.feed.start)
@@ -194,6 +213,7 @@ func (o *observer) publishHandshake() {
 
 func (o *observer) ObserveFrame(fr protocol.Frame) {
 	rec := FromFrame(fr, 0, o.feed.start)
+	o.deflation.Annotate(&rec, fr)
 	if fr.Time.IsZero() {
 		rec.Time = ""
 	}
