@@ -32,9 +32,6 @@ func TestBrowserDeflate(t *testing.T) {
 			w.Write([]byte("<!doctype html><title>deflate</title>"))
 			return
 		}
-		mu.Lock()
-		offer = r.Header.Get("Sec-WebSocket-Extensions")
-		mu.Unlock()
 		c, err := Accept(w, r, &AcceptOptions{
 			CheckOrigin: func(*http.Request) bool { return true },
 			Deflate:     &DeflateOptions{},
@@ -47,9 +44,12 @@ func TestBrowserDeflate(t *testing.T) {
 			}},
 		})
 		if err != nil {
-			return
+			return // a favicon request, say
 		}
 		defer c.CloseNow()
+		mu.Lock()
+		offer = r.Header.Get("Sec-WebSocket-Extensions")
+		mu.Unlock()
 		rctx := r.Context()
 		for i := 0; ; i++ {
 			_, p, err := c.Read(rctx)
