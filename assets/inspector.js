@@ -27,7 +27,7 @@ export function mount(root) {
   const on = (t, ev, fn) => t.addEventListener(ev, fn, { signal: ac.signal });
   const ui = view.layout(), { status, list, detail } = ui;
   let feed = null, spec = null, id = '', limits = null, dead = false;
-  let records = [], selected = null, pinned = false, fragments = false, pings = 0, step = -1;
+  let records = [], selected = null, pinned = false, fragments = false, deflate = false, pings = 0, step = -1;
   root.classList.add('wti');
   root.replaceChildren(ui.wrap);
   render();
@@ -67,7 +67,9 @@ export function mount(root) {
   }
   function openSpecimen() {
     ui.reconnect.hidden = true;
-    const s = spec = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id)));
+    // The browser always offers permessage-deflate; the server accepts
+    // only with deflate=1, so the switch decides.
+    const s = spec = new WebSocket(wsURL(`/demo/specimen?feed=${encodeURIComponent(id)}${deflate ? '&deflate=1' : ''}`));
     s.binaryType = 'arraybuffer';
     s.onopen = () => say(`Connected. Limits: ${size(limits.maxMessage)} a message, ${limits.rate} messages a second.`);
     s.onmessage = (e) => { ui.echo.textContent = view.received(e.data); };
@@ -99,6 +101,14 @@ export function mount(root) {
       fragments = !fragments;
       ui.fragBtn.setAttribute('aria-pressed', fragments);
       command({ type: 'fragments', on: fragments });
+    },
+    deflate: () => {
+      // A new specimen, compressed or not, replaces the open one (the
+      // server closes that with 1000), so the two can be compared.
+      deflate = !deflate;
+      ui.deflateBtn.setAttribute('aria-pressed', deflate);
+      pinned = false;
+      if (feed && feed.readyState === 1) openSpecimen();
     },
     'close-browser': () => {
       if (!spec || spec.readyState !== 1) return say('The specimen socket is not open.', true);

@@ -45,6 +45,9 @@ func TestDeflationRFC7692(t *testing.T) {
 	if !strings.HasPrefix(dr.Meaning, "RSV1=1") || !strings.HasPrefix(dr.Tail, "00 00 ff ff") || !dr.Takeover {
 		t.Errorf("meaning %q, tail %q, takeover %v", dr.Meaning, dr.Tail, dr.Takeover)
 	}
+	if len(fr.Violations) > 0 {
+		t.Errorf("violations of a valid compressed frame: %+v", fr.Violations)
+	}
 	if fr.PayloadAs != "hex" || fr.Payload != "f2 48 cd c9 c9 07 00" || fr.UTF8Valid != nil {
 		t.Errorf("the payload shown: %s %q (utf8 %v), want the compressed bytes in hex", fr.PayloadAs, fr.Payload, fr.UTF8Valid)
 	}
