@@ -41,8 +41,9 @@ func decodeCommand() command {
 }
 
 func runDecode(e *env, args []string) int {
-	fs := newFlagSet("decode", "wiretalk decode [flags] [HEX ...]", decodeDescription)
+	fs := newFlagSet("decode", "wiretalk decode [flags] [HEX ...]", decodeDescription+decodeDeflateDescription)
 	show := fs.Int("show", 64, "show at most `N` bytes of each payload (0 shows all)")
+	deflate := fs.Bool("deflate", false, "read the frames as permessage-deflate (RFC 7692) was negotiated, and inflate compressed messages")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
@@ -70,6 +71,9 @@ func runDecode(e *env, args []string) int {
 		return exitFail
 	}
 	d := newFrameDecoder(e.stdout, *show)
+	if *deflate {
+		d.useDeflate()
+	}
 	err = d.decodeAll(data)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "decode: %v\n", err)
@@ -145,6 +149,8 @@ type frameDecoder struct {
 	msgLen    int64
 	msgText   []byte // the start of a fragmented text message, to show
 	utf8Bad   bool   // the text message is already known not to be UTF-8
+
+	deflation *demo.Deflation // with -deflate, else nil
 }
 
 func newFrameDecoder(w io.Writer, show int) *frameDecoder {
@@ -183,7 +189,9 @@ func (d *frameDecoder) decodeFrame(b []byte, off int) (int, error) {
 		return 0, fmt.Errorf("frame %d at byte offset %d is truncated: header needs %s", num, off, moreBytes(int64(need)))
 	}
 	d.frames++
-	rec := demo.FromFrame(f, num, time.Time{}).Frame
+	r := demo.FromFrame(f, num, time.Time{})
+	d.annotate(&r, f)
+	rec := r.Frame
 	h := f.Header
 
 	var out bytes.Buffer
@@ -210,7 +218,7 @@ func (d *frameDecoder) decodeFrame(b []byte, off int) (int, error) {
 		d.printPayload(&out, "payload (masked):  ", f.Payload, false)
 	}
 	// Quote text, and ping or pong data that happens to be text.
-	text := rec.Message == "text" ||
+	text := rec.Message == "text" && rec.Deflate == nil ||
 		(h.Opcode == protocol.OpPing || h.Opcode == protocol.OpPong) && rec.UTF8Valid != nil && *rec.UTF8Valid
 	label := "payload:"
 	if h.Masked {
@@ -224,6 +232,7 @@ func (d *frameDecoder) decodeFrame(b []byte, off int) (int, error) {
 	case rec.Message != "":
 		d.message(&out, rec, f.Unmasked)
 	}
+	d.printDeflate(&out, rec)
 	d.finish(&out, rec)
 	return n, nil
 }
@@ -312,7 +321,7 @@ func (d *frameDecoder) message(out *bytes.Buffer, rec *demo.FrameRecord, p []byt
 	if protocol.Opcode(rec.Opcode) != protocol.OpContinuation {
 		d.msgFrames, d.msgLen, d.msgText, d.utf8Bad = 0, 0, d.msgText[:0], false
 	}
-	text := rec.Message == "text"
+	text := rec.Message == "text" && rec.Deflate == nil // a compressed message's bytes are not its text
 	d.msgFrames++
 	d.msgLen += int64(len(p))
 	if text && (d.show == 0 || len(d.msgText) < d.show) {

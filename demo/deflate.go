@@ -106,12 +106,13 @@ func (d *Deflation) Annotate(rec *Record, f protocol.Frame) {
 		plain = unmasked(f.Payload, h)
 	}
 	in.compressed = append(in.compressed, plain...)
+	first := h.Opcode != protocol.OpContinuation
 	dr := &DeflateRecord{
-		First:      h.Rsv1,
+		First:      first,
 		Compressed: int64(len(in.compressed)),
 		Takeover:   in.f.Takeover,
 	}
-	if h.Rsv1 {
+	if first {
 		dr.Meaning = "RSV1=1: this message is compressed (permessage-deflate, RFC 7692 §6); the payload is DEFLATE data, not the message"
 	} else {
 		dr.Meaning = "RSV1=0 on a continuation: it carries more of the compressed message begun with RSV1=1 (RFC 7692 §6.1)"

@@ -20,11 +20,17 @@ type Decoder struct {
 	// AnyMask accepts masked and unmasked frames alike, for bytes whose
 	// sender is not known.
 	AnyMask bool
+	// Deflate reads the frames as permessage-deflate (RFC 7692) was
+	// negotiated: RSV1 marks a message's first frame compressed, is a
+	// violation elsewhere, and a compressed message's bytes are not
+	// checked as text (its text is what inflates from them).
+	Deflate bool
 
-	open    bool   // a fragmented message is open
-	msgOp   Opcode // its type
-	utf8    UTF8Validator
-	utf8Bad bool // the text message is already known not to be UTF-8
+	open     bool   // a fragmented message is open
+	msgOp    Opcode // its type
+	utf8     UTF8Validator
+	utf8Bad  bool // the text message is already known not to be UTF-8
+	deflated bool // the message is compressed (Deflate, RSV1 on its first frame)
 }
 
 // ErrShortFrame is returned by Decoder.Decode when the bytes end inside
@@ -62,7 +68,10 @@ func (d *Decoder) Decode(b []byte) (f Frame, n int, err error) {
 			role = RoleServer
 		}
 	}
-	errs = append(errs, h.Violations(role, 0)...)
+	errs = append(errs, h.Violations(role, d.allowedRsv())...)
+	if err := d.deflateRules(h); err != nil {
+		errs = append(errs, err)
+	}
 	switch {
 	case b[1]&^bitMask == 127 && b[2]&0x80 != 0:
 		err = ErrLengthUnknown
@@ -106,8 +115,9 @@ func (d *Decoder) follow(h Header, p []byte, errs []error) []error {
 		d.msgOp = h.Opcode
 		d.utf8.Reset()
 		d.utf8Bad = false
+		d.deflated = d.Deflate && h.Rsv1
 	}
-	if d.msgOp == OpText && !d.utf8Bad {
+	if d.msgOp == OpText && !d.utf8Bad && !d.deflated {
 		before := d.utf8
 		if !d.utf8.Write(p) {
 			d.utf8Bad = true
@@ -128,4 +138,26 @@ func (d *Decoder) Open() Opcode {
 		return 0
 	}
 	return d.msgOp
+}
+
+// allowedRsv is what Header.Violations may find set: RSV1 with Deflate.
+func (d *Decoder) allowedRsv() byte {
+	if d.Deflate {
+		return bitRsv1
+	}
+	return 0
+}
+
+// deflateRules are RFC 7692 §6.1's, with Deflate: RSV1 on a control frame
+// or a continuation means nothing, and breaks RFC 6455 §5.2.
+func (d *Decoder) deflateRules(h Header) error {
+	switch {
+	case !d.Deflate || !h.Rsv1:
+		return nil
+	case h.Opcode.IsControl():
+		return violationf("5.2", "RSV1 (compressed) set on a %s frame: control frames are never compressed (RFC 7692 §6.1)", h.Opcode)
+	case h.Opcode == OpContinuation:
+		return violationf("5.2", "RSV1 (compressed) set on a continuation frame: only a message's first frame carries it (RFC 7692 §6.1)")
+	}
+	return nil
 }
