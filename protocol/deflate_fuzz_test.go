@@ -2,9 +2,15 @@ package protocol
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io"
+	"net"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+	"unicode/utf8"
 )
 
 // The seed corpora are in testdata/fuzz/FuzzParseExtensions (browsers'
@@ -99,6 +105,62 @@ func FuzzInflate(f *testing.F) {
 		back, err := new(Inflater).Inflate(nil, d.compress(nil, got), 0)
 		if err != nil || !bytes.Equal(back, got) {
 			t.Fatalf("round trip of %d bytes: %d back, %v", len(got), len(back), err)
+		}
+	})
+}
+
+// FuzzConnReadDeflate is FuzzConnRead for a server Conn that negotiated
+// permessage-deflate, with or without context takeover: reads never
+// panic nor hang, end with a *ProtocolError, the peer's *CloseError or an
+// EOF, and every message they return is within the read limit and, for
+// text, valid UTF-8 once inflated. The seeds, in
+// testdata/fuzz/FuzzConnReadDeflate, are RFC 7692's examples as browser
+// frames, whole, fragmented and broken.
+func FuzzConnReadDeflate(f *testing.F) {
+	const limit = 1 << 16
+	f.Fuzz(func(t *testing.T, data []byte, streaming, takeover bool) {
+		in, peerOut := net.Pipe()
+		out, peerIn := net.Pipe()
+		cfg := &deflateConfig{sendTakeover: takeover, recvTakeover: takeover}
+		c := newConn(splitConn{in, out}, connConfig{role: RoleServer, readLimit: limit, closeTimeout: 50 * time.Millisecond,
+			deflate: newConnDeflate(cfg, DeflateParams{}, false)})
+		defer c.CloseNow()
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); io.Copy(io.Discard, peerIn) }()
+		go func() { defer wg.Done(); peerOut.Write(data); peerOut.Close() }()
+		defer wg.Wait()
+
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for {
+			var op Opcode
+			var p []byte
+			var err error
+			if streaming {
+				var r io.Reader
+				if op, r, err = c.Reader(ctx); err == nil {
+					p, err = io.ReadAll(r)
+				}
+			} else {
+				op, p, err = c.Read(ctx)
+			}
+			if err == nil {
+				if len(p) > limit || op == OpText && !utf8.Valid(p) {
+					t.Fatalf("read a %s message of %d bytes (limit %d), valid UTF-8 %v", op, len(p), limit, utf8.Valid(p))
+				}
+				continue
+			}
+			var pe *ProtocolError
+			var ce *CloseError
+			switch {
+			case errors.As(err, &pe), errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+				return
+			case errors.Is(err, context.DeadlineExceeded):
+				t.Fatalf("reads hung on %q", data)
+			default:
+				t.Fatalf("reads ended with %T %v", err, err)
+			}
 		}
 	})
 }
