@@ -25,21 +25,23 @@ func jsonMessages(size, count int) [][]byte {
 	for i := range msgs {
 		var b strings.Builder
 		b.WriteByte('[')
-		for id := 0; b.Len() < size-120; id++ {
-			if id > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, `{"id":%d,"user":"%s-%d","ts":%d,"text":"%s %s %s","tags":["%s","%s"],"seen":%t}`,
+		for id := 0; ; id++ {
+			rec := fmt.Sprintf(`{"id":%d,"user":"%s-%d","ts":%d,"text":"%s %s %s","tags":["%s","%s"],"seen":%t}`,
 				i*1000+id, words[next(len(words))], next(100), 1765000000000+next(1<<30),
 				words[next(len(words))], words[next(len(words))], words[next(len(words))],
 				words[next(len(words))], words[next(len(words))], next(2) == 0)
+			if b.Len()+1+len(rec)+1 > size {
+				break
+			}
+			if id > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(rec)
 		}
+		// Pad with spaces, which JSON allows, to exactly size bytes.
+		b.WriteString(strings.Repeat(" ", size-1-b.Len()))
 		b.WriteByte(']')
-		s := b.String()
-		if len(s) < size {
-			s += strings.Repeat(" ", size-len(s))
-		}
-		msgs[i] = []byte(s[:size-1] + "]")
+		msgs[i] = []byte(b.String())
 	}
 	return msgs
 }
