@@ -27,10 +27,6 @@ import (
 	"wiretalk/templates"
 )
 
-// csp is the policy the real server sends; the pages must work under it.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-	"img-src 'self' data: http: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
-
 type slide struct {
 	Index     int      `json:"index"`
 	Number    int      `json:"number"`
@@ -236,7 +232,7 @@ func newFakeServer(t testing.TB, d *deck) *fakeServer {
 	mux.HandleFunc("GET /ws", func(w http.ResponseWriter, r *http.Request) { f.serveSocket(w, r, "audience") })
 	mux.HandleFunc("GET /ws/presenter", func(w http.ResponseWriter, r *http.Request) { f.serveSocket(w, r, "presenter") })
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", csp)
+		w.Header().Set("Content-Security-Policy", assets.ContentSecurityPolicy)
 		mux.ServeHTTP(w, r)
 	}))
 	f.URL = f.srv.URL
