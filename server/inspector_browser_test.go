@@ -1,7 +1,6 @@
 package server
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,21 +14,18 @@ import (
 // the live frame inspector on every phone, showing that phone's own
 // frames, and nothing of it exists on other slides.
 func TestBrowserInspectorOnTheDemoSlide(t *testing.T) {
-	user, err := os.ReadFile("../../shared/decks/websockets-talk.md")
-	if err != nil {
-		t.Fatalf("the user's talk: %v", err)
-	}
-	// What an author adds to the user's talk to get the inspector on its Demo slide.
-	withMacro := strings.Replace(string(user), "# Demo\n", "# Demo\n\n![:inspector]()\n", 1)
-	if withMacro == string(user) {
-		t.Fatal("the user's talk has no '# Demo' slide any more")
-	}
-	for _, tc := range []struct{ name, deck string }{
-		{"embedded talk", ""},
-		{"the user's talk with the macro added", withMacro},
-	} {
+	for _, tc := range talks {
 		t.Run(tc.name, func(t *testing.T) {
-			ls := newLiveServer(t, tc.deck)
+			deck := tc.source(t)
+			if tc.name == "user's talk" {
+				// What an author adds to the user's talk to get the inspector on its Demo slide.
+				withMacro := strings.Replace(deck, "# Demo\n", "# Demo\n\n![:inspector]()\n", 1)
+				if withMacro == deck {
+					t.Fatal("the user's talk has no '# Demo' slide any more")
+				}
+				deck = withMacro
+			}
+			ls := newLiveServer(t, deck)
 			demo := -1
 			for _, s := range ls.srv.currentView().deck.Slides {
 				if slices.Contains(s.Macros, "inspector") {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -35,18 +34,15 @@ const layoutCheck = `(() => {
 	return '';
 })()`
 
-// TestBrowserPhoneLayout walks every slide of the embedded talk and of the
-// user's talk on a 360 px wide phone: nothing scrolls the page sideways
+// TestBrowserPhoneLayout walks every slide of the embedded talk, of
+// testdata/features.md and of the user's talk (when it is here) on a 360 px wide phone: nothing scrolls the page sideways
 // (wide code and diagrams scroll in their own box) and prose never shrinks
 // below 14 px.
 func TestBrowserPhoneLayout(t *testing.T) {
-	user, err := os.ReadFile("../../shared/decks/websockets-talk.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct{ name, deck string }{{"embedded talk", ""}, {"user's talk", string(user)}} {
+	for _, tc := range talks {
 		t.Run(tc.name, func(t *testing.T) {
-			ls := newLiveServer(t, tc.deck)
+			deck := tc.source(t)
+			ls := newLiveServer(t, deck)
 			phone, _ := browsertest.New(t, browsertest.Device(device.GalaxyS5)) // 360 x 640
 			if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/"))); err != nil {
 				t.Fatal(err)
