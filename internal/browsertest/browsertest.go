@@ -34,6 +34,7 @@ type config struct {
 	device        chromedp.Device // emulated on every tab when not nil
 	dark          bool            // prefers-color-scheme: dark
 	allowErrors   bool            // do not fail on exceptions and CSP violations
+	describe      string          // JavaScript for a failed wait's message; see Describe
 	extraFlags    map[string]any  // more Chromium flags
 	execPath      string          // found by New
 	tabs          *sync.WaitGroup // console readers, waited for at cleanup
@@ -124,10 +125,7 @@ func New(t testing.TB, opts ...Option) (context.Context, context.CancelFunc) {
 	if c.execPath == "" {
 		msg := "browsertest: no Chromium found (looked for " + strings.Join(execPaths, ", ") +
 			"); install it (Debian: apt-get install chromium) or set WIRETALK_CHROMIUM"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		skipOrFail(t, msg)
 	}
 
 	allocOpts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -239,18 +237,4 @@ func setUpTab(t testing.TB, ctx context.Context, c *config) {
 			}
 		}
 	}()
-}
-
-// Screenshot saves a PNG of the whole page of the tab of ctx, beyond the
-// viewport, to path, and logs where it went.
-func Screenshot(t testing.TB, ctx context.Context, path string) {
-	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("browsertest: screenshot: %v", err)
-	}
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatalf("browsertest: %v", err)
-	}
-	t.Logf("screenshot: %s", path)
 }

@@ -121,3 +121,68 @@ func TestUncaughtExceptionFailsTheTest(t *testing.T) {
 		t.Errorf("errors reported = %q; want one about the uncaught boom", rec.errors)
 	}
 }
+
+func TestWaitForEvalSwipeAndShot(t *testing.T) {
+	srv := page(`<!doctype html><meta name="viewport" content="width=device-width"><title>t</title>
+<body style="height: 2000px"><p id="p">0</p><script>
+let moves = 0;
+addEventListener('touchmove', () => moves++);
+addEventListener('touchend', e => { document.getElementById('p').textContent = 'swiped ' + moves; });
+setTimeout(() => document.title = 'later', 200);
+</script>`)
+	defer srv.Close()
+	dir := t.TempDir()
+	t.Setenv(browsertest.ShotsEnv, dir)
+
+	ctx, _ := browsertest.New(t, browsertest.Phone())
+	browsertest.Open(t, ctx, srv.URL)
+	if got := browsertest.WaitFor(t, ctx, "the title to change", `document.title === 'later' && document.title`); got != "later" {
+		t.Errorf("WaitFor returned %q, want the truthy value %q", got, "later")
+	}
+	if got := browsertest.Eval[int](t, ctx, `Promise.resolve(6 * 7)`); got != 42 {
+		t.Errorf("Eval of a promise = %d, want 42", got)
+	}
+	if got := browsertest.Eval[string](t, ctx, browsertest.JS(`a "quoted" </script> line`+"\n")); got != `a "quoted" </script> line`+"\n" {
+		t.Errorf("JS did not round-trip: %q", got)
+	}
+	browsertest.Swipe(t, ctx, 300, 200, 50, 210)
+	browsertest.WaitFor(t, ctx, "the swipe", `/^swiped [1-9]/.test(document.getElementById('p').textContent)`)
+	browsertest.Shot(t, ctx, "swiped")
+	png, err := os.ReadFile(filepath.Join(dir, "swiped.png"))
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("Shot wrote no PNG (%d bytes, %v)", len(png), err)
+	}
+}
+
+func TestAxeReportsSeriousViolationsOnly(t *testing.T) {
+	browsertest.NeedAxe(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch r.URL.Path {
+		case "/good":
+			fmt.Fprint(w, `<!doctype html><html lang="en"><title>good</title><main><h1>Fine</h1><button>Send</button></main>`)
+		default: // a button with no name, an image with no alt: both critical
+			fmt.Fprint(w, `<!doctype html><html lang="en"><title>bad</title><main><h1>Not fine</h1><button></button><img src="data:,"></main>`)
+		}
+	}))
+	defer srv.Close()
+	ctx, _ := browsertest.New(t)
+
+	browsertest.Open(t, ctx, srv.URL+"/good")
+	browsertest.Axe(t, ctx, "the good page")
+
+	var rec *recorder
+	t.Run("bad page", func(t *testing.T) {
+		rec = &recorder{TB: t}
+		browsertest.Open(t, ctx, srv.URL+"/bad")
+		browsertest.Axe(rec, ctx, "the bad page")
+	})
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	got := strings.Join(rec.errors, "\n")
+	for _, rule := range []string{"button-name", "image-alt"} {
+		if !strings.Contains(got, rule) {
+			t.Errorf("axe did not report %s; reported:\n%s", rule, got)
+		}
+	}
+}
