@@ -186,3 +186,31 @@ func TestAxeReportsSeriousViolationsOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestLowContrastAndLuminance(t *testing.T) {
+	srv := page(`<!doctype html><meta name="color-scheme" content="light dark"><title>t</title>
+<p id="ok" style="color: #222">dark grey on the canvas</p>
+<p id="pale" style="color: #aaa">pale grey on the canvas</p>
+<div style="background: #000"><p id="black" style="color: #555">grey on black</p><h1 style="color: #888; font-size: 30px">large grey on black</h1></div>
+<div style="background-image: url(data:,)"><p id="img" style="color: #fff">over an image</p></div>`)
+	defer srv.Close()
+	ctx, _ := browsertest.New(t)
+	browsertest.Open(t, ctx, srv.URL)
+	got := strings.Join(browsertest.LowContrast(t, ctx, "body"), "\n")
+	for _, want := range []string{`"pale grey on the canvas": 2.32:1`, `"grey on black": 2.82:1`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("LowContrast lacks %s; found:\n%s", want, got)
+		}
+	}
+	for _, not := range []string{"dark grey", "large grey", "over an image"} {
+		if strings.Contains(got, not) {
+			t.Errorf("LowContrast reports %q; found:\n%s", not, got)
+		}
+	}
+	if l := browsertest.Luminance(t, ctx, "#black"); l != 0 {
+		t.Errorf("Luminance behind #black = %v, want 0", l)
+	}
+	if l := browsertest.Luminance(t, ctx, "#ok"); l != 1 {
+		t.Errorf("Luminance behind #ok = %v, want 1 (a light canvas)", l)
+	}
+}
