@@ -24,6 +24,7 @@ import (
 	"github.com/coder/websocket"
 
 	"wiretalk/assets"
+	"wiretalk/slides"
 	"wiretalk/templates"
 )
 
@@ -84,21 +85,6 @@ func code(t testing.TB, lang, src string, hl ...int) string {
 	if err := html.New(html.WithClasses(true), html.HighlightLines(ranges)).Format(&b, styles.Get("github"), it); err != nil {
 		t.Fatal(err)
 	}
-	return b.String()
-}
-
-// highlightCSS is chroma's stylesheet, light and dark, as the server serves.
-func highlightCSS(t testing.TB) string {
-	var b bytes.Buffer
-	f := html.New(html.WithClasses(true))
-	if err := f.WriteCSS(&b, styles.Get("github")); err != nil {
-		t.Fatal(err)
-	}
-	b.WriteString("@media (prefers-color-scheme: dark) {\n")
-	if err := f.WriteCSS(&b, styles.Get("github-dark")); err != nil {
-		t.Fatal(err)
-	}
-	b.WriteString("}\n")
 	return b.String()
 }
 
@@ -194,7 +180,7 @@ func newFakeServer(t testing.TB, d *deck) *fakeServer {
 		t.Fatal(err)
 	}
 	f := &fakeServer{t: t, deck: d, conns: map[*websocket.Conn]string{}, fromPages: make(chan map[string]any, 100)}
-	hl := highlightCSS(t)
+	hl := slides.HighlightCSS() // the stylesheet the server serves
 	mux := http.NewServeMux()
 	page := func(name string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -213,7 +199,7 @@ func newFakeServer(t testing.TB, d *deck) *fakeServer {
 	mux.HandleFunc("GET /presenter", page("presenter.html"))
 	mux.HandleFunc("GET /assets/highlight.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		fmt.Fprint(w, hl)
+		w.Write(hl)
 	})
 	mux.HandleFunc("GET /assets/inspector.js", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()

@@ -2,18 +2,15 @@ package assets_test
 
 // Browser tests of the audience and presenter pages against the stand-in
 // server of harness_test.go. Screenshots go to $WIRETALK_SHOTS when it is
-// set (e.g. WIRETALK_SHOTS=/tmp go test ./assets/ -run Look).
+// set (see internal/browsertest.Shot).
 
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
 	"github.com/chromedp/chromedp/kb"
@@ -26,112 +23,35 @@ const timeout = 10 * time.Second
 // phone is a 360 px wide portrait phone with touch: the narrowest we support.
 var phone = browsertest.Device(device.GalaxyS5)
 
-func eval[T any](t testing.TB, ctx context.Context, js string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
-	if err != nil {
-		t.Fatalf("%s: %v", js, err)
-	}
-	return v
-}
-
-// waitFor waits until the JavaScript expression js is truthy.
-func waitFor(t testing.TB, ctx context.Context, js string) {
-	t.Helper()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js,
-		chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(20*time.Millisecond)))
-	if err != nil {
-		t.Fatalf("waiting for %s: %v\npage: %s", js, err, describe(ctx))
-	}
-}
-
-// describe says what the page shows, for failure messages.
-func describe(ctx context.Context) string {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
-		slide: document.querySelector('.wt-slide')?.dataset.index,
-		count: document.getElementById('count')?.textContent,
-		status: document.getElementById('status')?.dataset.state,
-		follow: document.getElementById('follow')?.hidden === false ? document.getElementById('follow').textContent : null,
-		hash: location.hash})`))
-	return s
-}
-
 // showing waits for the slide of index i on the page.
 func showing(t testing.TB, ctx context.Context, i int) {
 	t.Helper()
-	waitFor(t, ctx, fmt.Sprintf(`document.querySelector('#frame > .wt-slide[data-index="%d"], #current > .wt-slide[data-index="%d"]')`, i, i))
-}
-
-func press(t testing.TB, ctx context.Context, keys string) {
-	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.KeyEvent(keys)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// swipe drags one finger from (x0, y0) to (x1, y1).
-func swipe(t testing.TB, ctx context.Context, x0, y0, x1, y1 float64) {
-	t.Helper()
-	id := 1.0
-	point := func(x, y float64) []*input.TouchPoint { return []*input.TouchPoint{{X: x, Y: y, ID: &id}} }
-	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		events := []input.DispatchTouchEventParams{{Type: input.DispatchTouchEventTypeTouchStart, TouchPoints: point(x0, y0)}}
-		for i := 1; i <= 5; i++ {
-			f := float64(i) / 5
-			events = append(events, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchMove,
-				TouchPoints: point(x0+(x1-x0)*f, y0+(y1-y0)*f)})
-		}
-		events = append(events, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchEnd, TouchPoints: []*input.TouchPoint{}})
-		for _, e := range events {
-			if _, err := chromedp.Call(ctx, input.DispatchTouchEvent, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	browsertest.WaitFor(t, ctx, "", fmt.Sprintf(`document.querySelector('#frame > .wt-slide[data-index="%d"], #current > .wt-slide[data-index="%d"]')`, i, i))
 }
 
 // swipeOn swipes across the element that selector finds, towards "next"
 // (finger to the left) or "prev".
 func swipeOn(t testing.TB, ctx context.Context, selector, towards string) {
 	t.Helper()
-	r := eval[[]float64](t, ctx, `(r => [r.left, r.top, r.width, r.height])(document.querySelector('`+selector+`').getBoundingClientRect())`)
+	r := browsertest.Eval[[]float64](t, ctx, `(r => [r.left, r.top, r.width, r.height])(document.querySelector('`+selector+`').getBoundingClientRect())`)
 	left, right, y := r[0]+r[2]*0.15, r[0]+r[2]*0.85, r[1]+r[3]/2
 	if towards == "next" {
-		swipe(t, ctx, right, y, left, y+5)
+		browsertest.Swipe(t, ctx, right, y, left, y+5)
 	} else {
-		swipe(t, ctx, left, y, right, y-5)
+		browsertest.Swipe(t, ctx, left, y, right, y-5)
 	}
 }
 
 func open(t testing.TB, ctx context.Context, url string) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, `document.getElementById('status').dataset.state === 'live'`)
-}
-
-// shot saves a screenshot to $WIRETALK_SHOTS, if set.
-func shot(t testing.TB, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("WIRETALK_SHOTS")
-	if dir == "" {
-		return
-	}
-	time.Sleep(150 * time.Millisecond) // let transitions settle
-	browsertest.Screenshot(t, ctx, filepath.Join(dir, "wt-"+name+".png"))
+	browsertest.Open(t, ctx, url)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('status').dataset.state === 'live'`)
 }
 
 // noSideways checks the page itself never scrolls sideways.
 func noSideways(t testing.TB, ctx context.Context, what string) {
 	t.Helper()
-	if w := eval[[]int](t, ctx, `[document.scrollingElement.scrollWidth, innerWidth]`); w[0] > w[1] {
+	if w := browsertest.Eval[[]int](t, ctx, `[document.scrollingElement.scrollWidth, innerWidth]`); w[0] > w[1] {
 		t.Errorf("%s: the page scrolls sideways: scrollWidth %d > innerWidth %d", what, w[0], w[1])
 	}
 }
@@ -155,7 +75,7 @@ func TestAudienceOnA360pxPhone(t *testing.T) {
 	f := newFakeServer(t, d)
 	ctx, _ := browsertest.New(t, phone)
 	open(t, ctx, f.URL)
-	if w := eval[int](t, ctx, `innerWidth`); w != 360 {
+	if w := browsertest.Eval[int](t, ctx, `innerWidth`); w != 360 {
 		t.Fatalf("innerWidth = %d, want 360", w)
 	}
 	for i, s := range d.Slides {
@@ -163,42 +83,54 @@ func TestAudienceOnA360pxPhone(t *testing.T) {
 		showing(t, ctx, i)
 		what := fmt.Sprintf("slide %d (%s)", i, s.Name)
 		noSideways(t, ctx, what)
-		min := eval[[]any](t, ctx, smallestProse)
+		min := browsertest.Eval[[]any](t, ctx, smallestProse)
 		if px, _ := min[0].(float64); px < 14 {
 			t.Errorf("%s: text at %vpx, below 14px: %v", what, px, min[1])
 		}
-		if want := fmt.Sprintf("%d / %d", s.Number, d.Slides[len(d.Slides)-1].Number); eval[string](t, ctx, `document.getElementById('count').textContent`) != want {
-			t.Errorf("%s: count = %q, want %q", what, eval[string](t, ctx, `document.getElementById('count').textContent`), want)
+		if want := fmt.Sprintf("%d / %d", s.Number, d.Slides[len(d.Slides)-1].Number); browsertest.Eval[string](t, ctx, `document.getElementById('count').textContent`) != want {
+			t.Errorf("%s: count = %q, want %q", what, browsertest.Eval[string](t, ctx, `document.getElementById('count').textContent`), want)
 		}
 		switch s.Name {
 		case "frame":
 			// The diagram is wider than the phone: it scrolls in its own box.
-			if !eval[bool](t, ctx, `(p => p.scrollWidth > p.clientWidth && getComputedStyle(p).overflowX === 'auto')(document.querySelector('.wt-slide pre'))`) {
+			if !browsertest.Eval[bool](t, ctx, `(p => p.scrollWidth > p.clientWidth && getComputedStyle(p).overflowX === 'auto')(document.querySelector('.wt-slide pre'))`) {
 				t.Errorf("%s: the diagram does not scroll inside its box", what)
 			}
-			shot(t, ctx, "phone-diagram")
+			browsertest.Shot(t, ctx, "phone-diagram")
 		case "compare":
-			if !eval[bool](t, ctx, `(e => e.scrollWidth > e.clientWidth)(document.querySelector('.wt-slide table'))`) {
+			if !browsertest.Eval[bool](t, ctx, `(e => e.scrollWidth > e.clientWidth)(document.querySelector('.wt-slide table'))`) {
 				t.Errorf("%s: the table should scroll inside its box on a phone", what)
 			}
-			shot(t, ctx, "phone-table")
+			browsertest.Shot(t, ctx, "phone-table")
 		case "title", "accept", "picture":
-			shot(t, ctx, "phone-"+s.Name)
+			browsertest.Shot(t, ctx, "phone-"+s.Name)
 		}
 	}
 }
 
+// TestAudienceOnAPhoneInTheDark: a phone that prefers a dark colour
+// scheme shows the talk light on dark (the slide, its code, the bar), and
+// every text on it stands out from its background as WCAG 2 AA asks.
 func TestAudienceOnAPhoneInTheDark(t *testing.T) {
-	if os.Getenv("WIRETALK_SHOTS") == "" {
-		t.Skip("only takes screenshots; set WIRETALK_SHOTS=/tmp")
-	}
 	f := newFakeServer(t, testDeck(t))
 	ctx, _ := browsertest.New(t, phone, browsertest.Dark())
 	open(t, ctx, f.URL)
-	for _, i := range []int{0, 4, 6} {
+	for _, i := range []int{0, 1, 4, 6} { // the title, prose, HTTP, Go
 		f.goTo(i, false)
 		showing(t, ctx, i)
-		shot(t, ctx, fmt.Sprintf("phone-dark-%d", i))
+		what := fmt.Sprintf("slide %d", i)
+		for _, part := range []string{"#frame .wt-slide", ".wt-bar", "#frame .wt-slide pre"} {
+			if !browsertest.Eval[bool](t, ctx, `!!document.querySelector('`+part+`')`) {
+				continue
+			}
+			if l := browsertest.Luminance(t, ctx, part); l < 0 || l > 0.1 {
+				t.Errorf("%s: behind %s the luminance is %.2f, not dark", what, part, l)
+			}
+		}
+		for _, p := range browsertest.LowContrast(t, ctx, "body") {
+			t.Errorf("%s: %s", what, p)
+		}
+		browsertest.Shot(t, ctx, fmt.Sprintf("phone-dark-%d", i))
 	}
 }
 
@@ -212,51 +144,49 @@ func TestAudienceSwipesAndKeysStayBehindThePresenter(t *testing.T) {
 
 	swipeOn(t, ctx, ".wt-slide h1", "prev")
 	showing(t, ctx, 3)
-	waitFor(t, ctx, `!`+followHidden+` && document.getElementById('follow').textContent === 'Presenter is on 4 — tap to follow'`)
+	browsertest.WaitFor(t, ctx, "", `!`+followHidden+` && document.getElementById('follow').textContent === 'Presenter is on 4 — tap to follow'`)
 	noSideways(t, ctx, "with the follow bar")
-	shot(t, ctx, "phone-detached")
+	browsertest.Shot(t, ctx, "phone-detached")
 
 	swipeOn(t, ctx, ".wt-slide h1", "next") // back to the presenter
 	showing(t, ctx, 4)
-	waitFor(t, ctx, followHidden)
+	browsertest.WaitFor(t, ctx, "", followHidden)
 	swipeOn(t, ctx, ".wt-slide h1", "next") // never past the presenter
 	time.Sleep(200 * time.Millisecond)
 	showing(t, ctx, 4)
 
-	swipe(t, ctx, 100, 150, 160, 450) // mostly vertical: a scroll, not a swipe
+	browsertest.Swipe(t, ctx, 100, 150, 160, 450) // mostly vertical: a scroll, not a swipe
 	time.Sleep(200 * time.Millisecond)
 	showing(t, ctx, 4)
 
-	press(t, ctx, kb.ArrowLeft)
+	browsertest.Press(t, ctx, kb.ArrowLeft)
 	showing(t, ctx, 3)
-	press(t, ctx, kb.Home)
+	browsertest.Press(t, ctx, kb.Home)
 	showing(t, ctx, 0)
-	press(t, ctx, " ")
+	browsertest.Press(t, ctx, " ")
 	showing(t, ctx, 1)
-	press(t, ctx, kb.End)
+	browsertest.Press(t, ctx, kb.End)
 	showing(t, ctx, 4)
-	waitFor(t, ctx, followHidden)
+	browsertest.WaitFor(t, ctx, "", followHidden)
 
 	// Detached, the page stays put while the presenter moves on, and the
 	// bar says where the presenter is; tapping it follows again.
-	press(t, ctx, kb.PageUp)
+	browsertest.Press(t, ctx, kb.PageUp)
 	showing(t, ctx, 3)
 	f.goTo(6, false)
-	waitFor(t, ctx, `document.getElementById('follow').textContent === 'Presenter is on 6 — tap to follow'`)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('follow').textContent === 'Presenter is on 6 — tap to follow'`)
 	showing(t, ctx, 3)
-	if err := chromedp.Do(ctx, chromedp.Tap(chromedp.ID("follow"))); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Do(t, ctx, chromedp.Tap(chromedp.ID("follow")))
 	showing(t, ctx, 6)
-	waitFor(t, ctx, followHidden)
+	browsertest.WaitFor(t, ctx, "", followHidden)
 
 	// The presenter going back before a detached viewer brings them along.
-	press(t, ctx, kb.ArrowLeft)
-	press(t, ctx, kb.ArrowLeft)
+	browsertest.Press(t, ctx, kb.ArrowLeft)
+	browsertest.Press(t, ctx, kb.ArrowLeft)
 	showing(t, ctx, 4)
 	f.goTo(2, false)
 	showing(t, ctx, 2)
-	waitFor(t, ctx, followHidden)
+	browsertest.WaitFor(t, ctx, "", followHidden)
 
 	// A swipe that starts on the wide diagram scrolls it, and does not
 	// turn the slide.
@@ -267,7 +197,7 @@ func TestAudienceSwipesAndKeysStayBehindThePresenter(t *testing.T) {
 	swipeOn(t, ctx, ".wt-slide pre", "prev")
 	time.Sleep(200 * time.Millisecond)
 	showing(t, ctx, 5)
-	waitFor(t, ctx, followHidden)
+	browsertest.WaitFor(t, ctx, "", followHidden)
 	// but a swipe on the heading does.
 	swipeOn(t, ctx, ".wt-slide h1", "prev")
 	showing(t, ctx, 4)
@@ -275,15 +205,11 @@ func TestAudienceSwipesAndKeysStayBehindThePresenter(t *testing.T) {
 	showing(t, ctx, 5)
 
 	// The pager buttons do what the keys do.
-	if err := chromedp.Do(ctx, chromedp.Tap(chromedp.ID("prev"))); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Do(t, ctx, chromedp.Tap(chromedp.ID("prev")))
 	showing(t, ctx, 4)
-	if err := chromedp.Do(ctx, chromedp.Tap(chromedp.ID("next"))); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Do(t, ctx, chromedp.Tap(chromedp.ID("next")))
 	showing(t, ctx, 5)
-	if !eval[bool](t, ctx, `document.getElementById('next').disabled`) {
+	if !browsertest.Eval[bool](t, ctx, `document.getElementById('next').disabled`) {
 		t.Error("the next button is enabled on the presenter's slide")
 	}
 }
@@ -297,26 +223,24 @@ func TestAudienceReconnectsAndResyncs(t *testing.T) {
 
 	// The server goes away; the slide moves on while the page is cut off.
 	f.drop(true)
-	waitFor(t, ctx, status+` === 'reconnecting'`)
-	waitFor(t, ctx, `document.querySelector('#status .wt-word').textContent === 'reconnecting'`)
-	shot(t, ctx, "phone-reconnecting")
+	browsertest.WaitFor(t, ctx, "", status+` === 'reconnecting'`)
+	browsertest.WaitFor(t, ctx, "", `document.querySelector('#status .wt-word').textContent === 'reconnecting'`)
+	browsertest.Shot(t, ctx, "phone-reconnecting")
 	f.goTo(3, false)
 	time.Sleep(time.Second)
 	f.setRefuse(false)
-	waitFor(t, ctx, status+` === 'live'`)
+	browsertest.WaitFor(t, ctx, "", status+` === 'live'`)
 	showing(t, ctx, 3)
 
 	// After a long outage the backoff is long, but the network coming back
 	// reconnects at once.
 	f.drop(true)
-	waitFor(t, ctx, status+` === 'offline'`) // after a few failed attempts
+	browsertest.WaitFor(t, ctx, "", status+` === 'offline'`) // after a few failed attempts
 	f.goTo(4, false)
 	f.setRefuse(false)
 	start := time.Now()
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`dispatchEvent(new Event('online'))`)); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, status+` === 'live'`)
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`dispatchEvent(new Event('online'))`))
+	browsertest.WaitFor(t, ctx, "", status+` === 'live'`)
 	showing(t, ctx, 4)
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("reconnecting after 'online' took %v", d)
@@ -330,16 +254,16 @@ func TestAudienceBlackout(t *testing.T) {
 	open(t, ctx, f.URL)
 	showing(t, ctx, 3)
 	f.goTo(3, true)
-	waitFor(t, ctx, `!document.getElementById('blackout').hidden`)
-	if got := eval[string](t, ctx, `getComputedStyle(document.getElementById('blackout')).backgroundColor`); got != "rgb(0, 0, 0)" {
+	browsertest.WaitFor(t, ctx, "", `!document.getElementById('blackout').hidden`)
+	if got := browsertest.Eval[string](t, ctx, `getComputedStyle(document.getElementById('blackout')).backgroundColor`); got != "rgb(0, 0, 0)" {
 		t.Errorf("blackout background = %s", got)
 	}
-	press(t, ctx, kb.ArrowLeft) // no stepping in the dark
+	browsertest.Press(t, ctx, kb.ArrowLeft) // no stepping in the dark
 	time.Sleep(150 * time.Millisecond)
 	showing(t, ctx, 3)
-	shot(t, ctx, "phone-blackout")
+	browsertest.Shot(t, ctx, "phone-blackout")
 	f.goTo(3, false)
-	waitFor(t, ctx, `document.getElementById('blackout').hidden`)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('blackout').hidden`)
 }
 
 func TestAudienceKeepsItsSlideWhenTheDeckChanges(t *testing.T) {
@@ -351,9 +275,9 @@ func TestAudienceKeepsItsSlideWhenTheDeckChanges(t *testing.T) {
 	open(t, ctx, f.URL)
 	open(t, reader, f.URL)
 	showing(t, reader, 6)
-	press(t, reader, kb.ArrowLeft)
-	press(t, reader, kb.ArrowLeft)
-	press(t, reader, kb.ArrowLeft)
+	browsertest.Press(t, reader, kb.ArrowLeft)
+	browsertest.Press(t, reader, kb.ArrowLeft)
+	browsertest.Press(t, reader, kb.ArrowLeft)
 	showing(t, reader, 3) // "compare"
 	showing(t, ctx, 6)
 
@@ -365,10 +289,10 @@ func TestAudienceKeepsItsSlideWhenTheDeckChanges(t *testing.T) {
 	renumber(d2)
 	f.setDeck(d2, 7)
 	showing(t, reader, 4)
-	waitFor(t, reader, `document.querySelector('.wt-slide h1').textContent === 'Four ways to get news'`)
-	waitFor(t, reader, `document.getElementById('follow').textContent === 'Presenter is on 7 — tap to follow'`)
+	browsertest.WaitFor(t, reader, "", `document.querySelector('.wt-slide h1').textContent === 'Four ways to get news'`)
+	browsertest.WaitFor(t, reader, "", `document.getElementById('follow').textContent === 'Presenter is on 7 — tap to follow'`)
 	showing(t, ctx, 7) // the follower follows
-	waitFor(t, ctx, `document.getElementById('count').textContent === '7 / 10'`)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('count').textContent === '7 / 10'`)
 }
 
 func TestStudyModeStepsFreelyWithNotesAndHash(t *testing.T) {
@@ -378,29 +302,27 @@ func TestStudyModeStepsFreelyWithNotesAndHash(t *testing.T) {
 	ctx, _ := browsertest.New(t, phone)
 	open(t, ctx, f.URL+"/#compare")
 	showing(t, ctx, 3)
-	waitFor(t, ctx, `document.getElementById('notes').textContent.includes('underrated')`)
-	if !eval[bool](t, ctx, `document.getElementById('follow').hidden`) {
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('notes').textContent.includes('underrated')`)
+	if !browsertest.Eval[bool](t, ctx, `document.getElementById('follow').hidden`) {
 		t.Error("a follow bar in self-study mode")
 	}
 	noSideways(t, ctx, "study mode")
-	shot(t, ctx, "phone-study")
+	browsertest.Shot(t, ctx, "phone-study")
 
-	press(t, ctx, kb.ArrowRight) // past the presenter (at 0): fine here
+	browsertest.Press(t, ctx, kb.ArrowRight) // past the presenter (at 0): fine here
 	showing(t, ctx, 4)
-	waitFor(t, ctx, `location.hash === '#handshake'`)
-	press(t, ctx, kb.End)
+	browsertest.WaitFor(t, ctx, "", `location.hash === '#handshake'`)
+	browsertest.Press(t, ctx, kb.End)
 	showing(t, ctx, len(d.Slides)-1)
-	waitFor(t, ctx, fmt.Sprintf(`location.hash === '#%d'`, d.Slides[len(d.Slides)-1].Number))
+	browsertest.WaitFor(t, ctx, "", fmt.Sprintf(`location.hash === '#%d'`, d.Slides[len(d.Slides)-1].Number))
 
 	// #name.2 is the second step of a slide; #N a slide by its number.
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`location.hash = '#why.2'`)); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`location.hash = '#why.2'`))
 	showing(t, ctx, 2)
-	waitFor(t, ctx, `document.getElementById('notes').textContent.includes('design goal')`)
-	press(t, ctx, kb.ArrowLeft)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('notes').textContent.includes('design goal')`)
+	browsertest.Press(t, ctx, kb.ArrowLeft)
 	showing(t, ctx, 1)
-	waitFor(t, ctx, `location.hash === '#why'`)
+	browsertest.WaitFor(t, ctx, "", `location.hash === '#why'`)
 	open(t, ctx, f.URL+"/#4")
 	showing(t, ctx, 4)
 }
@@ -424,14 +346,14 @@ func TestInspectorIsMountedOnItsSlideOnly(t *testing.T) {
 	ctx, _ := browsertest.New(t, phone)
 	open(t, ctx, f.URL)
 	f.goTo(demo, false)
-	waitFor(t, ctx, `document.querySelector('.wt-inspector')?.textContent === 'inspecting'`)
+	browsertest.WaitFor(t, ctx, "", `document.querySelector('.wt-inspector')?.textContent === 'inspecting'`)
 	f.goTo(demo+1, false)
-	waitFor(t, ctx, `window.unmounts === 1`)
+	browsertest.WaitFor(t, ctx, "", `window.unmounts === 1`)
 	f.goTo(demo, false)
-	waitFor(t, ctx, `window.mounts === 2`)
-	press(t, ctx, kb.ArrowLeft)
-	waitFor(t, ctx, `window.unmounts === 2`)
-	if !eval[bool](t, ctx, `document.querySelector('link[data-wt]')?.href.endsWith('/assets/inspector.css?v=test1')`) {
+	browsertest.WaitFor(t, ctx, "", `window.mounts === 2`)
+	browsertest.Press(t, ctx, kb.ArrowLeft)
+	browsertest.WaitFor(t, ctx, "", `window.unmounts === 2`)
+	if !browsertest.Eval[bool](t, ctx, `document.querySelector('link[data-wt]')?.href.endsWith('/assets/inspector.css?v=test1')`) {
 		t.Error("inspector.css is not linked with the version query")
 	}
 
@@ -439,7 +361,7 @@ func TestInspectorIsMountedOnItsSlideOnly(t *testing.T) {
 	ctx2, _ := browsertest.New(t, phone)
 	open(t, ctx2, f.URL+"/")
 	f.goTo(demo, false)
-	waitFor(t, ctx2, `document.querySelector('.wt-inspector.wt-broken')?.textContent.includes('could not be loaded')`)
+	browsertest.WaitFor(t, ctx2, "", `document.querySelector('.wt-inspector.wt-broken')?.textContent.includes('could not be loaded')`)
 	noSideways(t, ctx2, "broken inspector")
 }
 
@@ -449,40 +371,40 @@ func TestPresenterDrivesTheAudience(t *testing.T) {
 	ctx, _ := browsertest.New(t)
 	open(t, ctx, f.URL+"/presenter")
 	showing(t, ctx, 0)
-	waitFor(t, ctx, `document.querySelector('#upcoming > .wt-slide[data-index="1"]')`)
-	waitFor(t, ctx, `document.getElementById('notes').textContent.includes('Welcome')`)
-	waitFor(t, ctx, `document.getElementById('audience').textContent === '0 viewers'`)
-	if eval[string](t, ctx, `document.getElementById('elapsed').textContent`) != "00:00" {
+	browsertest.WaitFor(t, ctx, "", `document.querySelector('#upcoming > .wt-slide[data-index="1"]')`)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('notes').textContent.includes('Welcome')`)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('audience').textContent === '0 viewers'`)
+	if browsertest.Eval[string](t, ctx, `document.getElementById('elapsed').textContent`) != "00:00" {
 		t.Error("the timer runs before the first slide change")
 	}
 
 	audience, _ := browsertest.NewTab(t, ctx)
 	open(t, audience, f.URL)
-	waitFor(t, ctx, `document.getElementById('audience').textContent === '1 viewer'`)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('audience').textContent === '1 viewer'`)
 
-	press(t, ctx, kb.ArrowRight)
+	browsertest.Press(t, ctx, kb.ArrowRight)
 	if m := f.received(t); m["type"] != "goto" || m["index"] != 1.0 {
 		t.Fatalf("sent %v, want goto 1", m)
 	}
 	showing(t, ctx, 1)
 	showing(t, audience, 1)
-	waitFor(t, ctx, `document.getElementById('elapsed').classList.contains('wt-running')`)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('elapsed').classList.contains('wt-running')`)
 
-	press(t, ctx, "b")
+	browsertest.Press(t, ctx, "b")
 	if m := f.received(t); m["type"] != "blackout" || m["on"] != true {
 		t.Fatalf("sent %v, want blackout on", m)
 	}
-	waitFor(t, ctx, `document.getElementById('blackout').getAttribute('aria-pressed') === 'true'`)
-	waitFor(t, audience, `!document.getElementById('blackout').hidden`)
-	press(t, ctx, ".")
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('blackout').getAttribute('aria-pressed') === 'true'`)
+	browsertest.WaitFor(t, audience, "", `!document.getElementById('blackout').hidden`)
+	browsertest.Press(t, ctx, ".")
 	if m := f.received(t); m["type"] != "blackout" || m["on"] != false {
 		t.Fatalf("sent %v, want blackout off", m)
 	}
-	waitFor(t, audience, `document.getElementById('blackout').hidden`)
+	browsertest.WaitFor(t, audience, "", `document.getElementById('blackout').hidden`)
 
-	press(t, ctx, "g")
-	waitFor(t, ctx, `document.activeElement.id === 'goto'`)
-	press(t, ctx, "5\r")
+	browsertest.Press(t, ctx, "g")
+	browsertest.WaitFor(t, ctx, "", `document.activeElement.id === 'goto'`)
+	browsertest.Press(t, ctx, "5\r")
 	if m := f.received(t); m["type"] != "goto" || m["index"] != 5.0 {
 		t.Fatalf("sent %v, want goto 5 (slide number 5)", m)
 	}
@@ -490,64 +412,104 @@ func TestPresenterDrivesTheAudience(t *testing.T) {
 	showing(t, audience, 5)
 
 	// Quick presses step from what was asked, not from a stale state.
-	press(t, ctx, kb.ArrowRight+kb.ArrowRight)
+	browsertest.Press(t, ctx, kb.ArrowRight+kb.ArrowRight)
 	f.received(t)
 	if m := f.received(t); m["index"] != 7.0 {
 		t.Errorf("second quick press sent %v, want goto 7", m)
 	}
 	showing(t, ctx, 7)
-	press(t, ctx, kb.Home)
+	browsertest.Press(t, ctx, kb.Home)
 	f.received(t)
 	showing(t, ctx, 0)
-	press(t, ctx, kb.End)
+	browsertest.Press(t, ctx, kb.End)
 	f.received(t)
 	showing(t, ctx, len(d.Slides)-1)
-	waitFor(t, ctx, `document.querySelector('#upcoming .wt-end')`)
+	browsertest.WaitFor(t, ctx, "", `document.querySelector('#upcoming .wt-end')`)
 
 	f.problems(map[string]any{"file": "talk.md", "line": 12, "message": "unclosed code fence"})
-	waitFor(t, ctx, `!document.getElementById('problems').hidden && document.getElementById('problems').textContent.includes('talk.md:12: unclosed code fence')`)
-	if c := eval[string](t, ctx, `getComputedStyle(document.querySelector('#problems li')).color`); !strings.HasPrefix(c, "rgb(153, 27, 27)") {
+	browsertest.WaitFor(t, ctx, "", `!document.getElementById('problems').hidden && document.getElementById('problems').textContent.includes('talk.md:12: unclosed code fence')`)
+	if c := browsertest.Eval[string](t, ctx, `getComputedStyle(document.querySelector('#problems li')).color`); !strings.HasPrefix(c, "rgb(153, 27, 27)") {
 		t.Errorf("problems are not red: %s", c)
 	}
 	f.problems()
-	waitFor(t, ctx, `document.getElementById('problems').hidden`)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('problems').hidden`)
 
 	// The presenter's view shows the server's state, wherever it came from.
 	f.goTo(2, false)
 	showing(t, ctx, 2)
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("reset"))); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, `!document.getElementById('elapsed').classList.contains('wt-running')`)
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.ID("reset")))
+	browsertest.WaitFor(t, ctx, "", `!document.getElementById('elapsed').classList.contains('wt-running')`)
 }
 
-// TestLook takes the screenshots for reviewing the design by eye.
-func TestLook(t *testing.T) {
-	if os.Getenv("WIRETALK_SHOTS") == "" {
-		t.Skip("only takes screenshots; set WIRETALK_SHOTS=/tmp")
+// onScreen returns "" when the elements that the selectors find are all
+// inside the viewport and no two of them overlap, else what is wrong.
+const onScreen = `(sels => {
+	const boxes = sels.map(s => [s, document.querySelector(s)?.getBoundingClientRect()]);
+	for (const [s, r] of boxes) {
+		if (!r || !r.width || !r.height) return s + ' is not shown';
+		if (r.left < 0 || r.top < 0 || r.right > innerWidth + 1 || r.bottom > innerHeight + 1)
+			return s + ' is not inside the ' + innerWidth + 'x' + innerHeight + ' window: ' + JSON.stringify(r);
 	}
+	for (const [i, [a, ra]] of boxes.entries()) for (const [b, rb] of boxes.slice(i + 1))
+		if (ra.left < rb.right - 1 && rb.left < ra.right - 1 && ra.top < rb.bottom - 1 && rb.top < ra.bottom - 1)
+			return a + ' overlaps ' + b;
+	return '';
+})`
+
+// TestLook checks the design in light and dark on a 1280x720 laptop: the
+// presenter view shows its parts side by side without scrolling, the
+// current slide larger than the next, and the projector shows each kind of
+// slide whole; all text stands out from its background (WCAG 2 AA). With
+// $WIRETALK_SHOTS it also saves the pictures, to look at.
+func TestLook(t *testing.T) {
 	for _, dark := range []bool{false, true} {
 		mode, opts := "light", []browsertest.Option{browsertest.WindowSize(1280, 720)}
 		if dark {
 			mode, opts = "dark", append(opts, browsertest.Dark())
 		}
-		d := testDeck(t)
-		f := newFakeServer(t, d)
-		f.goTo(4, false)
-		ctx, _ := browsertest.New(t, opts...)
-		open(t, ctx, f.URL+"/presenter")
-		showing(t, ctx, 4)
-		f.problems(map[string]any{"file": "talk.md", "line": 12, "message": "unclosed code fence"})
-		time.Sleep(100 * time.Millisecond)
-		shot(t, ctx, "presenter-"+mode)
-		f.problems()
-		projector, _ := browsertest.NewTab(t, ctx)
-		open(t, projector, f.URL)
-		for _, i := range []int{0, 3, 4, 5, 7, 8} {
-			f.goTo(i, false)
-			showing(t, projector, i)
-			shot(t, projector, fmt.Sprintf("projector-%s-%d", mode, i))
-		}
+		t.Run(mode, func(t *testing.T) {
+			d := testDeck(t)
+			f := newFakeServer(t, d)
+			f.goTo(4, false)
+			ctx, _ := browsertest.New(t, opts...)
+			open(t, ctx, f.URL+"/presenter")
+			showing(t, ctx, 4)
+			browsertest.WaitFor(t, ctx, "the notes", `document.getElementById('notes').textContent.includes('GET')`)
+			if p := browsertest.Eval[string](t, ctx, onScreen+`(['.wt-top', '#current', '#upcoming', '#notes', '.wt-controls'])`); p != "" {
+				t.Errorf("presenter: %s", p)
+			}
+			if r := browsertest.Eval[float64](t, ctx, `(a => a('#current') / a('#upcoming'))(s => (r => r.width * r.height)(document.querySelector(s).getBoundingClientRect()))`); r < 2 {
+				t.Errorf("presenter: the current slide is only %.1f times the area of the next", r)
+			}
+			f.problems(map[string]any{"file": "talk.md", "line": 12, "message": "unclosed code fence"})
+			browsertest.WaitFor(t, ctx, "the problems", `!document.getElementById('problems').hidden`)
+			if p := browsertest.Eval[string](t, ctx, onScreen+`(['#problems'])`); p != "" {
+				t.Errorf("presenter: %s", p)
+			}
+			for _, p := range browsertest.LowContrast(t, ctx, "body") {
+				t.Errorf("presenter: %s", p)
+			}
+			browsertest.Shot(t, ctx, "presenter-"+mode)
+			f.problems()
+
+			projector, _ := browsertest.NewTab(t, ctx)
+			open(t, projector, f.URL)
+			for _, i := range []int{0, 3, 4, 5, 7, 8} {
+				f.goTo(i, false)
+				showing(t, projector, i)
+				what := fmt.Sprintf("projector, slide %d (%s)", i, d.Slides[i].Name)
+				if p := browsertest.Eval[string](t, projector, onScreen+`(['#frame .wt-slide'])`); p != "" {
+					t.Errorf("%s: %s", what, p)
+				}
+				if browsertest.Eval[bool](t, projector, `(s => s.scrollHeight > s.clientHeight + 1)(document.querySelector('#frame .wt-slide'))`) {
+					t.Errorf("%s: the slide does not fit its frame", what)
+				}
+				for _, p := range browsertest.LowContrast(t, projector, "body") {
+					t.Errorf("%s: %s", what, p)
+				}
+				browsertest.Shot(t, projector, fmt.Sprintf("projector-%s-%d", mode, i))
+			}
+		})
 	}
 }
 
@@ -581,16 +543,16 @@ func TestProjectorFitsFullSlides(t *testing.T) {
 	full := len(d.Slides) - 1
 	f.goTo(full, false)
 	showing(t, ctx, full)
-	waitFor(t, ctx, `(s => s.scrollHeight <= s.clientHeight + 1 && parseFloat(s.style.fontSize) < 34)(document.querySelector('.wt-slide'))`)
-	shot(t, ctx, "projector-full")
+	browsertest.WaitFor(t, ctx, "", `(s => s.scrollHeight <= s.clientHeight + 1 && parseFloat(s.style.fontSize) < 34)(document.querySelector('.wt-slide'))`)
+	browsertest.Shot(t, ctx, "projector-full")
 
 	f.goTo(8, false) // the demo: shrinking cannot make 900px fit
 	showing(t, ctx, 8)
-	waitFor(t, ctx, `document.querySelector('.wt-slide').classList.contains('wt-overflow')`)
-	if pos := eval[string](t, ctx, `getComputedStyle(document.querySelector('.footnote')).position`); pos != "static" {
+	browsertest.WaitFor(t, ctx, "", `document.querySelector('.wt-slide').classList.contains('wt-overflow')`)
+	if pos := browsertest.Eval[string](t, ctx, `getComputedStyle(document.querySelector('.footnote')).position`); pos != "static" {
 		t.Errorf("the footnote of an overflowing slide is %s, want static (after the content)", pos)
 	}
-	if px := eval[float64](t, ctx, `parseFloat(getComputedStyle(document.querySelector('.wt-slide')).fontSize)`); px < 14 {
+	if px := browsertest.Eval[float64](t, ctx, `parseFloat(getComputedStyle(document.querySelector('.wt-slide')).fontSize)`); px < 14 {
 		t.Errorf("slide text shrunk to %vpx, below 14px", px)
 	}
 }

@@ -7,7 +7,8 @@ import (
 
 // colours defines, for the expressions below: rgba (a CSS colour as
 // numbers), lum (WCAG 2's relative luminance of [r, g, b]), and behind (the
-// colour behind an element's text, or null over a background image).
+// colour behind an element's text, or null over a background image;
+// gradients count as shading over the background colour).
 const colours = `	const rgba = c => (c.match(/[\d.]+/g) || []).map(Number);
 	const lum = ([r, g, b]) => {
 		const f = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
@@ -23,7 +24,7 @@ const colours = `	const rgba = c => (c.match(/[\d.]+/g) || []).map(Number);
 	const behind = el => {
 		for (let e = el; e; e = e.parentElement) {
 			const s = getComputedStyle(e);
-			if (s.backgroundImage !== 'none') return null;
+			if (s.backgroundImage.includes('url(')) return null; // gradients: edge shades over the colour
 			const c = rgba(s.backgroundColor);
 			if (c.length === 3 || c[3] >= 0.99) return c.slice(0, 3);
 		}
