@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -138,38 +137,9 @@ func (ls *liveServer) shutdown() {
 	ls.srv = nil
 }
 
-// waitFor polls a JavaScript predicate in the tab of ctx for up to 10 s.
-func waitFor(t *testing.T, ctx context.Context, what, expr string) {
-	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
-		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.wt-slide')?.outerHTML?.slice(0, 300) + ' | ' + (document.getElementById('status')?.dataset.state)`))
-		t.Fatalf("waiting for %s (%s): %v\npage: %s", what, expr, err, state)
-	}
-}
-
 // shows is a predicate: the page's main slide is step index.
 func shows(frame string, index int) string {
 	return fmt.Sprintf(`document.querySelector('#%s .wt-slide')?.dataset.index === '%d'`, frame, index)
-}
-
-// swipe drags a finger across the page horizontally, from x0 to x1.
-func swipe(x0, x1 float64) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		point := func(x float64) []*input.TouchPoint {
-			return []*input.TouchPoint{{X: x, Y: 400}}
-		}
-		steps := []input.DispatchTouchEventParams{{Type: input.DispatchTouchEventTypeTouchStart, TouchPoints: point(x0)}}
-		for i := 1; i <= 5; i++ {
-			steps = append(steps, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchMove, TouchPoints: point(x0 + (x1-x0)*float64(i)/5)})
-		}
-		steps = append(steps, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchEnd, TouchPoints: []*input.TouchPoint{}})
-		for _, p := range steps {
-			if _, err := chromedp.Call(ctx, input.DispatchTouchEvent, p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // TestBrowserLiveTalk drives a whole talk through real pages: a presenter
@@ -180,32 +150,26 @@ func TestBrowserLiveTalk(t *testing.T) {
 	phone, _ := browsertest.New(t, browsertest.Phone())
 	projector, _ := browsertest.NewTab(t, desk)
 
-	must := func(ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(desk, chromedp.Navigate(ls.url("/presenter?key="+testKey)))
-	waitFor(t, desk, "the presenter view", shows("current", 0))
-	must(projector, chromedp.Navigate(ls.url("/")))
-	must(phone, chromedp.Navigate(ls.url("/")))
+	browsertest.Open(t, desk, ls.url("/presenter?key="+testKey))
+	browsertest.WaitFor(t, desk, "the presenter view", shows("current", 0))
+	browsertest.Open(t, projector, ls.url("/"))
+	browsertest.Open(t, phone, ls.url("/"))
 	for _, tab := range []context.Context{projector, phone} {
-		waitFor(t, tab, "the first slide", shows("frame", 0))
-		waitFor(t, tab, "the live indicator", `document.getElementById('status').dataset.state === 'live'`)
+		browsertest.WaitFor(t, tab, "the first slide", shows("frame", 0))
+		browsertest.WaitFor(t, tab, "the live indicator", `document.getElementById('status').dataset.state === 'live'`)
 	}
-	waitFor(t, desk, "the audience count", `document.getElementById('audience').textContent.startsWith('2 ')`)
+	browsertest.WaitFor(t, desk, "the audience count", `document.getElementById('audience').textContent.startsWith('2 ')`)
 
 	t.Run("presenter advances and both audiences follow", func(t *testing.T) {
-		must(desk, chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight))
-		waitFor(t, desk, "the presenter on step 2", shows("current", 2))
+		browsertest.Press(t, desk, kb.ArrowRight+kb.ArrowRight)
+		browsertest.WaitFor(t, desk, "the presenter on step 2", shows("current", 2))
 		for _, tab := range []context.Context{projector, phone} {
-			waitFor(t, tab, "step 2", shows("frame", 2))
+			browsertest.WaitFor(t, tab, "step 2", shows("frame", 2))
 		}
 		// A clicker's PageDown works too.
-		must(desk, chromedp.KeyEvent(kb.PageDown))
+		browsertest.Press(t, desk, kb.PageDown)
 		for _, tab := range []context.Context{projector, phone} {
-			waitFor(t, tab, "step 3", shows("frame", 3))
+			browsertest.WaitFor(t, tab, "step 3", shows("frame", 3))
 		}
 		if ls.srv.Position() != 3 {
 			t.Errorf("server position %d, want 3", ls.srv.Position())
@@ -213,40 +177,39 @@ func TestBrowserLiveTalk(t *testing.T) {
 	})
 
 	t.Run("notes reach the presenter only", func(t *testing.T) {
-		waitFor(t, desk, "the step's own notes", `document.getElementById('notes').textContent.includes('Step notes')`)
-		has, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.body.textContent.includes('Step notes')`))
-		if err != nil || has {
-			t.Errorf("the phone shows speaker notes (%v)", err)
+		browsertest.WaitFor(t, desk, "the step's own notes", `document.getElementById('notes').textContent.includes('Step notes')`)
+		if browsertest.Eval[bool](t, phone, `document.body.textContent.includes('Step notes')`) {
+			t.Error("the phone shows speaker notes")
 		}
 		// A `--` step has its own notes: the first step of "frame" has none.
-		must(desk, chromedp.KeyEvent(kb.ArrowLeft))
-		waitFor(t, phone, "step 2", shows("frame", 2))
-		waitFor(t, desk, "no inherited notes", `!document.getElementById('notes').textContent.includes('Step notes')`)
+		browsertest.Press(t, desk, kb.ArrowLeft)
+		browsertest.WaitFor(t, phone, "step 2", shows("frame", 2))
+		browsertest.WaitFor(t, desk, "no inherited notes", `!document.getElementById('notes').textContent.includes('Step notes')`)
 	})
 
 	t.Run("phone swipes back, is detached, taps to follow", func(t *testing.T) {
-		must(phone, swipe(60, 330)) // finger moves right: previous slide
-		waitFor(t, phone, "the previous slide", shows("frame", 1))
-		waitFor(t, phone, "the follow bar", `!document.getElementById('follow').hidden && document.getElementById('follow').textContent.includes('Presenter is on 3')`)
-		browsertest.Screenshot(t, phone, filepath.Join(t.TempDir(), "detached.png"))
+		browsertest.Swipe(t, phone, 60, 400, 330, 400) // finger moves right: previous slide
+		browsertest.WaitFor(t, phone, "the previous slide", shows("frame", 1))
+		browsertest.WaitFor(t, phone, "the follow bar", `!document.getElementById('follow').hidden && document.getElementById('follow').textContent.includes('Presenter is on 3')`)
+		browsertest.Shot(t, phone, "live-phone-detached")
 		// The presenter moves on to slide 4 (step 4: "frame" has two steps);
 		// the detached phone stays where it is.
-		must(desk, chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight))
-		waitFor(t, projector, "the projector on step 4", shows("frame", 4))
-		waitFor(t, phone, "the follow bar with the new slide", `document.getElementById('follow').textContent.includes('Presenter is on 4')`)
-		if ok, _ := chromedp.Run(phone, chromedp.Evaluate[bool](shows("frame", 1))); !ok {
+		browsertest.Press(t, desk, kb.ArrowRight+kb.ArrowRight)
+		browsertest.WaitFor(t, projector, "the projector on step 4", shows("frame", 4))
+		browsertest.WaitFor(t, phone, "the follow bar with the new slide", `document.getElementById('follow').textContent.includes('Presenter is on 4')`)
+		if ok := browsertest.Eval[bool](t, phone, shows("frame", 1)); !ok {
 			t.Error("a detached phone moved with the presenter")
 		}
-		must(phone, chromedp.Tap("#follow"))
-		waitFor(t, phone, "following again", shows("frame", 4))
-		waitFor(t, phone, "the follow bar gone", `document.getElementById('follow').hidden`)
+		browsertest.Do(t, phone, chromedp.Tap("#follow"))
+		browsertest.WaitFor(t, phone, "following again", shows("frame", 4))
+		browsertest.WaitFor(t, phone, "the follow bar gone", `document.getElementById('follow').hidden`)
 	})
 
 	t.Run("the audience cannot run ahead of the presenter", func(t *testing.T) {
-		must(phone, swipe(330, 60)) // finger moves left: next slide
-		must(phone, chromedp.KeyEvent(kb.ArrowRight))
+		browsertest.Swipe(t, phone, 330, 400, 60, 400) // finger moves left: next slide
+		browsertest.Press(t, phone, kb.ArrowRight)
 		time.Sleep(200 * time.Millisecond)
-		if ok, _ := chromedp.Run(phone, chromedp.Evaluate[bool](shows("frame", 4))); !ok {
+		if ok := browsertest.Eval[bool](t, phone, shows("frame", 4)); !ok {
 			t.Error("the phone went past the presenter's slide")
 		}
 		if ls.srv.Position() != 4 {
@@ -263,12 +226,12 @@ func TestBrowserLiveTalk(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tab := range []context.Context{projector, phone} {
-			waitFor(t, tab, "the edit", `document.querySelector('#frame .wt-slide')?.textContent.includes('XOR, edited live.')`)
-			waitFor(t, tab, "the same slide at its new index", shows("frame", 5))
+			browsertest.WaitFor(t, tab, "the edit", `document.querySelector('#frame .wt-slide')?.textContent.includes('XOR, edited live.')`)
+			browsertest.WaitFor(t, tab, "the same slide at its new index", shows("frame", 5))
 		}
 		// Not a timed assertion (the machine is shared): the figure for docs.
 		t.Logf("the edit was on both screens %v after the save", time.Since(saved))
-		waitFor(t, desk, "the presenter on the same slide", shows("current", 5))
+		browsertest.WaitFor(t, desk, "the presenter on the same slide", shows("current", 5))
 	})
 
 	t.Run("a broken edit shows the error to the presenter only", func(t *testing.T) {
@@ -276,51 +239,48 @@ func TestBrowserLiveTalk(t *testing.T) {
 		if err := os.WriteFile(ls.cfg.Deck, []byte(broken), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, desk, "the problems panel", `!document.getElementById('problems').hidden && document.getElementById('problems').textContent.includes('talk.md:')`)
-		browsertest.Screenshot(t, desk, filepath.Join(t.TempDir(), "problems.png"))
+		browsertest.WaitFor(t, desk, "the problems panel", `!document.getElementById('problems').hidden && document.getElementById('problems').textContent.includes('talk.md:')`)
+		browsertest.Shot(t, desk, "live-presenter-problems")
 		for _, tab := range []context.Context{projector, phone} {
-			if ok, _ := chromedp.Run(tab, chromedp.Evaluate[bool](`document.querySelector('#frame .wt-slide')?.textContent.includes('XOR, edited live.')`)); !ok {
+			if ok := browsertest.Eval[bool](t, tab, `document.querySelector('#frame .wt-slide')?.textContent.includes('XOR, edited live.')`); !ok {
 				t.Error("an audience page lost the last good slide")
 			}
-			if has, _ := chromedp.Run(tab, chromedp.Evaluate[bool](`document.body.textContent.includes('talk.md:')`)); has {
+			if has := browsertest.Eval[bool](t, tab, `document.body.textContent.includes('talk.md:')`); has {
 				t.Error("an audience page shows the deck's error")
 			}
 		}
 		// Fixing it clears the panel.
 		os.WriteFile(ls.cfg.Deck, []byte(browserDeck), 0o644)
-		waitFor(t, desk, "the problems panel to clear", `document.getElementById('problems').hidden`)
-		waitFor(t, phone, "the fixed deck", `document.querySelector('#frame .wt-slide')?.textContent.includes('XOR with four bytes.')`)
-		waitFor(t, phone, "the slide found again by name", shows("frame", 4))
+		browsertest.WaitFor(t, desk, "the problems panel to clear", `document.getElementById('problems').hidden`)
+		browsertest.WaitFor(t, phone, "the fixed deck", `document.querySelector('#frame .wt-slide')?.textContent.includes('XOR with four bytes.')`)
+		browsertest.WaitFor(t, phone, "the slide found again by name", shows("frame", 4))
 	})
 
 	t.Run("a restarted server brings every page back to the slide", func(t *testing.T) {
 		pos := ls.srv.Position()
 		ls.shutdown()
 		for _, tab := range []context.Context{projector, phone} {
-			waitFor(t, tab, "the page to notice", `document.getElementById('status').dataset.state !== 'live'`)
+			browsertest.WaitFor(t, tab, "the page to notice", `document.getElementById('status').dataset.state !== 'live'`)
 		}
 		ls.start()
 		if got := ls.srv.Position(); got != pos {
 			t.Fatalf("restarted server on %d, want %d", got, pos)
 		}
 		for _, tab := range []context.Context{projector, phone, desk} {
-			waitFor(t, tab, "the page to reconnect", `document.getElementById('status').dataset.state === 'live'`)
+			browsertest.WaitFor(t, tab, "the page to reconnect", `document.getElementById('status').dataset.state === 'live'`)
 		}
-		must(desk, chromedp.KeyEvent(kb.ArrowRight))
+		browsertest.Press(t, desk, kb.ArrowRight)
 		for _, tab := range []context.Context{projector, phone} {
-			waitFor(t, tab, "following after the restart", shows("frame", pos+1))
+			browsertest.WaitFor(t, tab, "following after the restart", shows("frame", pos+1))
 		}
 	})
 
 	t.Run("an audience socket that sends a slide change is refused", func(t *testing.T) {
-		code, err := chromedp.Run(phone, chromedp.Evaluate[int](`new Promise(resolve => {
+		code := browsertest.Eval[int](t, phone, `new Promise(resolve => {
 			const ws = new WebSocket('ws://' + location.host + '/ws');
 			ws.onmessage = () => ws.send(JSON.stringify({type: 'goto', index: 0}));
 			ws.onclose = e => resolve(e.code);
-		})`, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatal(err)
-		}
+		})`)
 		if code != 1008 {
 			t.Errorf("close code %d, want 1008", code)
 		}
@@ -328,11 +288,4 @@ func TestBrowserLiveTalk(t *testing.T) {
 			t.Error("the audience socket moved the talk")
 		}
 	})
-
-	if os.Getenv("WIRETALK_SCREENSHOTS") != "" {
-		// go test ./server -run BrowserLiveTalk with WIRETALK_SCREENSHOTS=docs/img rewrites the README's pictures.
-		dir := os.Getenv("WIRETALK_SCREENSHOTS")
-		browsertest.Screenshot(t, phone, filepath.Join(dir, "audience-phone.png"))
-		browsertest.Screenshot(t, desk, filepath.Join(dir, "presenter.png"))
-	}
 }

@@ -37,29 +37,23 @@ func TestBrowserInspectorOnTheDemoSlide(t *testing.T) {
 				t.Fatalf("no slide after the first carries the inspector macro (found %d)", demo)
 			}
 			phone, _ := browsertest.New(t, browsertest.Phone())
-			must := func(steps ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(phone, steps...); err != nil {
-					t.Fatal(err)
-				}
-			}
-			must(chromedp.Navigate(ls.url("/")))
-			waitFor(t, phone, "the first slide", shows("frame", 0))
-			if n, _ := chromedp.Run(phone, chromedp.Evaluate[int](`document.querySelectorAll('.wti').length`)); n != 0 {
+			browsertest.Open(t, phone, ls.url("/"))
+			browsertest.WaitFor(t, phone, "the first slide", shows("frame", 0))
+			if n := browsertest.Eval[int](t, phone, `document.querySelectorAll('.wti').length`); n != 0 {
 				t.Fatal("the inspector is on the first slide")
 			}
 
 			ls.srv.Goto(demo)
-			waitFor(t, phone, "the demo slide", shows("frame", demo))
-			waitFor(t, phone, "the inspector to connect", `document.querySelector('.wt-inspector .wti-status')?.textContent.startsWith('Connected')`)
-			must(chromedp.Evaluate[chromedp.Void](`document.querySelector('.wti-msg').value = 'sent from my phone'`),
+			browsertest.WaitFor(t, phone, "the demo slide", shows("frame", demo))
+			browsertest.WaitFor(t, phone, "the inspector to connect", `document.querySelector('.wt-inspector .wti-status')?.textContent.startsWith('Connected')`)
+			browsertest.Do(t, phone, chromedp.Evaluate[chromedp.Void](`document.querySelector('.wti-msg').value = 'sent from my phone'`),
 				chromedp.Click(`.wt-inspector button[data-act="text"]`))
-			waitFor(t, phone, "the phone's own masked frame", `[...document.querySelectorAll('.wti-item.wti-in')].some(b => b.textContent.includes('MASK=1'))`)
-			waitFor(t, phone, "its unmasked text", `document.querySelector('.wti-payload')?.textContent === 'sent from my phone'`)
+			browsertest.WaitFor(t, phone, "the phone's own masked frame", `[...document.querySelectorAll('.wti-item.wti-in')].some(b => b.textContent.includes('MASK=1'))`)
+			browsertest.WaitFor(t, phone, "its unmasked text", `document.querySelector('.wti-payload')?.textContent === 'sent from my phone'`)
 
 			ls.srv.Goto(demo + 1)
-			waitFor(t, phone, "the next slide", shows("frame", demo+1))
-			waitFor(t, phone, "the inspector to be gone", `document.querySelectorAll('.wti').length === 0`)
+			browsertest.WaitFor(t, phone, "the next slide", shows("frame", demo+1))
+			browsertest.WaitFor(t, phone, "the inspector to be gone", `document.querySelectorAll('.wti').length === 0`)
 		})
 	}
 }

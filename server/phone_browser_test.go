@@ -1,17 +1,13 @@
 package server
 
 import (
-	"flag"
-	"path/filepath"
+	"fmt"
 	"testing"
 
-	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
 
 	"wiretalk/internal/browsertest"
 )
-
-var screenshots = flag.String("screenshots", "", "with the browser tests, write the README's screenshots into this `folder` (e.g. ../docs/img)")
 
 // layoutCheck is a predicate over the page on screen: it returns "" when
 // the page does not scroll sideways and no visible text is smaller than
@@ -44,21 +40,15 @@ func TestBrowserPhoneLayout(t *testing.T) {
 			deck := tc.source(t)
 			ls := newLiveServer(t, deck)
 			phone, _ := browsertest.New(t, browsertest.Device(device.GalaxyS5)) // 360 x 640
-			if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/"))); err != nil {
-				t.Fatal(err)
-			}
+			browsertest.Open(t, phone, ls.url("/"))
 			n := len(ls.srv.currentView().deck.Slides)
 			for i := 0; i < n; i++ {
 				ls.srv.Goto(i)
-				waitFor(t, phone, "the slide", shows("frame", i))
+				browsertest.WaitFor(t, phone, "the slide", shows("frame", i))
 				// On the Demo slide, check the inspector as the audience
 				// sees it: connected, with the handshake listed.
-				waitFor(t, phone, "the inspector, if any", `!document.querySelector('#frame .wt-inspector') || !!document.querySelector('#frame .wti-hs')`)
-				problem, err := chromedp.Run(phone, chromedp.Evaluate[string](layoutCheck))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if problem != "" {
+				browsertest.WaitFor(t, phone, "the inspector, if any", `!document.querySelector('#frame .wt-inspector') || !!document.querySelector('#frame .wti-hs')`)
+				if problem := browsertest.Eval[string](t, phone, layoutCheck); problem != "" {
 					t.Errorf("step %d: %s", i, problem)
 				}
 			}
@@ -66,12 +56,12 @@ func TestBrowserPhoneLayout(t *testing.T) {
 	}
 }
 
-// TestBrowserScreenshots takes the README's pictures of the embedded talk
-// when -screenshots names a folder: go test ./server -run Screenshots -screenshots ../docs/img
+// TestBrowserScreenshots sets up the README's pictures of the embedded
+// talk, the frame diagram on a phone and on the presenter's laptop, and
+// checks what they show: the diagram scrolls in its own box on the phone,
+// the presenter sees the slide, the next one, the notes and one viewer.
+// With WIRETALK_SHOTS=docs/img it rewrites them (see browsertest.Shot).
 func TestBrowserScreenshots(t *testing.T) {
-	if *screenshots == "" {
-		t.Skip("writes the README's screenshots only with -screenshots DIR")
-	}
 	ls := newLiveServer(t, "")
 	desk, _ := browsertest.New(t)
 	phone, _ := browsertest.New(t, browsertest.Phone())
@@ -81,16 +71,23 @@ func TestBrowserScreenshots(t *testing.T) {
 			frame = s.Index
 		}
 	}
+	if frame < 0 {
+		t.Fatal("the embedded talk has no slide named frame")
+	}
 	ls.srv.Goto(frame)
-	if err := chromedp.Do(desk, chromedp.Navigate(ls.url("/presenter?key="+testKey))); err != nil {
-		t.Fatal(err)
+	browsertest.Open(t, desk, ls.url("/presenter?key="+testKey))
+	browsertest.Open(t, phone, ls.url("/"))
+	browsertest.WaitFor(t, desk, "the presenter", shows("current", frame))
+	browsertest.WaitFor(t, phone, "the phone", shows("frame", frame))
+	browsertest.WaitFor(t, desk, "the count", `document.getElementById('audience').textContent.startsWith('1 ')`)
+	browsertest.WaitFor(t, desk, "the next slide", fmt.Sprintf(`document.querySelector('#upcoming .wt-slide')?.dataset.index === '%d'`, frame+1))
+	browsertest.WaitFor(t, desk, "the notes", `document.getElementById('notes').textContent.trim() !== ''`)
+	if !browsertest.Eval[bool](t, phone, `(p => !!p && p.scrollWidth > p.clientWidth && p.getBoundingClientRect().right <= innerWidth)(document.querySelector('#frame .wt-slide pre'))`) {
+		t.Error("on the phone the diagram does not scroll inside a box that fits the screen")
 	}
-	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/"))); err != nil {
-		t.Fatal(err)
+	if problem := browsertest.Eval[string](t, phone, layoutCheck); problem != "" {
+		t.Errorf("phone: %s", problem)
 	}
-	waitFor(t, desk, "the presenter", shows("current", frame))
-	waitFor(t, phone, "the phone", shows("frame", frame))
-	waitFor(t, desk, "the count", `document.getElementById('audience').textContent.startsWith('1 ')`)
-	browsertest.Screenshot(t, phone, filepath.Join(*screenshots, "audience-phone.png"))
-	browsertest.Screenshot(t, desk, filepath.Join(*screenshots, "presenter.png"))
+	browsertest.Shot(t, phone, "audience-phone")
+	browsertest.Shot(t, desk, "presenter")
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"testing"
 
-	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"wiretalk/internal/browsertest"
@@ -15,25 +14,19 @@ import (
 func TestBrowserSelfStudy(t *testing.T) {
 	ls := newLiveServer(t, browserDeck, func(c *Config) { c.Study = true })
 	phone, _ := browsertest.New(t, browsertest.Phone())
-	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/"))); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, phone, "the first slide", shows("frame", 0))
-	waitFor(t, phone, "its notes as a transcript", `!document.getElementById('notes').hidden && document.getElementById('notes').textContent.includes('Welcome notes.')`)
+	browsertest.Open(t, phone, ls.url("/"))
+	browsertest.WaitFor(t, phone, "the first slide", shows("frame", 0))
+	browsertest.WaitFor(t, phone, "its notes as a transcript", `!document.getElementById('notes').hidden && document.getElementById('notes').textContent.includes('Welcome notes.')`)
 	for i := 1; i <= 3; i++ {
-		if err := chromedp.Do(phone, chromedp.KeyEvent(kb.ArrowRight)); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, phone, "the next step", shows("frame", i))
+		browsertest.Press(t, phone, kb.ArrowRight)
+		browsertest.WaitFor(t, phone, "the next step", shows("frame", i))
 	}
-	waitFor(t, phone, "the step's own notes", `document.getElementById('notes').textContent.includes('Step notes.')`)
-	waitFor(t, phone, "the URL naming the step", `location.hash === '#frame.2'`)
+	browsertest.WaitFor(t, phone, "the step's own notes", `document.getElementById('notes').textContent.includes('Step notes.')`)
+	browsertest.WaitFor(t, phone, "the URL naming the step", `location.hash === '#frame.2'`)
 	if ls.srv.Position() != 0 {
 		t.Errorf("a reader moved the talk to %d", ls.srv.Position())
 	}
 	// A link to a slide by name opens there.
-	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/#masking"))); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, phone, "the named slide", shows("frame", 4))
+	browsertest.Open(t, phone, ls.url("/#masking"))
+	browsertest.WaitFor(t, phone, "the named slide", shows("frame", 4))
 }

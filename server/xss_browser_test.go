@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"regexp"
@@ -38,67 +37,35 @@ var xss = []string{
 func TestBrowserWireDataIsNeverMarkup(t *testing.T) {
 	ts := newTestServer(t, testDeck)
 	ctx, _ := browsertest.New(t)
-	// Every step has a timeout of its own, derived from the tab's context
-	// (a timeout on that context itself would end the browser).
-	step := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, 20*time.Second) }
-	eval := func(js string) string {
-		t.Helper()
-		sctx, cancel := step()
-		defer cancel()
-		s, err := chromedp.Run(sctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%.80s: %v", js, err)
-		}
-		return s
-	}
-	poll := func(what, js string) {
-		t.Helper()
-		sctx, cancel := step()
-		defer cancel()
-		if _, err := chromedp.Run(sctx, chromedp.Poll[any](js, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
-			t.Fatalf("waiting for %s: %v\nstatus: %s", what, err, eval(`document.querySelector('.wti-status')?.textContent ?? ''`))
-		}
-	}
-	do := func(actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := step()
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatal(err)
-		}
-	}
 	items := func() int {
-		var n int
-		fmt.Sscan(eval(`String(document.querySelectorAll('.wti-item, .wti-notice').length)`), &n)
-		return n
+		return browsertest.Eval[int](t, ctx, `document.querySelectorAll('.wti-item, .wti-notice').length`)
 	}
-	jsString := func(s string) string { return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'" }
 
-	do(chromedp.Navigate(ts.http.URL + "/demo"))
-	poll("the specimen to connect", `document.querySelector('.wti-status')?.textContent.startsWith('Connected')`)
-	poll("the handshake", `document.querySelector('.wti-hs')`)
+	browsertest.Open(t, ctx, ts.http.URL+"/demo")
+	browsertest.WaitFor(t, ctx, "the specimen to connect", `document.querySelector('.wti-status')?.textContent.startsWith('Connected')`)
+	browsertest.WaitFor(t, ctx, "the handshake", `document.querySelector('.wti-hs')`)
 
 	// From the page: text and binary, and a close reason from the server.
 	for _, p := range xss {
 		before := items()
-		eval(`document.querySelector('.wti-msg').value = ` + jsString(p) + `; ''`)
-		do(chromedp.Click(chromedp.CSS(`[data-act=text]`)))
-		poll("the echo of "+p, fmt.Sprintf(`document.querySelectorAll('.wti-item, .wti-notice').length >= %d`, before+2))
-		if got := eval(`document.querySelector('.wti-payload')?.textContent ?? ''`); got != p {
+		browsertest.Eval[string](t, ctx, `document.querySelector('.wti-msg').value = `+browsertest.JS(p)+`; ''`)
+		browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-act=text]`)))
+		browsertest.WaitFor(t, ctx, "the echo of "+p, fmt.Sprintf(`document.querySelectorAll('.wti-item, .wti-notice').length >= %d`, before+2))
+		if got := browsertest.Eval[string](t, ctx, `document.querySelector('.wti-payload')?.textContent ?? ''`); got != p {
 			t.Errorf("the payload shows as %q, want the text %q", got, p)
 		}
 	}
-	eval(`document.querySelector('.wti-msg').value = ` + jsString(xss[0]) + `; ''`)
-	do(chromedp.Click(chromedp.CSS(`[data-act=binary]`)))
+	browsertest.Eval[string](t, ctx, `document.querySelector('.wti-msg').value = `+browsertest.JS(xss[0])+`; ''`)
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-act=binary]`)))
 	reason := `<img src=x onerror=window.__xss=1>`
-	eval(`document.querySelector('.wti-code').value = '4000'; document.querySelector('.wti-reason').value = ` + jsString(reason) + `; ''`)
-	do(chromedp.Click(chromedp.CSS(`[data-act=close-server]`)))
-	poll("the close", `document.querySelector('.wti-status').textContent.includes('4000 "`+strings.ReplaceAll(reason, "'", `\'`)+`"')`)
+	browsertest.Eval[string](t, ctx, `document.querySelector('.wti-code').value = '4000'; document.querySelector('.wti-reason').value = `+browsertest.JS(reason)+`; ''`)
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`[data-act=close-server]`)))
+	browsertest.WaitFor(t, ctx, "the close", `document.querySelector('.wti-status').textContent.includes(`+browsertest.JS(`4000 "`+reason+`"`)+`)`)
 
 	// From a hostile client that learned the feed's id: the handshake
 	// the page shows holds it.
-	do(chromedp.Click(chromedp.CSS(`.wti-hs`)))
-	id := regexp.MustCompile(`feed=([0-9a-f]{32})`).FindStringSubmatch(eval(`document.querySelector('.wti-detail').innerText`))
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`.wti-hs`)))
+	id := regexp.MustCompile(`feed=([0-9a-f]{32})`).FindStringSubmatch(browsertest.Eval[string](t, ctx, `document.querySelector('.wti-detail').innerText`))
 	if id == nil {
 		t.Fatal("no feed id in the handshake's detail")
 	}
@@ -132,11 +99,11 @@ func TestBrowserWireDataIsNeverMarkup(t *testing.T) {
 	if o := hostile.awaitClose(); o.code != int(protocol.StatusInvalidPayload) {
 		t.Errorf("invalid UTF-8 after markup: %v, want 1007", o)
 	}
-	poll("the hostile frames on the page", fmt.Sprintf(`document.querySelectorAll('.wti-item, .wti-notice').length >= %d`, before+12))
+	browsertest.WaitFor(t, ctx, "the hostile frames on the page", fmt.Sprintf(`document.querySelectorAll('.wti-item, .wti-notice').length >= %d`, before+12))
 
 	// Open every record's detail, where payloads, headers and reasons are
 	// drawn in full, and keep what it shows.
-	shown := eval(`(() => {
+	shown := browsertest.Eval[string](t, ctx, `(() => {
 		const items = [...document.querySelectorAll('.wti-item')];
 		let text = '';
 		for (const b of items) {
@@ -153,13 +120,13 @@ func TestBrowserWireDataIsNeverMarkup(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond) // an image error or iframe would have run by now
 
-	if got := eval(`String(window.__xss)`); got != "undefined" {
+	if got := browsertest.Eval[string](t, ctx, `String(window.__xss)`); got != "undefined" {
 		t.Errorf("window.__xss = %s: wire data ran as script", got)
 	}
-	if got := eval(`String(document.querySelectorAll('img, svg, iframe, script:not([src]), a[href^="javascript"], style, #x').length)`); got != "0" {
+	if got := browsertest.Eval[string](t, ctx, `String(document.querySelectorAll('img, svg, iframe, script:not([src]), a[href^="javascript"], style, #x').length)`); got != "0" {
 		t.Errorf("%s elements made from wire data are in the page", got)
 	}
-	if got := eval(`String([...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length)`); got != "0" {
+	if got := browsertest.Eval[string](t, ctx, `String([...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length)`); got != "0" {
 		t.Errorf("%s elements have inline event handlers", got)
 	}
 	t.Logf("%d markup payloads by 11 routes (text, binary, server close reason from the page; header, query, text, fragments, ping, binary, close reason, invalid UTF-8 from a hostile client); %s records opened: nothing ran", len(xss), n)
