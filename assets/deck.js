@@ -14,6 +14,8 @@ export function render(frame, slide) {
   s.dataset.index = slide.index;
   s.style.cssText = slide.style || '';
   s.innerHTML = slide.html; // trusted: rendered from the author's deck
+  // may scroll: a keyboard must reach them
+  for (const el of s.querySelectorAll('pre, table')) el.tabIndex = 0;
   frame.replaceChildren(s);
   return s;
 }
@@ -29,7 +31,9 @@ export function fit(s, min = 0) {
     px = Math.max(min, px * .98 * Math.sqrt(s.clientHeight / h));
     s.style.fontSize = px + 'px';
   }
-  s.classList.toggle('wt-overflow', s.scrollHeight > s.clientHeight + 1); // then it scrolls
+  const over = s.scrollHeight > s.clientHeight + 1;
+  s.classList.toggle('wt-overflow', over); // then it scrolls
+  if (over) s.tabIndex = 0; else s.removeAttribute('tabindex');
 }
 
 export function inspect(s) {

@@ -121,10 +121,10 @@ export function detail(r, step) {
     f.deflate && deflated(f),
     f.violations && h('ul', { class: 'wti-viol' }, f.violations.map((v) => h('li', {}, `Breaks RFC 6455 §${v.rule}: ${v.reason} (close ${v.code})`))),
     h('h4', {}, 'Header, bit by bit'),
-    h('div', { class: 'wti-scroll' }, grid),
+    h('div', { class: 'wti-scroll', tabindex: 0 }, grid), // focusable: it may scroll
     fields,
     stepBar(f, step),
-    f.rows.length ? h('div', { class: 'wti-scroll' }, xor) : null,
+    f.rows.length ? h('div', { class: 'wti-scroll', tabindex: 0 }, xor) : null,
     f.rows.length < f.length ? h('p', { class: 'wti-more' }, `The table shows the first ${f.rows.length} bytes.`) : null,
   ].flat(2).filter(Boolean);
 }

@@ -192,12 +192,13 @@ func TestLowContrastAndLuminance(t *testing.T) {
 <p id="ok" style="color: #222">dark grey on the canvas</p>
 <p id="pale" style="color: #aaa">pale grey on the canvas</p>
 <div style="background: #000"><p id="black" style="color: #555">grey on black</p><h1 style="color: #888; font-size: 30px">large grey on black</h1></div>
-<div style="background-image: url(data:,)"><p id="img" style="color: #fff">over an image</p></div>`)
+<div style="background-image: url(data:,)"><p id="img" style="color: #fff">over an image</p></div>
+<div style="opacity: .45"><p style="color: #5a6576">muted in a faded bar</p></div>`)
 	defer srv.Close()
 	ctx, _ := browsertest.New(t)
 	browsertest.Open(t, ctx, srv.URL)
 	got := strings.Join(browsertest.LowContrast(t, ctx, "body"), "\n")
-	for _, want := range []string{`"pale grey on the canvas": 2.32:1`, `"grey on black": 2.82:1`} {
+	for _, want := range []string{`"pale grey on the canvas": 2.32:1`, `"grey on black": 2.82:1`, `"muted in a faded bar": 1.96:1`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("LowContrast lacks %s; found:\n%s", want, got)
 		}

@@ -37,7 +37,8 @@ const colours = `	const rgba = c => (c.match(/[\d.]+/g) || []).map(Number);
 // against what is behind it: 4.5:1, or 3:1 for large text (24 px, or 18.66
 // px bold). What is behind is the nearest opaque background colour of the
 // element or an ancestor, else the page's canvas; text over a background
-// image is left out, since its colours cannot be read from the styles.
+// image is left out, since its colours cannot be read from the styles, and
+// so are disabled controls, as WCAG allows. Opacity fades the text.
 const lowContrast = `(sel => {
 ` + colours + `	const out = [];
 	for (const root of document.querySelectorAll(sel)) {
@@ -46,11 +47,12 @@ const lowContrast = `(sel => {
 			const el = n.parentElement;
 			if (!n.data.trim() || !el.getClientRects().length) continue;
 			const s = getComputedStyle(el);
-			if (s.visibility === 'hidden' || parseFloat(s.opacity) === 0) continue;
+			if (s.visibility === 'hidden' || el.closest(':disabled')) continue; // WCAG: disabled controls are exempt
 			const bg = behind(el);
 			if (!bg) continue;
 			const fg = rgba(s.color);
-			const a = fg.length === 4 ? fg[3] : 1;
+			let a = fg.length === 4 ? fg[3] : 1;
+			for (let e = el; e; e = e.parentElement) a *= parseFloat(getComputedStyle(e).opacity); // a faded bar fades its text
 			const mixed = fg.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a));
 			const [hi, lo] = [lum(mixed), lum(bg)].sort((x, y) => y - x);
 			const ratio = (hi + 0.05) / (lo + 0.05);
