@@ -2,12 +2,9 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,13 +19,9 @@ import (
 	"wiretalk/templates"
 )
 
-var screenshots = flag.Bool("screenshots", false, "write the inspector's screenshots to docs/img")
-
-// csp is the policy the real server sends (server/headers.go): the page
-// must work under it, with no inline script.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-	"img-src 'self' data: http: https:; media-src 'self' http: https:; connect-src 'self'; " +
-	"object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
+// describe is what a failed wait shows of the inspector: its list and
+// its detail.
+const describe = `'list:\n' + (document.querySelector('.wti-list')?.innerText ?? '') + '\ndetail:\n' + (document.querySelector('.wti-detail')?.innerText ?? '')`
 
 // pageServer serves what the inspector page needs, as the real server
 // would: /demo from templates, /assets/ from assets.FS, and the two
@@ -44,7 +37,7 @@ func pageServer(t *testing.T) (*httptest.Server, *Inspector) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /demo", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("nocsp") == "" {
-			w.Header().Set("Content-Security-Policy", csp)
+			w.Header().Set("Content-Security-Policy", assets.ContentSecurityPolicy) // the page must work under the policy the server sends
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if err := tmpl.ExecuteTemplate(w, "demo.html", templates.Data{Title: "WebSockets, frame by frame", Assets: "test"}); err != nil {
@@ -76,35 +69,18 @@ type tab struct {
 
 func (p tab) do(actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, actions...); err != nil {
-		p.t.Fatal(err)
-	}
+	browsertest.Do(p.t, p.ctx, actions...)
 }
 
 func (p tab) eval(js string) string {
 	p.t.Helper()
-	s, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](js))
-	if err != nil {
-		p.t.Fatalf("%s: %v", js, err)
-	}
-	return s
+	return browsertest.Eval[string](p.t, p.ctx, js)
 }
 
 // poll waits until the JavaScript expression js is truthy and returns it.
 func (p tab) poll(what, js string) string {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Poll[any](js,
-		chromedp.WithPollingTimeout(20*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
-	if err != nil {
-		p.t.Fatalf("waiting for %s: %v\nlist:\n%s\ndetail:\n%s", what, err, p.eval(`document.querySelector('.wti-list')?.innerText ?? ''`),
-			p.eval(`document.querySelector('.wti-detail')?.innerText ?? ''`))
-	}
-	return fmt.Sprint(v)
-}
-
-func jsString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	return browsertest.WaitFor(p.t, p.ctx, what, js)
 }
 
 // item waits for the newest list item of direction dir ("in", "out")
@@ -115,7 +91,7 @@ func (p tab) item(dir, pattern string) string {
 		const re = new RegExp(%s);
 		for (const b of document.querySelectorAll('.wti-item.wti-%s')) if (re.test(b.textContent)) return b.dataset.seq;
 		return '';
-	})()`, jsString(pattern), dir))
+	})()`, browsertest.JS(pattern), dir))
 }
 
 // show clicks the list item seq and returns the detail's text.
@@ -135,7 +111,7 @@ func (p tab) click(selector string) {
 
 func (p tab) setMessage(s string) {
 	p.t.Helper()
-	p.eval(`document.querySelector('.wti-msg').value = ` + jsString(s) + `; ''`)
+	p.eval(`document.querySelector('.wti-msg').value = ` + browsertest.JS(s) + `; ''`)
 }
 
 func (p tab) payload() string {
@@ -161,7 +137,7 @@ func contains(t *testing.T, what, text string, wants ...string) {
 
 func TestBrowserInspector(t *testing.T) {
 	srv, ins := pageServer(t)
-	ctx, _ := browsertest.New(t)
+	ctx, _ := browsertest.New(t, browsertest.Describe(describe))
 	p := tab{t, ctx}
 	p.open(srv.URL + "/demo")
 
@@ -199,7 +175,7 @@ func TestBrowserInspector(t *testing.T) {
 		// Every row of the XOR table: masked ^ key[i%4] = byte, and the
 		// characters spell the message.
 		check := p.eval(`(() => {
-			const key = ` + jsString(key[1]) + `.split(' ');
+			const key = ` + browsertest.JS(key[1]) + `.split(' ');
 			let text = '';
 			for (const tr of [...document.querySelectorAll('.wti-xor tr')].slice(1)) {
 				const [i, m, k, x, c] = [...tr.cells].map(td => td.textContent);
@@ -353,7 +329,7 @@ func TestBrowserInspector(t *testing.T) {
 
 func TestBrowserPayloadIsNeverMarkup(t *testing.T) {
 	srv, _ := pageServer(t)
-	ctx, _ := browsertest.New(t)
+	ctx, _ := browsertest.New(t, browsertest.Describe(describe))
 	p := tab{t, ctx}
 	p.open(srv.URL + "/demo?nocsp=1") // no CSP to hide a mistake
 	const xss = `<img src=x onerror="window.__xss=1">`
@@ -379,16 +355,12 @@ func TestBrowserPayloadIsNeverMarkup(t *testing.T) {
 }
 
 // TestBrowserScreenshots checks the phone layout (360 px: nothing makes
-// the page scroll sideways) and saves both screenshots: to docs/img with
-// -screenshots, else to a temporary directory.
+// the page scroll sideways) and, with WIRETALK_SHOTS=docs/img, saves both
+// screenshots for the README (see browsertest.Shot).
 func TestBrowserScreenshots(t *testing.T) {
 	srv, _ := pageServer(t)
 	phone := device.GalaxyS5.Device() // 360 px wide, touch
 	phone.Scale = 2                   // a smaller PNG than its 3
-	dir := t.TempDir()
-	if *screenshots {
-		dir = filepath.Join("..", "docs", "img")
-	}
 	for _, tt := range []struct {
 		name string
 		opts []browsertest.Option
@@ -397,7 +369,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"desktop", []browsertest.Option{browsertest.WindowSize(1280, 900)}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, _ := browsertest.New(t, tt.opts...)
+			ctx, _ := browsertest.New(t, append(tt.opts, browsertest.Describe(describe))...)
 			p := tab{t, ctx}
 			p.open(srv.URL + "/demo")
 			p.click(`[data-size="71680"]`)
@@ -420,7 +392,7 @@ func TestBrowserScreenshots(t *testing.T) {
 				}
 			}
 			p.eval(`document.activeElement.blur(); ''`)
-			browsertest.Screenshot(t, ctx, filepath.Join(dir, "inspector-"+tt.name+".png"))
+			browsertest.Shot(t, ctx, "inspector-"+tt.name)
 		})
 	}
 }
