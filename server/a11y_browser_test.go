@@ -9,8 +9,8 @@ import (
 )
 
 // TestBrowserAccessibility runs axe-core (the npm package, see
-// browsertest.Axe) over every page wiretalk serves, on a phone and on a
-// laptop, and fails on any serious or critical violation: the audience
+// browsertest.Axe) over every page wiretalk serves, on a phone (light and
+// dark) and on a laptop, and fails on any serious or critical violation: the audience
 // view on every step of the embedded talk (so every kind of slide,
 // highlighted code in particular, is checked), with the live inspector
 // on its slide after a frame was sent and opened; the presenter view with
@@ -24,6 +24,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	}{
 		{"phone", []browsertest.Option{browsertest.Phone()}},
 		{"laptop", []browsertest.Option{browsertest.WindowSize(1280, 800)}},
+		{"dark phone", []browsertest.Option{browsertest.Phone(), browsertest.Dark()}},
 	} {
 		t.Run(view.name, func(t *testing.T) {
 			ls := newLiveServer(t, "")
