@@ -10,12 +10,12 @@ import (
 
 // TestBrowserAccessibility runs axe-core (the npm package, see
 // browsertest.Axe) over every page wiretalk serves, on a phone (light and
-// dark) and on a laptop, and fails on any serious or critical violation: the audience
-// view on every step of the embedded talk (so every kind of slide,
-// highlighted code in particular, is checked), with the live inspector
-// on its slide after a frame was sent and opened; the presenter view with
-// its notes and the problems panel; the frame inspector's own page; and the
-// self-study view with its transcript.
+// dark) and on a laptop, and fails on any serious or critical violation:
+// the audience view on every step of the embedded talk (so every kind of
+// slide, highlighted code in particular, is checked), with the live
+// inspector on its slide after a frame was sent and opened; the presenter
+// view with its notes and the problems panel; the frame inspector's own
+// page; and the self-study view with its transcript.
 func TestBrowserAccessibility(t *testing.T) {
 	browsertest.NeedAxe(t)
 	for _, view := range []struct {
