@@ -26,7 +26,7 @@ var phone = browsertest.Device(device.GalaxyS5)
 // showing waits for the slide of index i on the page.
 func showing(t testing.TB, ctx context.Context, i int) {
 	t.Helper()
-	browsertest.WaitFor(t, ctx, "", fmt.Sprintf(`document.querySelector('#frame > .wt-slide[data-index="%d"], #current > .wt-slide[data-index="%d"]')`, i, i))
+	browsertest.WaitFor(t, ctx, fmt.Sprintf("step %d", i), browsertest.Shows("frame", i)+" || "+browsertest.Shows("current", i))
 }
 
 // swipeOn swipes across the element that selector finds, towards "next"
@@ -51,8 +51,8 @@ func open(t testing.TB, ctx context.Context, url string) {
 // noSideways checks the page itself never scrolls sideways.
 func noSideways(t testing.TB, ctx context.Context, what string) {
 	t.Helper()
-	if w := browsertest.Eval[[]int](t, ctx, `[document.scrollingElement.scrollWidth, innerWidth]`); w[0] > w[1] {
-		t.Errorf("%s: the page scrolls sideways: scrollWidth %d > innerWidth %d", what, w[0], w[1])
+	if px := browsertest.Sideways(t, ctx); px > 0 {
+		t.Errorf("%s: the page scrolls sideways by %d px", what, px)
 	}
 }
 
@@ -371,7 +371,7 @@ func TestPresenterDrivesTheAudience(t *testing.T) {
 	ctx, _ := browsertest.New(t)
 	open(t, ctx, f.URL+"/presenter")
 	showing(t, ctx, 0)
-	browsertest.WaitFor(t, ctx, "", `document.querySelector('#upcoming > .wt-slide[data-index="1"]')`)
+	browsertest.WaitFor(t, ctx, "the next step", browsertest.Shows("upcoming", 1))
 	browsertest.WaitFor(t, ctx, "", `document.getElementById('notes').textContent.includes('Welcome')`)
 	browsertest.WaitFor(t, ctx, "", `document.getElementById('audience').textContent === '0 viewers'`)
 	if browsertest.Eval[string](t, ctx, `document.getElementById('elapsed').textContent`) != "00:00" {

@@ -35,7 +35,7 @@ func TestBrowserAccessibility(t *testing.T) {
 				browsertest.Open(t, ctx, ls.url("/"))
 				for _, s := range slides {
 					ls.srv.Goto(s.Index)
-					browsertest.WaitFor(t, ctx, "the slide", shows("frame", s.Index))
+					browsertest.WaitFor(t, ctx, "the slide", browsertest.Shows("frame", s.Index))
 					what := fmt.Sprintf("audience, step %d (%s)", s.Index, s.Name)
 					if s.Name == "demo" {
 						sendAndOpenAFrame(t, ctx, "#frame ")
@@ -46,7 +46,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			t.Run("presenter", func(t *testing.T) {
 				ls.srv.Goto(1)
 				browsertest.Open(t, ctx, ls.url("/presenter?key="+testKey))
-				browsertest.WaitFor(t, ctx, "the presenter view", shows("current", 1))
+				browsertest.WaitFor(t, ctx, "the presenter view", browsertest.Shows("current", 1))
 				browsertest.WaitFor(t, ctx, "its notes", `document.getElementById('notes').textContent.trim() !== ''`)
 				browsertest.Axe(t, ctx, "presenter")
 				browsertest.Eval[any](t, ctx, `(p => { p.hidden = false; p.querySelector('ul').innerHTML = '<li>talk.md:12: unclosed code fence</li>'; })(document.getElementById('problems'))`)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -137,11 +136,6 @@ func (ls *liveServer) shutdown() {
 	ls.srv = nil
 }
 
-// shows is a predicate: the page's main slide is step index.
-func shows(frame string, index int) string {
-	return fmt.Sprintf(`document.querySelector('#%s .wt-slide')?.dataset.index === '%d'`, frame, index)
-}
-
 // TestBrowserLiveTalk drives a whole talk through real pages: a presenter
 // tab, a desktop audience tab (the projector) and a phone with touch.
 func TestBrowserLiveTalk(t *testing.T) {
@@ -151,25 +145,25 @@ func TestBrowserLiveTalk(t *testing.T) {
 	projector, _ := browsertest.NewTab(t, desk)
 
 	browsertest.Open(t, desk, ls.url("/presenter?key="+testKey))
-	browsertest.WaitFor(t, desk, "the presenter view", shows("current", 0))
+	browsertest.WaitFor(t, desk, "the presenter view", browsertest.Shows("current", 0))
 	browsertest.Open(t, projector, ls.url("/"))
 	browsertest.Open(t, phone, ls.url("/"))
 	for _, tab := range []context.Context{projector, phone} {
-		browsertest.WaitFor(t, tab, "the first slide", shows("frame", 0))
+		browsertest.WaitFor(t, tab, "the first slide", browsertest.Shows("frame", 0))
 		browsertest.WaitFor(t, tab, "the live indicator", `document.getElementById('status').dataset.state === 'live'`)
 	}
 	browsertest.WaitFor(t, desk, "the audience count", `document.getElementById('audience').textContent.startsWith('2 ')`)
 
 	t.Run("presenter advances and both audiences follow", func(t *testing.T) {
 		browsertest.Press(t, desk, kb.ArrowRight+kb.ArrowRight)
-		browsertest.WaitFor(t, desk, "the presenter on step 2", shows("current", 2))
+		browsertest.WaitFor(t, desk, "the presenter on step 2", browsertest.Shows("current", 2))
 		for _, tab := range []context.Context{projector, phone} {
-			browsertest.WaitFor(t, tab, "step 2", shows("frame", 2))
+			browsertest.WaitFor(t, tab, "step 2", browsertest.Shows("frame", 2))
 		}
 		// A clicker's PageDown works too.
 		browsertest.Press(t, desk, kb.PageDown)
 		for _, tab := range []context.Context{projector, phone} {
-			browsertest.WaitFor(t, tab, "step 3", shows("frame", 3))
+			browsertest.WaitFor(t, tab, "step 3", browsertest.Shows("frame", 3))
 		}
 		if ls.srv.Position() != 3 {
 			t.Errorf("server position %d, want 3", ls.srv.Position())
@@ -183,25 +177,25 @@ func TestBrowserLiveTalk(t *testing.T) {
 		}
 		// A `--` step has its own notes: the first step of "frame" has none.
 		browsertest.Press(t, desk, kb.ArrowLeft)
-		browsertest.WaitFor(t, phone, "step 2", shows("frame", 2))
+		browsertest.WaitFor(t, phone, "step 2", browsertest.Shows("frame", 2))
 		browsertest.WaitFor(t, desk, "no inherited notes", `!document.getElementById('notes').textContent.includes('Step notes')`)
 	})
 
 	t.Run("phone swipes back, is detached, taps to follow", func(t *testing.T) {
 		browsertest.Swipe(t, phone, 60, 400, 330, 400) // finger moves right: previous slide
-		browsertest.WaitFor(t, phone, "the previous slide", shows("frame", 1))
+		browsertest.WaitFor(t, phone, "the previous slide", browsertest.Shows("frame", 1))
 		browsertest.WaitFor(t, phone, "the follow bar", `!document.getElementById('follow').hidden && document.getElementById('follow').textContent.includes('Presenter is on 3')`)
 		browsertest.Shot(t, phone, "live-phone-detached")
 		// The presenter moves on to slide 4 (step 4: "frame" has two steps);
 		// the detached phone stays where it is.
 		browsertest.Press(t, desk, kb.ArrowRight+kb.ArrowRight)
-		browsertest.WaitFor(t, projector, "the projector on step 4", shows("frame", 4))
+		browsertest.WaitFor(t, projector, "the projector on step 4", browsertest.Shows("frame", 4))
 		browsertest.WaitFor(t, phone, "the follow bar with the new slide", `document.getElementById('follow').textContent.includes('Presenter is on 4')`)
-		if ok := browsertest.Eval[bool](t, phone, shows("frame", 1)); !ok {
+		if ok := browsertest.Eval[bool](t, phone, browsertest.Shows("frame", 1)); !ok {
 			t.Error("a detached phone moved with the presenter")
 		}
 		browsertest.Do(t, phone, chromedp.Tap("#follow"))
-		browsertest.WaitFor(t, phone, "following again", shows("frame", 4))
+		browsertest.WaitFor(t, phone, "following again", browsertest.Shows("frame", 4))
 		browsertest.WaitFor(t, phone, "the follow bar gone", `document.getElementById('follow').hidden`)
 	})
 
@@ -209,7 +203,7 @@ func TestBrowserLiveTalk(t *testing.T) {
 		browsertest.Swipe(t, phone, 330, 400, 60, 400) // finger moves left: next slide
 		browsertest.Press(t, phone, kb.ArrowRight)
 		time.Sleep(200 * time.Millisecond)
-		if ok := browsertest.Eval[bool](t, phone, shows("frame", 4)); !ok {
+		if ok := browsertest.Eval[bool](t, phone, browsertest.Shows("frame", 4)); !ok {
 			t.Error("the phone went past the presenter's slide")
 		}
 		if ls.srv.Position() != 4 {
@@ -227,11 +221,11 @@ func TestBrowserLiveTalk(t *testing.T) {
 		}
 		for _, tab := range []context.Context{projector, phone} {
 			browsertest.WaitFor(t, tab, "the edit", `document.querySelector('#frame .wt-slide')?.textContent.includes('XOR, edited live.')`)
-			browsertest.WaitFor(t, tab, "the same slide at its new index", shows("frame", 5))
+			browsertest.WaitFor(t, tab, "the same slide at its new index", browsertest.Shows("frame", 5))
 		}
 		// Not a timed assertion (the machine is shared): the figure for docs.
 		t.Logf("the edit was on both screens %v after the save", time.Since(saved))
-		browsertest.WaitFor(t, desk, "the presenter on the same slide", shows("current", 5))
+		browsertest.WaitFor(t, desk, "the presenter on the same slide", browsertest.Shows("current", 5))
 	})
 
 	t.Run("a broken edit shows the error to the presenter only", func(t *testing.T) {
@@ -253,7 +247,7 @@ func TestBrowserLiveTalk(t *testing.T) {
 		os.WriteFile(ls.cfg.Deck, []byte(browserDeck), 0o644)
 		browsertest.WaitFor(t, desk, "the problems panel to clear", `document.getElementById('problems').hidden`)
 		browsertest.WaitFor(t, phone, "the fixed deck", `document.querySelector('#frame .wt-slide')?.textContent.includes('XOR with four bytes.')`)
-		browsertest.WaitFor(t, phone, "the slide found again by name", shows("frame", 4))
+		browsertest.WaitFor(t, phone, "the slide found again by name", browsertest.Shows("frame", 4))
 	})
 
 	t.Run("a restarted server brings every page back to the slide", func(t *testing.T) {
@@ -271,7 +265,7 @@ func TestBrowserLiveTalk(t *testing.T) {
 		}
 		browsertest.Press(t, desk, kb.ArrowRight)
 		for _, tab := range []context.Context{projector, phone} {
-			browsertest.WaitFor(t, tab, "following after the restart", shows("frame", pos+1))
+			browsertest.WaitFor(t, tab, "following after the restart", browsertest.Shows("frame", pos+1))
 		}
 	})
 

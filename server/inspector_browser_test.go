@@ -38,13 +38,13 @@ func TestBrowserInspectorOnTheDemoSlide(t *testing.T) {
 			}
 			phone, _ := browsertest.New(t, browsertest.Phone())
 			browsertest.Open(t, phone, ls.url("/"))
-			browsertest.WaitFor(t, phone, "the first slide", shows("frame", 0))
+			browsertest.WaitFor(t, phone, "the first slide", browsertest.Shows("frame", 0))
 			if n := browsertest.Eval[int](t, phone, `document.querySelectorAll('.wti').length`); n != 0 {
 				t.Fatal("the inspector is on the first slide")
 			}
 
 			ls.srv.Goto(demo)
-			browsertest.WaitFor(t, phone, "the demo slide", shows("frame", demo))
+			browsertest.WaitFor(t, phone, "the demo slide", browsertest.Shows("frame", demo))
 			browsertest.WaitFor(t, phone, "the inspector to connect", `document.querySelector('.wt-inspector .wti-status')?.textContent.startsWith('Connected')`)
 			browsertest.Do(t, phone, chromedp.Evaluate[chromedp.Void](`document.querySelector('.wti-msg').value = 'sent from my phone'`),
 				chromedp.Click(`.wt-inspector button[data-act="text"]`))
@@ -52,7 +52,7 @@ func TestBrowserInspectorOnTheDemoSlide(t *testing.T) {
 			browsertest.WaitFor(t, phone, "its unmasked text", `document.querySelector('.wti-payload')?.textContent === 'sent from my phone'`)
 
 			ls.srv.Goto(demo + 1)
-			browsertest.WaitFor(t, phone, "the next slide", shows("frame", demo+1))
+			browsertest.WaitFor(t, phone, "the next slide", browsertest.Shows("frame", demo+1))
 			browsertest.WaitFor(t, phone, "the inspector to be gone", `document.querySelectorAll('.wti').length === 0`)
 		})
 	}

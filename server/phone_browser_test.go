@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp/device"
@@ -14,7 +13,7 @@ import (
 // 14 CSS px (the inspector's too, on the Demo slide), else what is wrong.
 const layoutCheck = `(() => {
 	const doc = document.scrollingElement;
-	if (doc.scrollWidth > innerWidth + 1) return 'the page scrolls sideways: ' + doc.scrollWidth + ' > ' + innerWidth;
+	if (doc.scrollWidth > doc.clientWidth) return 'the page scrolls sideways: ' + doc.scrollWidth + ' > ' + doc.clientWidth;
 	const slide = document.querySelector('#frame .wt-slide');
 	for (const el of slide.querySelectorAll('*')) {
 		const text = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
@@ -44,7 +43,7 @@ func TestBrowserPhoneLayout(t *testing.T) {
 			n := len(ls.srv.currentView().deck.Slides)
 			for i := 0; i < n; i++ {
 				ls.srv.Goto(i)
-				browsertest.WaitFor(t, phone, "the slide", shows("frame", i))
+				browsertest.WaitFor(t, phone, "the slide", browsertest.Shows("frame", i))
 				// On the Demo slide, check the inspector as the audience
 				// sees it: connected, with the handshake listed.
 				browsertest.WaitFor(t, phone, "the inspector, if any", `!document.querySelector('#frame .wt-inspector') || !!document.querySelector('#frame .wti-hs')`)
@@ -77,10 +76,10 @@ func TestBrowserScreenshots(t *testing.T) {
 	ls.srv.Goto(frame)
 	browsertest.Open(t, desk, ls.url("/presenter?key="+testKey))
 	browsertest.Open(t, phone, ls.url("/"))
-	browsertest.WaitFor(t, desk, "the presenter", shows("current", frame))
-	browsertest.WaitFor(t, phone, "the phone", shows("frame", frame))
+	browsertest.WaitFor(t, desk, "the presenter", browsertest.Shows("current", frame))
+	browsertest.WaitFor(t, phone, "the phone", browsertest.Shows("frame", frame))
 	browsertest.WaitFor(t, desk, "the count", `document.getElementById('audience').textContent.startsWith('1 ')`)
-	browsertest.WaitFor(t, desk, "the next slide", fmt.Sprintf(`document.querySelector('#upcoming .wt-slide')?.dataset.index === '%d'`, frame+1))
+	browsertest.WaitFor(t, desk, "the next slide", browsertest.Shows("upcoming", frame+1))
 	browsertest.WaitFor(t, desk, "the notes", `document.getElementById('notes').textContent.trim() !== ''`)
 	if !browsertest.Eval[bool](t, phone, `(p => !!p && p.scrollWidth > p.clientWidth && p.getBoundingClientRect().right <= innerWidth)(document.querySelector('#frame .wt-slide pre'))`) {
 		t.Error("on the phone the diagram does not scroll inside a box that fits the screen")
