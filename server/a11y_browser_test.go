@@ -57,15 +57,14 @@ func TestBrowserAccessibility(t *testing.T) {
 				sendAndOpenAFrame(t, ctx, "")
 				browsertest.Axe(t, ctx, "the inspector's page")
 			})
+			t.Run("study", func(t *testing.T) {
+				study := newLiveServer(t, "", func(c *Config) { c.Study = true })
+				browsertest.Open(t, ctx, study.url("/#handshake"))
+				browsertest.WaitFor(t, ctx, "the transcript", `!document.getElementById('notes').hidden && document.getElementById('notes').textContent.trim() !== ''`)
+				browsertest.Axe(t, ctx, "self-study")
+			})
 		})
 	}
-	t.Run("study", func(t *testing.T) {
-		ls := newLiveServer(t, "", func(c *Config) { c.Study = true })
-		ctx, _ := browsertest.New(t, browsertest.Phone())
-		browsertest.Open(t, ctx, ls.url("/#handshake"))
-		browsertest.WaitFor(t, ctx, "the transcript", `!document.getElementById('notes').hidden && document.getElementById('notes').textContent.trim() !== ''`)
-		browsertest.Axe(t, ctx, "self-study")
-	})
 }
 
 // sendAndOpenAFrame waits for the inspector inside scope (a CSS selector
