@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -213,5 +214,34 @@ func TestLowContrastAndLuminance(t *testing.T) {
 	}
 	if l := browsertest.Luminance(t, ctx, "#ok"); l != 1 {
 		t.Errorf("Luminance behind #ok = %v, want 1 (a light canvas)", l)
+	}
+}
+
+// ending is a testing.TB that records how a test ended, Fatal or Skip,
+// and ends the goroutine as they do.
+type ending struct {
+	testing.TB
+	how, msg string
+}
+
+func (e *ending) Fatal(args ...any) { e.how, e.msg = "fatal", fmt.Sprint(args...); runtime.Goexit() }
+func (e *ending) Skip(args ...any)  { e.how, e.msg = "skip", fmt.Sprint(args...); runtime.Goexit() }
+
+func TestMissingAxeSkipsOrFailsUnderCI(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "axe.min.js")
+	t.Setenv(browsertest.AxeEnv, missing)
+	for _, ci := range []string{"", "true"} {
+		t.Setenv("CI", ci)
+		e := &ending{TB: t}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			browsertest.NeedAxe(e)
+		}()
+		<-done
+		want := map[string]string{"": "skip", "true": "fatal"}[ci]
+		if e.how != want || !strings.Contains(e.msg, missing) {
+			t.Errorf("CI=%q: NeedAxe ended the test by %q with %q; want %s naming %s", ci, e.how, e.msg, want, missing)
+		}
 	}
 }
