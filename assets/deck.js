@@ -14,8 +14,7 @@ export function render(frame, slide) {
   s.dataset.index = slide.index;
   s.style.cssText = slide.style || '';
   s.innerHTML = slide.html; // trusted: rendered from the author's deck
-  // may scroll: a keyboard must reach them
-  for (const el of s.querySelectorAll('pre, table')) el.tabIndex = 0;
+  for (const el of s.querySelectorAll('pre, table')) el.tabIndex = 0; // may scroll
   frame.replaceChildren(s);
   return s;
 }
