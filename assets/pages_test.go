@@ -443,21 +443,6 @@ func TestPresenterDrivesTheAudience(t *testing.T) {
 	browsertest.WaitFor(t, ctx, "", `!document.getElementById('elapsed').classList.contains('wt-running')`)
 }
 
-// onScreen returns "" when the elements that the selectors find are all
-// inside the viewport and no two of them overlap, else what is wrong.
-const onScreen = `(sels => {
-	const boxes = sels.map(s => [s, document.querySelector(s)?.getBoundingClientRect()]);
-	for (const [s, r] of boxes) {
-		if (!r || !r.width || !r.height) return s + ' is not shown';
-		if (r.left < 0 || r.top < 0 || r.right > innerWidth + 1 || r.bottom > innerHeight + 1)
-			return s + ' is not inside the ' + innerWidth + 'x' + innerHeight + ' window: ' + JSON.stringify(r);
-	}
-	for (const [i, [a, ra]] of boxes.entries()) for (const [b, rb] of boxes.slice(i + 1))
-		if (ra.left < rb.right - 1 && rb.left < ra.right - 1 && ra.top < rb.bottom - 1 && rb.top < ra.bottom - 1)
-			return a + ' overlaps ' + b;
-	return '';
-})`
-
 // TestLook checks the design in light and dark on a 1280x720 laptop: the
 // presenter view shows its parts side by side without scrolling, the
 // current slide larger than the next, and the projector shows each kind of
@@ -477,7 +462,7 @@ func TestLook(t *testing.T) {
 			open(t, ctx, f.URL+"/presenter")
 			showing(t, ctx, 4)
 			browsertest.WaitFor(t, ctx, "the notes", `document.getElementById('notes').textContent.includes('GET')`)
-			if p := browsertest.Eval[string](t, ctx, onScreen+`(['.wt-top', '#current', '#upcoming', '#notes', '.wt-controls'])`); p != "" {
+			if p := browsertest.OnScreen(t, ctx, ".wt-top", "#current", "#upcoming", "#notes", ".wt-controls"); p != "" {
 				t.Errorf("presenter: %s", p)
 			}
 			if r := browsertest.Eval[float64](t, ctx, `(a => a('#current') / a('#upcoming'))(s => (r => r.width * r.height)(document.querySelector(s).getBoundingClientRect()))`); r < 2 {
@@ -485,7 +470,7 @@ func TestLook(t *testing.T) {
 			}
 			f.problems(map[string]any{"file": "talk.md", "line": 12, "message": "unclosed code fence"})
 			browsertest.WaitFor(t, ctx, "the problems", `!document.getElementById('problems').hidden`)
-			if p := browsertest.Eval[string](t, ctx, onScreen+`(['#problems'])`); p != "" {
+			if p := browsertest.OnScreen(t, ctx, "#problems"); p != "" {
 				t.Errorf("presenter: %s", p)
 			}
 			for _, p := range browsertest.LowContrast(t, ctx, "body") {
@@ -500,7 +485,7 @@ func TestLook(t *testing.T) {
 				f.goTo(i, false)
 				showing(t, projector, i)
 				what := fmt.Sprintf("projector, slide %d (%s)", i, d.Slides[i].Name)
-				if p := browsertest.Eval[string](t, projector, onScreen+`(['#frame .wt-slide'])`); p != "" {
+				if p := browsertest.OnScreen(t, projector, "#frame .wt-slide"); p != "" {
 					t.Errorf("%s: %s", what, p)
 				}
 				if browsertest.Eval[bool](t, projector, `(s => s.scrollHeight > s.clientHeight + 1)(document.querySelector('#frame .wt-slide'))`) {

@@ -397,19 +397,6 @@ func TestBrowserScreenshots(t *testing.T) {
 	}
 }
 
-// inView returns "" when the element selector finds lies whole within the
-// viewport, else where it is.
-func (p tab) inView(selector string) string {
-	p.t.Helper()
-	return p.eval(`(() => {
-		const e = document.querySelector(` + jsString(selector) + `);
-		if (!e) return 'not in the page';
-		const r = e.getBoundingClientRect();
-		if (r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth) return '';
-		return 'at ' + [r.left, r.top, r.right, r.bottom].map(Math.round).join(',') + ' in a ' + innerWidth + 'x' + innerHeight + ' viewport';
-	})()`)
-}
-
 // After Send, what was sent and what came back are readable at a glance,
 // on a laptop and on a phone, without scrolling: the selected frame's
 // payload text comes before its bits and tables, and the page's onmessage
@@ -426,7 +413,7 @@ func TestBrowserSentAndEchoAtAGlance(t *testing.T) {
 		{"Pixel 5", []browsertest.Option{browsertest.Device(device.Pixel5)}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, _ := browsertest.New(t, tt.opts...)
+			ctx, _ := browsertest.New(t, append(tt.opts, browsertest.Describe(describe))...)
 			p := tab{t, ctx}
 			p.open(srv.URL + "/demo")
 			const sent = "Hello, wiretalk"
@@ -439,13 +426,13 @@ func TestBrowserSentAndEchoAtAGlance(t *testing.T) {
 			if got := p.payload(); got != sent {
 				t.Errorf("the detail's payload is %q, want %q", got, sent)
 			}
-			if where := p.inView(".wti-payload"); where != "" {
+			if where := browsertest.OnScreen(t, ctx, ".wti-payload"); where != "" {
 				t.Errorf("the sent text is not in view without scrolling: %s", where)
 			}
 			if got := p.eval(`document.querySelector('.wti-echo').textContent`); !strings.Contains(got, "“"+sent+"”") {
 				t.Errorf("the page's onmessage line %q does not show the echo's text", got)
 			}
-			if where := p.inView(".wti-echo"); where != "" {
+			if where := browsertest.OnScreen(t, ctx, ".wti-echo"); where != "" {
 				t.Errorf("the echo's text is not in view without scrolling: %s", where)
 			}
 			if p.eval(`String(scrollY)`) != "0" {
@@ -457,7 +444,7 @@ func TestBrowserSentAndEchoAtAGlance(t *testing.T) {
 				}
 			}
 			if tt.name == "1280x800" { // beside the detail, the list is in view too
-				if where := p.inView(`[data-seq="` + out + `"] .wti-preview`); where != "" {
+				if where := browsertest.OnScreen(t, ctx, `[data-seq="`+out+`"] .wti-preview`); where != "" {
 					t.Errorf("the echo's list entry is not in view: %s", where)
 				}
 			}

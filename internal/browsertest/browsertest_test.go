@@ -245,3 +245,35 @@ func TestMissingAxeSkipsOrFailsUnderCI(t *testing.T) {
 		}
 	}
 }
+
+func TestOnScreenAndSideways(t *testing.T) {
+	srv := page(`<!doctype html><meta name="viewport" content="width=device-width"><title>t</title>
+<style>body { margin: 0 } div { position: absolute; width: 100px; height: 50px }</style>
+<div id="a" style="left: 0; top: 0"></div><div id="b" style="left: 50px; top: 20px"></div>
+<div id="c" style="left: 0; top: 100px"></div><div id="low" style="left: 0; top: 2000px"></div>
+<div id="wide" style="left: 0; top: 200px; width: 2000px; display: none"></div>`)
+	defer srv.Close()
+	ctx, _ := browsertest.New(t, browsertest.WindowSize(800, 600))
+	browsertest.Open(t, ctx, srv.URL)
+	for _, c := range []struct {
+		sels []string
+		want string
+	}{
+		{[]string{"#a", "#c"}, ""},
+		{[]string{"#a", "#b"}, "#a overlaps #b"},
+		{[]string{"#low"}, "#low is at 0,2000,100,2050, not inside the 800x600 viewport"},
+		{[]string{"#wide"}, "#wide is not shown"},
+		{[]string{"#none"}, "#none is not in the page"},
+	} {
+		if got := browsertest.OnScreen(t, ctx, c.sels...); got != c.want {
+			t.Errorf("OnScreen(%q) = %q, want %q", c.sels, got, c.want)
+		}
+	}
+	if px := browsertest.Sideways(t, ctx); px != 0 {
+		t.Errorf("Sideways = %d before the wide box shows, want 0", px)
+	}
+	browsertest.Eval[any](t, ctx, `document.getElementById('wide').style.display = 'block'`)
+	if px := browsertest.Sideways(t, ctx); px != 1200 {
+		t.Errorf("Sideways = %d with a 2000 px box in 800 px, want 1200", px)
+	}
+}
