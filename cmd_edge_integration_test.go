@@ -254,12 +254,12 @@ func TestEdgesBehindNginxFollowThePresenter(t *testing.T) {
 	}
 	tabs := map[string]context.Context{"the page through nginx (on edge-1)": viaNginx, "the page on edge-2": onEdge2}
 	for what, tab := range tabs {
-		waitShows(t, tab, what+", first slide", 0)
-		waitTrue(t, tab, what+", live", `document.getElementById('status').dataset.state === 'live'`)
+		browsertest.WaitFor(t, tab, what+", first slide", browsertest.Shows("frame", 0))
+		browsertest.WaitFor(t, tab, what+", live", `document.getElementById('status').dataset.state === 'live'`)
 	}
 	press(1)
 	for what, tab := range tabs {
-		waitShows(t, tab, what+", after a key press", 1)
+		browsertest.WaitFor(t, tab, what+", after a key press", browsertest.Shows("frame", 1))
 	}
 	for _, base := range []string{edgeAddrs[0], edgeAddrs[1], front} {
 		if got := fetch(t, "http://"+base+"/img/pic.png"); got != "\x89PNG through the relay" {
@@ -272,24 +272,11 @@ func TestEdgesBehindNginxFollowThePresenter(t *testing.T) {
 	edges[0].cmd.Process.Kill()
 	<-edges[0].exited
 	press(2)
-	waitShows(t, onEdge2, "the page on edge-2, after edge-1 died", 2)
-	waitShows(t, viaNginx, "the page of edge-1, back through nginx on edge-2", 2)
-	waitTrue(t, viaNginx, "the page of edge-1, live again", `document.getElementById('status').dataset.state === 'live'`)
+	browsertest.WaitFor(t, onEdge2, "the page on edge-2, after edge-1 died", browsertest.Shows("frame", 2))
+	browsertest.WaitFor(t, viaNginx, "the page of edge-1, back through nginx on edge-2", browsertest.Shows("frame", 2))
+	browsertest.WaitFor(t, viaNginx, "the page of edge-1, live again", `document.getElementById('status').dataset.state === 'live'`)
 	press(0)
 	for what, tab := range tabs {
-		waitShows(t, tab, what+", a key press after the failover", 0)
-	}
-}
-
-func waitShows(t *testing.T, tab context.Context, what string, index int) {
-	t.Helper()
-	waitTrue(t, tab, what, fmt.Sprintf(`document.querySelector('#frame .wt-slide')?.dataset.index === '%d'`, index))
-}
-
-func waitTrue(t *testing.T, tab context.Context, what, expr string) {
-	t.Helper()
-	if _, err := chromedp.Run(tab, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
-		state, _ := chromedp.Run(tab, chromedp.Evaluate[string](`(document.querySelector('#frame .wt-slide')?.dataset.index) + ' | ' + (document.getElementById('status')?.dataset.state)`))
-		t.Fatalf("waiting for %s: %v\npage: slide %s", what, err, state)
+		browsertest.WaitFor(t, tab, what+", a key press after the failover", browsertest.Shows("frame", 0))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -31,8 +30,8 @@ func TestBrowserPresenterSeesTheEdges(t *testing.T) {
 	if err := chromedp.Do(desk, chromedp.Navigate(p.http.URL+"/presenter?key="+testKey)); err != nil {
 		t.Fatal(err)
 	}
-	until(t, desk, "six viewers in all", `document.getElementById('audience').textContent === '6 viewers'`)
-	until(t, desk, "the relay's line", `!document.getElementById('relay').hidden && document.getElementById('relay').dataset.state === 'live'`)
+	browsertest.WaitFor(t, desk, "six viewers in all", `document.getElementById('audience').textContent === '6 viewers'`)
+	browsertest.WaitFor(t, desk, "the relay's line", `!document.getElementById('relay').hidden && document.getElementById('relay').dataset.state === 'live'`)
 	line := text(t, desk, "relay")
 	for _, want := range []string{"relay room", "here 1", "edge-1 2", "edge-2 3"} {
 		if !strings.Contains(line, want) {
@@ -41,23 +40,15 @@ func TestBrowserPresenterSeesTheEdges(t *testing.T) {
 	}
 
 	b.stop()
-	until(t, desk, "the broker's loss on the presenter's page", `document.getElementById('relay').dataset.state === 'down'`)
+	browsertest.WaitFor(t, desk, "the broker's loss on the presenter's page", `document.getElementById('relay').dataset.state === 'down'`)
 	if line := text(t, desk, "relay"); !strings.Contains(line, "unreachable") {
 		t.Errorf("the relay's line with the broker gone: %q", line)
 	}
 	b.restart(false)
-	until(t, desk, "the broker's return on the presenter's page", `document.getElementById('relay').dataset.state === 'live'`)
-}
-
-func until(t *testing.T, tab context.Context, what, expr string) {
-	t.Helper()
-	if _, err := chromedp.Run(tab, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
-		t.Fatalf("waiting for %s: %v (audience %q, relay %q)", what, err, text(t, tab, "audience"), text(t, tab, "relay"))
-	}
+	browsertest.WaitFor(t, desk, "the broker's return on the presenter's page", `document.getElementById('relay').dataset.state === 'live'`)
 }
 
 func text(t *testing.T, tab context.Context, id string) string {
 	t.Helper()
-	s, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById('`+id+`')?.textContent ?? ''`))
-	return s
+	return browsertest.Eval[string](t, tab, `document.getElementById('`+id+`')?.textContent ?? ''`)
 }
