@@ -30,9 +30,7 @@ export function fit(s, min = 0) {
     px = Math.max(min, px * .98 * Math.sqrt(s.clientHeight / h));
     s.style.fontSize = px + 'px';
   }
-  const over = s.scrollHeight > s.clientHeight + 1;
-  s.classList.toggle('wt-overflow', over); // then it scrolls
-  if (over) s.tabIndex = 0; else s.removeAttribute('tabindex');
+  s.tabIndex = s.classList.toggle('wt-overflow', s.scrollHeight > s.clientHeight + 1) - 1; // 0: it scrolls
 }
 
 export function inspect(s) {
