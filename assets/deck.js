@@ -14,7 +14,7 @@ export function render(frame, slide) {
   s.dataset.index = slide.index;
   s.style.cssText = slide.style || '';
   s.innerHTML = slide.html; // trusted: rendered from the author's deck
-  for (const el of s.querySelectorAll('pre, table')) el.tabIndex = 0; // may scroll
+  for (const el of s.querySelectorAll('pre, table')) el.tabIndex = 0;
   frame.replaceChildren(s);
   return s;
 }
@@ -30,7 +30,7 @@ export function fit(s, min = 0) {
     px = Math.max(min, px * .98 * Math.sqrt(s.clientHeight / h));
     s.style.fontSize = px + 'px';
   }
-  s.tabIndex = s.classList.toggle('wt-overflow', s.scrollHeight > s.clientHeight + 1) - 1; // 0: it scrolls
+  s.tabIndex = s.classList.toggle('wt-overflow', s.scrollHeight > s.clientHeight + 1) - 1;
 }
 
 export function inspect(s) {
