@@ -3,7 +3,9 @@ package slides
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -94,6 +96,10 @@ func checkProperties(raws []*rawSlide, p *problems, src string) {
 			case "layout", "count":
 				if pr.value != "true" && pr.value != "false" {
 					p.add(pr.line, "%s: %s is not understood: write %s: true or %s: false (lower case)", pr.key, pr.value, pr.key, pr.key)
+				}
+			case "minutes":
+				if m, err := strconv.ParseFloat(pr.value, 64); err != nil || !(m > 0) || math.IsInf(m, 0) {
+					p.add(pr.line, "minutes: %s is not understood: write the slide's planned minutes as a positive number, e.g. minutes: 2.5", pr.value)
 				}
 			case "exclude":
 				if v := strings.ToLower(pr.value); v != "true" && v != "false" {

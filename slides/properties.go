@@ -21,7 +21,8 @@ func knownProps() []string {
 	return []string{
 		"name", "class", "layout", "template", "count", "exclude", "continued",
 		"background-image", "background-color", "background-size", "background-position",
-		"poll", // wiretalk's own: poll.go
+		"poll",    // wiretalk's own: poll.go
+		"minutes", // wiretalk's own: the slide's share of the talk, for the presenter's pacing
 	}
 }
 
