@@ -54,6 +54,7 @@ const (
 	kindMine                  // one device's own votes and upvotes: that page
 	kindReply                 // the answer to the page's last message: that page
 	kindHeartbeat             // the room's round-trip histogram: every page (interact_heartbeat.go)
+	kindTimer                 // the talk's timer: presenters
 	numKinds
 )
 

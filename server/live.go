@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -39,11 +38,6 @@ type (
 	problemsMsg struct {
 		Type     string           `json:"type"` // "problems"
 		Problems []slides.Problem `json:"problems"`
-	}
-	commandMsg struct {
-		Type  string `json:"type"` // "goto" or "blackout"
-		Index *int   `json:"index"`
-		On    bool   `json:"on"`
 	}
 )
 
@@ -161,6 +155,7 @@ func (s *Server) welcome(c *client) {
 		if m := s.relayFrameLocked(); m != nil {
 			c.hold(kindRelay, m)
 		}
+		c.hold(kindTimer, s.timer.message(time.Now()))
 	}
 	c.send(kindState, s.state) // then the problems, then the count (see take)
 }
@@ -212,43 +207,6 @@ func roleName(presenter bool) string {
 		return "presenter"
 	}
 	return "audience"
-}
-
-// command applies one presenter command.
-func (s *Server) command(msg []byte) {
-	if s.roomCommand(msg) {
-		return
-	}
-	var cmd commandMsg
-	if err := json.Unmarshal(msg, &cmd); err != nil {
-		s.logf("presenter sent bad JSON: %v", err)
-		return
-	}
-	switch cmd.Type {
-	case "goto":
-		if cmd.Index != nil {
-			s.Goto(*cmd.Index)
-		}
-	case "blackout":
-		s.mu.Lock()
-		p := s.pos
-		p.Blackout = cmd.On
-		s.moveLocked(p)
-		s.mu.Unlock()
-	default:
-		s.logf("presenter sent unknown command %q", cmd.Type)
-	}
-}
-
-// Goto moves the talk to step index, as the presenter's page does. An
-// index outside the deck is ignored.
-func (s *Server) Goto(index int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if index < 0 || index >= len(s.view.deck.Slides) {
-		return
-	}
-	s.moveLocked(at(s.view, index, s.pos.Blackout))
 }
 
 // moveLocked sets the position, tells every page, and hands the position

@@ -33,6 +33,7 @@ type Config struct {
 	MaxConns     int           // audience and inspector sockets at most; 0 means 10,000
 	PingInterval time.Duration // heartbeat; a silent phone is dropped within two; 0 means 15 s
 	WriteTimeout time.Duration // a socket that takes longer to accept a write is dropped; 0 means 10 s
+	Duration     time.Duration // the talk's planned length, for the presenter's pacing; 0 means not set (a page may set it)
 	StateDir     string        // where the talk's position is kept; "" means the user's state folder
 	NoState      bool          // do not keep the position (nor the audience's results) across restarts
 	Moderate     bool          // audience questions show only once the presenter approved them
@@ -80,6 +81,7 @@ type Server struct {
 	relayFrame     *protocol.Prepared // relay as a frame; guarded by mu
 	heartbeatTimer *time.Timer        // sends the room's heartbeat (interact_heartbeat.go)
 	heartbeatStop  bool
+	timer          talkTimer // the talk's clock (timer.go); guarded by mu
 }
 
 // New loads the deck and builds the server. It fails when the deck cannot
@@ -128,6 +130,7 @@ func New(cfg Config) (*Server, error) {
 		auth:   newPresenterAuth(cfg.Key),
 		static: static,
 		pages:  pages,
+		timer:  talkTimer{length: min(max(cfg.Duration, 0), maxLength)},
 	}
 	var store positionStore
 	if !cfg.NoState {
