@@ -65,9 +65,10 @@ type Server struct {
 	hub       *hub
 	inspector *demo.Inspector
 	saver     *positionSaver
-	room      *room         // polls, questions, reactions (interact.go)
-	results   *resultsSaver // keeps the room beside the position
-	conns     atomic.Int64  // open audience and inspector sockets
+	room      *room           // polls, questions, reactions (interact.go)
+	results   *resultsSaver   // keeps the room beside the position
+	conns     atomic.Int64    // open audience and inspector sockets
+	lanAddrs  func() []net.IP // the machine's network addresses, for the phone's QR code (ListenAddrs)
 
 	mu       sync.Mutex // guards what follows
 	view     *deckView
@@ -124,13 +125,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:    cfg,
-		logf:   cfg.Logf,
-		source: src,
-		auth:   newPresenterAuth(cfg.Key),
-		static: static,
-		pages:  pages,
-		timer:  talkTimer{length: min(max(cfg.Duration, 0), maxLength)},
+		cfg:      cfg,
+		logf:     cfg.Logf,
+		source:   src,
+		auth:     newPresenterAuth(cfg.Key),
+		static:   static,
+		pages:    pages,
+		timer:    talkTimer{length: min(max(cfg.Duration, 0), maxLength)},
+		lanAddrs: ListenAddrs,
 	}
 	var store positionStore
 	if !cfg.NoState {
@@ -171,6 +173,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/presenter/deck", s.servePresenterDeck)
 	mux.HandleFunc("GET /api/results", s.serveResults)
 	mux.HandleFunc("GET /api/results.csv", s.serveResults)
+	mux.HandleFunc("GET /api/presenter/qr.svg", s.servePresenterQR)
 	mux.HandleFunc("GET /ws", s.serveAudienceSocket)
 	mux.HandleFunc("GET /ws/presenter", s.servePresenterSocket)
 	mux.HandleFunc("GET /demo/feed", s.limitConns(s.inspector.ServeFeed))
