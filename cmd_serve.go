@@ -41,6 +41,7 @@ func runServe(e *env, args []string) int {
 	noState := fs.Bool("no-state", false, "do not resume at the slide where the talk was, nor keep the audience's votes and questions, across a restart")
 	moderate := fs.Bool("moderate", false, "hold the audience's questions until the presenter approves each")
 	resultsFile := fs.String("results", "", "write the polls' and questions' results as JSON to `file` when the server shuts down")
+	duration := fs.Duration("duration", 0, "the talk's planned `length` (e.g. 30m), for the presenter's time left and pacing")
 	rf := addRelayFlags(fs, "also publish the talk to the NATS broker at `URL` (nats://HOST:4222), for \"wiretalk edge\" servers")
 	deflate := fs.Bool("deflate", false, "accept permessage-deflate (RFC 7692) on the live sockets; off by default, as Safari mishandles it")
 	if done, code := parseFlags(e, fs, args); done {
@@ -61,6 +62,9 @@ func runServe(e *env, args []string) int {
 	if *ping <= 0 {
 		return usageError(e, fs, "-ping must be positive")
 	}
+	if *duration < 0 || *duration > 24*time.Hour {
+		return usageError(e, fs, "-duration must be between 0 and 24h, got %v", *duration)
+	}
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(e.stderr, "wiretalk serve: "+format+"\n", args...)
 		return exitFail
@@ -80,6 +84,7 @@ func runServe(e *env, args []string) int {
 		AllowOrigins: origins,
 		MaxConns:     *maxConns,
 		PingInterval: *ping,
+		Duration:     *duration,
 		NoState:      *noState,
 		Moderate:     *moderate,
 		Deflate:      *deflate,
