@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
+	"strconv"
 	"strings"
 
 	"wiretalk/slides"
@@ -42,7 +44,8 @@ type slideJSON struct {
 	Notes     string   `json:"notes,omitempty"`
 	Style     string   `json:"style,omitempty"`
 	Macros    []string `json:"macros,omitempty"`
-	Poll      string   `json:"poll,omitempty"` // the ID of the step's poll (interact.go)
+	Poll      string   `json:"poll,omitempty"`    // the ID of the step's poll (interact.go)
+	Minutes   float64  `json:"minutes,omitempty"` // the slide's planned minutes (property minutes:), for pacing
 }
 
 type deckJSON struct {
@@ -72,6 +75,7 @@ func newDeckView(d *slides.Deck, salt string, study bool) *deckView {
 			Style:     slideStyle(s.Properties),
 			Macros:    s.Macros,
 			Poll:      pollID(s.Poll),
+			Minutes:   slideMinutes(s.Properties),
 		}
 	}
 	h := sha256.New()
@@ -114,6 +118,16 @@ func gzipBytes(b []byte) []byte {
 	zw.Write(b)
 	zw.Close()
 	return buf.Bytes()
+}
+
+// slideMinutes is a slide's minutes: property, or 0 when it has none or
+// not a positive number (check reports those).
+func slideMinutes(props map[string]string) float64 {
+	m, err := strconv.ParseFloat(strings.TrimSpace(props["minutes"]), 64)
+	if err != nil || !(m > 0) || math.IsInf(m, 0) {
+		return 0
+	}
+	return m
 }
 
 // slideStyle turns a slide's background properties into a CSS

@@ -226,3 +226,24 @@ func TestRemoteTimerIsTheServers(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteDeckGivesMinutes: a slide's minutes: property reaches the
+// presenter's deck as a number, for the pacing; its steps share it.
+func TestRemoteDeckGivesMinutes(t *testing.T) {
+	ts := newTestServer(t, "minutes: 2.5\n\n# One\n\n---\n\n# Two\n\n---\nminutes: 4\n\n# Three\n\n--\n\nMore.\n")
+	var d struct {
+		Slides []struct {
+			Minutes float64 `json:"minutes"`
+		} `json:"slides"`
+	}
+	if err := json.NewDecoder(ts.get(t, "/api/presenter/deck", ts.presenterHeader()).Body).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	var got []float64
+	for _, s := range d.Slides {
+		got = append(got, s.Minutes)
+	}
+	if fmt.Sprint(got) != "[2.5 0 4 4]" {
+		t.Errorf("minutes %v, want [2.5 0 4 4]", got)
+	}
+}
