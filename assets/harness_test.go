@@ -166,7 +166,8 @@ type fakeServer struct {
 	deck       *deck
 	index      int
 	blackout   bool
-	refuse     bool // answer /ws with 503, as a server that is down
+	start      int64 // the talk's timer: Unix ms of the first slide change, as the server keeps it
+	refuse     bool  // answer /ws with 503, as a server that is down
 	conns      map[*websocket.Conn]string
 	fromPages  chan map[string]any // what presenters sent
 	inspectJS  string              // served as /assets/inspector.js when not ""
@@ -269,6 +270,7 @@ func (f *fakeServer) serveSocket(w http.ResponseWriter, r *http.Request, role st
 	f.send(c, f.state())
 	if role == "presenter" {
 		f.send(c, map[string]any{"type": "audience", "count": f.count("audience")})
+		f.send(c, f.timer())
 	} else {
 		f.broadcastLocked("presenter", map[string]any{"type": "audience", "count": f.count("audience")})
 	}
@@ -301,9 +303,16 @@ func (f *fakeServer) serveSocket(w http.ResponseWriter, r *http.Request, role st
 		case "goto":
 			if i, ok := m["index"].(float64); ok && int(i) >= 0 && int(i) < len(f.deck.Slides) {
 				f.index = int(i)
+				if f.start == 0 {
+					f.start = time.Now().UnixMilli()
+					f.broadcastLocked("presenter", f.timer())
+				}
 			}
 		case "blackout":
 			f.blackout, _ = m["on"].(bool)
+		case "reset":
+			f.start = 0
+			f.broadcastLocked("presenter", f.timer())
 		}
 		f.broadcastLocked("", f.state())
 		f.mu.Unlock()
@@ -312,6 +321,11 @@ func (f *fakeServer) serveSocket(w http.ResponseWriter, r *http.Request, role st
 
 func (f *fakeServer) state() map[string]any {
 	return map[string]any{"type": "state", "deck": f.deck.Version, "index": f.index, "blackout": f.blackout}
+}
+
+// timer is the talk's timer as the server tells presenters.
+func (f *fakeServer) timer() map[string]any {
+	return map[string]any{"type": "timer", "start": f.start, "now": time.Now().UnixMilli(), "length": 0}
 }
 
 func (f *fakeServer) count(role string) int {
