@@ -1,7 +1,6 @@
 package server
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -107,11 +106,29 @@ func TestBrowserRemotePhoneLayout(t *testing.T) {
 					t.Errorf("step %d: %s", i, problem)
 				}
 			}
-			if dir := os.Getenv("WIRETALK_SCREENSHOTS"); dir != "" {
-				ls.srv.Goto(1)
-				waitFor(t, phone, "step 1", shows("current", 1))
-				browsertest.Screenshot(t, phone, filepath.Join(dir, "remote-"+ph.name+".png"))
-			}
 		})
 	}
+}
+
+// TestBrowserRemoteScreenshot takes the README's picture of the console on
+// a phone, with -screenshots: go test ./server -run RemoteScreenshot -screenshots ../docs/img
+func TestBrowserRemoteScreenshot(t *testing.T) {
+	if *screenshots == "" {
+		t.Skip("writes the README's screenshots only with -screenshots DIR")
+	}
+	ls := newLiveServer(t, "", func(c *Config) { c.Duration = 30 * time.Minute })
+	phone, _ := browsertest.New(t, browsertest.Phone())
+	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/presenter?key="+testKey))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, phone, "the console live", `document.getElementById('status').dataset.state === 'live' && !document.getElementById('next').disabled`)
+	for range 3 {
+		if err := chromedp.Do(phone, chromedp.Tap("#next")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, phone, "step 3 with its notes", shows("current", 3)+` && document.getElementById('notes').textContent.trim() !== ''`)
+	setElapsed(t, ls, 4*time.Minute+12*time.Second)
+	waitFor(t, phone, "the pace", `!document.getElementById('pace').hidden`)
+	browsertest.Screenshot(t, phone, filepath.Join(*screenshots, "presenter-phone.png"))
 }
