@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
+	"github.com/chromedp/chromedp/kb"
 
 	"wiretalk/internal/browsertest"
 )
@@ -106,6 +107,15 @@ func TestBrowserRemotePhoneLayout(t *testing.T) {
 					t.Errorf("step %d: %s", i, problem)
 				}
 			}
+			// A Bluetooth clicker is a keyboard: PageUp and PageDown.
+			if err := chromedp.Do(phone, chromedp.KeyEvent(kb.PageUp)); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, desk, "the projector to follow the clicker back", shows("frame", n-2))
+			if err := chromedp.Do(phone, chromedp.KeyEvent(kb.PageDown)); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, desk, "the projector to follow the clicker on", shows("frame", n-1))
 		})
 	}
 }
