@@ -63,7 +63,7 @@ function step(d) {
 function jump(i) {
   if (!deck || !live) return;
   i = Math.max(0, Math.min(i, deck.slides.length - 1));
-  if (i !== from() && sock.send({ type: 'goto', index: i })) pending = [];
+  if (i !== from() && sock.send({ type: 'goto', index: i })) pending = [{ from: -1, to: i, at: Date.now() }];
 }
 function from() {
   pending = pending.filter(p => Date.now() - p.at < 3000); // lost or dropped: trust the server again

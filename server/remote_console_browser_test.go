@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/cdproto/input"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"wiretalk/internal/browsertest"
 )
@@ -202,10 +203,15 @@ func TestBrowserRemoteTwoConsoles(t *testing.T) {
 		waitFor(t, c, "3:20 elapsed", `/^03:2[01]$/.test(document.getElementById('elapsed').textContent)`)
 	}
 
-	if err := chromedp.Do(laptop, chromedp.SetValue("#length", "20"), chromedp.Submit("#length")); err != nil {
+	if err := chromedp.Do(laptop, chromedp.SendKeys("#length", "20\r")); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, phone, "the length on the phone", `document.getElementById('length').value === '20' && /^16:[34]\d left$/.test(document.getElementById('left').textContent)`)
+	// A jump, then Next at once: Next steps from where the jump goes.
+	if err := chromedp.Do(laptop, chromedp.KeyEvent("g"), chromedp.KeyEvent("3\r"), chromedp.KeyEvent(kb.ArrowRight)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, phone, "the phone on the step after slide 3's first", shows("current", 3))
 	if err := chromedp.Do(phone, chromedp.Tap("#reset")); err != nil {
 		t.Fatal(err)
 	}
