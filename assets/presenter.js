@@ -81,6 +81,13 @@ function blackout() {
   if (live) sock.send({ type: 'blackout', on: !live.blackout });
 }
 
+// The controls work once the socket is open and the console shows the
+// talk: a press before then would go nowhere.
+let status = 'connecting';
+const enable = () => {
+  for (const b of document.querySelectorAll('.wt-controls button:not(#qr-hold)')) b.disabled = status !== 'live' || !live;
+};
+
 const state = sync(() => fetchDeck('/api/presenter/deck'), d => {
   deck = d;
   if (d.title) document.title = d.title + ' — presenter';
@@ -91,6 +98,7 @@ const state = sync(() => fetchDeck('/api/presenter/deck'), d => {
   confirmed(live.index);
   update();
   tick();
+  enable();
 });
 
 function problems(list) {
@@ -140,7 +148,8 @@ const sock = connect('/ws/presenter', m => {
   else if (m.type === 'problems') problems(m.problems || []);
 }, s => {
   showStatus($('status'), s);
-  for (const b of document.querySelectorAll('.wt-controls button:not(#qr-hold)')) b.disabled = s !== 'live';
+  status = s;
+  enable();
   awake.want(s === 'live');
 });
 
