@@ -18,20 +18,17 @@ import (
 // page's own scripts: to watch what the page asks of the browser.
 func beforePageScripts(t *testing.T, ctx context.Context, src string) {
 	t.Helper()
-	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+	browsertest.Do(t, ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: src})
 		return err
 	}))
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // setWindow minimizes the tab's window (the page becomes hidden, as when a
 // phone's screen turns off or another app comes up) or restores it.
 func setWindow(t *testing.T, ctx context.Context, state browser.WindowState) {
 	t.Helper()
-	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+	browsertest.Do(t, ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		w, err := chromedp.Call(ctx, browser.GetWindowForTarget, browser.GetWindowForTargetParams{})
 		if err != nil {
 			return err
@@ -39,18 +36,6 @@ func setWindow(t *testing.T, ctx context.Context, state browser.WindowState) {
 		_, err = chromedp.Call(ctx, browser.SetWindowBounds, browser.SetWindowBoundsParams{WindowID: w.WindowID, Bounds: &browser.Bounds{WindowState: state}})
 		return err
 	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("%s: %v", expr, err)
-	}
-	return v
 }
 
 // wakeSpy records the wake locks the page gets from the real API.
@@ -67,30 +52,26 @@ func TestBrowserRemoteWakeLock(t *testing.T) {
 	ls := newLiveServer(t, browserDeck)
 	phone, _ := browsertest.New(t, browsertest.Phone())
 	beforePageScripts(t, phone, wakeSpy)
-	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/presenter?key="+testKey))); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, phone, "a wake lock", `__locks.length === 1 && !__locks[0].released && document.getElementById('wake').dataset.state === 'on'`)
-	if s := evalJS[string](t, phone, `document.getElementById('wake').textContent`); s != "screen stays on" {
+	browsertest.Open(t, phone, ls.url("/presenter?key="+testKey))
+	browsertest.WaitFor(t, phone, "a wake lock", `__locks.length === 1 && !__locks[0].released && document.getElementById('wake').dataset.state === 'on'`)
+	if s := browsertest.Eval[string](t, phone, `document.getElementById('wake').textContent`); s != "screen stays on" {
 		t.Errorf("the console says %q", s)
 	}
 
 	setWindow(t, phone, browser.WindowStateMinimized)
-	waitFor(t, phone, "the page hidden", `document.visibilityState === 'hidden'`)
-	waitFor(t, phone, "the lock released", `__locks[0].released && document.getElementById('wake').dataset.state === 'off'`)
+	browsertest.WaitFor(t, phone, "the page hidden", `document.visibilityState === 'hidden'`)
+	browsertest.WaitFor(t, phone, "the lock released", `__locks[0].released && document.getElementById('wake').dataset.state === 'off'`)
 
 	setWindow(t, phone, browser.WindowStateNormal)
-	waitFor(t, phone, "the page shown", `document.visibilityState === 'visible'`)
-	waitFor(t, phone, "a new lock", `__locks.length === 2 && !__locks[1].released && document.getElementById('wake').dataset.state === 'on'`)
+	browsertest.WaitFor(t, phone, "the page shown", `document.visibilityState === 'visible'`)
+	browsertest.WaitFor(t, phone, "a new lock", `__locks.length === 2 && !__locks[1].released && document.getElementById('wake').dataset.state === 'on'`)
 
 	// Where the browser has no Wake Lock API, the console says so.
 	bare, _ := browsertest.New(t, browsertest.Phone())
 	beforePageScripts(t, bare, `delete Navigator.prototype.wakeLock`)
-	if err := chromedp.Do(bare, chromedp.Navigate(ls.url("/presenter?key="+testKey))); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, bare, "the console live", `document.getElementById('status').dataset.state === 'live'`)
-	waitFor(t, bare, "the console to say the screen may sleep",
+	browsertest.Open(t, bare, ls.url("/presenter?key="+testKey))
+	browsertest.WaitFor(t, bare, "the console live", `document.getElementById('status').dataset.state === 'live'`)
+	browsertest.WaitFor(t, bare, "the console to say the screen may sleep",
 		`!document.getElementById('wake').hidden && document.getElementById('wake').dataset.state === 'unavailable' && document.getElementById('wake').textContent.includes('cannot keep the screen on')`)
 }
 
@@ -101,10 +82,8 @@ func TestBrowserRemotePacing(t *testing.T) {
 	ls := newLiveServer(t, browserDeck, func(c *Config) { c.Duration = 10 * time.Minute })
 	phone, _ := browsertest.New(t, browsertest.Phone())
 	beforePageScripts(t, phone, `window.__buzz = []; navigator.vibrate = p => { __buzz.push(p); return true; };`)
-	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/presenter?key="+testKey))); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, phone, "the console", shows("current", 0))
+	browsertest.Open(t, phone, ls.url("/presenter?key="+testKey))
+	browsertest.WaitFor(t, phone, "the console", browsertest.Shows("current", 0))
 
 	t.Run("the arithmetic", func(t *testing.T) {
 		for _, tc := range []struct{ what, expr, want string }{
@@ -125,18 +104,14 @@ func TestBrowserRemotePacing(t *testing.T) {
 			expr := `import('/assets/pacing.js').then(mod => { const m = mod;
 				const deck = (a, b, c) => [{index: 0, stepOf: 0, minutes: a}, {index: 1, stepOf: 1, minutes: b}, {index: 2, stepOf: 1, minutes: b}, {index: 3, stepOf: 3, minutes: c}];
 				return ` + tc.expr + `; })`
-			got, err := chromedp.Run(phone, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
-			if err != nil {
-				t.Fatalf("%s: %v", tc.what, err)
-			}
-			if got != tc.want {
+			if got := browsertest.Eval[string](t, phone, expr); got != tc.want {
 				t.Errorf("%s: got %s, want %s", tc.what, got, tc.want)
 			}
 		}
 	})
 
 	t.Run("the console", func(t *testing.T) {
-		waitFor(t, phone, "10 minutes left, not started", `document.getElementById('left').textContent === '10:00 left' && document.getElementById('pace').hidden`)
+		browsertest.WaitFor(t, phone, "10 minutes left, not started", `document.getElementById('left').textContent === '10:00 left' && document.getElementById('pace').hidden`)
 		// The talk began 4:30 ago and is on its second slide (of five,
 		// two minutes each): planned for 2:00 to 4:00, so 0:30 behind.
 		ls.srv.mu.Lock()
@@ -146,20 +121,20 @@ func TestBrowserRemotePacing(t *testing.T) {
 		ls.srv.mu.Lock()
 		ls.srv.timerChangedLocked()
 		ls.srv.mu.Unlock()
-		waitFor(t, phone, "behind by about half a minute", `/^behind 00:3[01]$/.test(document.getElementById('pace').textContent) && document.getElementById('pace').dataset.pace === 'behind'`)
-		waitFor(t, phone, "5:30 left", `/^05:[23]\d left$/.test(document.getElementById('left').textContent)`)
-		if n := evalJS[int](t, phone, `__buzz.length`); n != 0 {
+		browsertest.WaitFor(t, phone, "behind by about half a minute", `/^behind 00:3[01]$/.test(document.getElementById('pace').textContent) && document.getElementById('pace').dataset.pace === 'behind'`)
+		browsertest.WaitFor(t, phone, "5:30 left", `/^05:[23]\d left$/.test(document.getElementById('left').textContent)`)
+		if n := browsertest.Eval[int](t, phone, `__buzz.length`); n != 0 {
 			t.Errorf("the phone vibrated %d times with 5:30 left", n)
 		}
 		// 5:01 left: it buzzes once as the talk crosses 5 minutes.
 		setElapsed(t, ls, 10*time.Minute-5*time.Minute-time.Second)
-		waitFor(t, phone, "one buzz at 5 minutes left", `__buzz.length === 1`)
+		browsertest.WaitFor(t, phone, "one buzz at 5 minutes left", `__buzz.length === 1`)
 		// The end.
 		setElapsed(t, ls, 10*time.Minute-time.Second)
-		waitFor(t, phone, "a second buzz at the end", `__buzz.length === 2`)
-		waitFor(t, phone, "over time", `document.getElementById('left').textContent.startsWith('over by') && document.getElementById('left').classList.contains('wt-over')`)
+		browsertest.WaitFor(t, phone, "a second buzz at the end", `__buzz.length === 2`)
+		browsertest.WaitFor(t, phone, "over time", `document.getElementById('left').textContent.startsWith('over by') && document.getElementById('left').classList.contains('wt-over')`)
 		time.Sleep(1500 * time.Millisecond)
-		if n := evalJS[int](t, phone, `__buzz.length`); n != 2 {
+		if n := browsertest.Eval[int](t, phone, `__buzz.length`); n != 2 {
 			t.Errorf("the phone vibrated %d times in all, want 2", n)
 		}
 	})
@@ -182,40 +157,28 @@ func TestBrowserRemoteTwoConsoles(t *testing.T) {
 	laptop, _ := browsertest.New(t)
 	phone, _ := browsertest.New(t, browsertest.Phone())
 	for _, c := range []context.Context{laptop, phone} {
-		if err := chromedp.Do(c, chromedp.Navigate(ls.url("/presenter?key="+testKey))); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, c, "the console live", `document.getElementById('status').dataset.state === 'live' && !document.getElementById('next').disabled`)
+		browsertest.Open(t, c, ls.url("/presenter?key="+testKey))
+		browsertest.WaitFor(t, c, "the console live", `document.getElementById('status').dataset.state === 'live' && !document.getElementById('next').disabled`)
 	}
-	if err := chromedp.Do(phone, chromedp.Tap("#next")); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, laptop, "the laptop on step 1", shows("current", 1))
-	if err := chromedp.Do(laptop, chromedp.Click("#blackout")); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, phone, "the phone in blackout", `document.getElementById('blackout').getAttribute('aria-pressed') === 'true'`)
+	browsertest.Do(t, phone, chromedp.Tap("#next"))
+	browsertest.WaitFor(t, laptop, "the laptop on step 1", browsertest.Shows("current", 1))
+	browsertest.Do(t, laptop, chromedp.Click("#blackout"))
+	browsertest.WaitFor(t, phone, "the phone in blackout", `document.getElementById('blackout').getAttribute('aria-pressed') === 'true'`)
 
 	// The same timer on both: the server's. Compare a moment apart at most.
-	waitFor(t, laptop, "the timer running", `document.getElementById('elapsed').classList.contains('wt-running')`)
+	browsertest.WaitFor(t, laptop, "the timer running", `document.getElementById('elapsed').classList.contains('wt-running')`)
 	setElapsed(t, ls, 3*time.Minute+20*time.Second)
 	for _, c := range []context.Context{laptop, phone} {
-		waitFor(t, c, "3:20 elapsed", `/^03:2[01]$/.test(document.getElementById('elapsed').textContent)`)
+		browsertest.WaitFor(t, c, "3:20 elapsed", `/^03:2[01]$/.test(document.getElementById('elapsed').textContent)`)
 	}
 
-	if err := chromedp.Do(laptop, chromedp.SendKeys("#length", "20\r")); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, phone, "the length on the phone", `document.getElementById('length').value === '20' && /^16:[34]\d left$/.test(document.getElementById('left').textContent)`)
+	browsertest.Do(t, laptop, chromedp.SendKeys("#length", "20\r"))
+	browsertest.WaitFor(t, phone, "the length on the phone", `document.getElementById('length').value === '20' && /^16:[34]\d left$/.test(document.getElementById('left').textContent)`)
 	// A jump, then Next at once: Next steps from where the jump goes.
-	if err := chromedp.Do(laptop, chromedp.KeyEvent("g"), chromedp.KeyEvent("3\r"), chromedp.KeyEvent(kb.ArrowRight)); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, phone, "the phone on the step after slide 3's first", shows("current", 3))
-	if err := chromedp.Do(phone, chromedp.Tap("#reset")); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, laptop, "the reset on the laptop", `document.getElementById('elapsed').textContent === '00:00' && !document.getElementById('elapsed').classList.contains('wt-running')`)
+	browsertest.Do(t, laptop, chromedp.KeyEvent("g"), chromedp.KeyEvent("3\r"), chromedp.KeyEvent(kb.ArrowRight))
+	browsertest.WaitFor(t, phone, "the phone on the step after slide 3's first", browsertest.Shows("current", 3))
+	browsertest.Do(t, phone, chromedp.Tap("#reset"))
+	browsertest.WaitFor(t, laptop, "the reset on the laptop", `document.getElementById('elapsed').textContent === '00:00' && !document.getElementById('elapsed').classList.contains('wt-running')`)
 }
 
 // TestBrowserRemoteQRWhileHeld: "Open on your phone" shows the presenter
@@ -223,28 +186,23 @@ func TestBrowserRemoteTwoConsoles(t *testing.T) {
 func TestBrowserRemoteQRWhileHeld(t *testing.T) {
 	ls := newLiveServer(t, browserDeck)
 	laptop, _ := browsertest.New(t)
-	if err := chromedp.Do(laptop, chromedp.Navigate(ls.url("/presenter?key="+testKey))); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, laptop, "the console live", `document.getElementById('status').dataset.state === 'live'`)
-	if !evalJS[bool](t, laptop, `document.getElementById('qr-panel').hidden && !document.getElementById('qr').getAttribute('src')`) {
+	browsertest.Open(t, laptop, ls.url("/presenter?key="+testKey))
+	browsertest.WaitFor(t, laptop, "the console live", `document.getElementById('status').dataset.state === 'live'`)
+	if !browsertest.Eval[bool](t, laptop, `document.getElementById('qr-panel').hidden && !document.getElementById('qr').getAttribute('src')`) {
 		t.Fatal("the QR code is on the page before the button is held")
 	}
-	xy := evalJS[[]float64](t, laptop, `(() => { const r = document.getElementById('qr-hold').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
+	xy := browsertest.Eval[[]float64](t, laptop, `(() => { const r = document.getElementById('qr-hold').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
 	mouse := func(typ input.DispatchMouseEventType) {
 		t.Helper()
-		if err := chromedp.Do(laptop, chromedp.MouseEvent(typ, xy[0], xy[1], chromedp.ButtonLeft)); err != nil {
-			t.Fatal(err)
-		}
+		browsertest.Do(t, laptop, chromedp.MouseEvent(typ, xy[0], xy[1], chromedp.ButtonLeft))
 	}
 	mouse(input.DispatchMouseEventTypeMousePressed)
-	waitFor(t, laptop, "the QR code while held", `!document.getElementById('qr-panel').hidden && document.getElementById('qr').naturalWidth > 0`)
-	if w := evalJS[string](t, laptop, `document.getElementById('qr-warning').textContent`); w == "" {
+	browsertest.WaitFor(t, laptop, "the QR code while held", `!document.getElementById('qr-panel').hidden && document.getElementById('qr').naturalWidth > 0`)
+	if w := browsertest.Eval[string](t, laptop, `document.getElementById('qr-warning').textContent`); w == "" {
 		t.Error("no warning beside the QR code")
 	}
-	browsertest.Screenshot(t, laptop, t.TempDir()+"/qr.png")
 	mouse(input.DispatchMouseEventTypeMouseReleased)
-	waitFor(t, laptop, "the QR code gone on release", `document.getElementById('qr-panel').hidden && !document.getElementById('qr').getAttribute('src')`)
+	browsertest.WaitFor(t, laptop, "the QR code gone on release", `document.getElementById('qr-panel').hidden && !document.getElementById('qr').getAttribute('src')`)
 }
 
 // TestBrowserRemoteNotesSize: the bigger/smaller control changes the
@@ -252,36 +210,28 @@ func TestBrowserRemoteQRWhileHeld(t *testing.T) {
 func TestBrowserRemoteNotesSize(t *testing.T) {
 	ls := newLiveServer(t, browserDeck)
 	phone, _ := browsertest.New(t, browsertest.Phone())
-	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/presenter?key="+testKey))); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, phone, "the notes", `document.getElementById('notes').textContent.includes('Welcome')`)
+	browsertest.Open(t, phone, ls.url("/presenter?key="+testKey))
+	browsertest.WaitFor(t, phone, "the notes", `document.getElementById('notes').textContent.includes('Welcome')`)
 	size := func() float64 {
-		return evalJS[float64](t, phone, `parseFloat(getComputedStyle(document.getElementById('notes')).fontSize)`)
+		return browsertest.Eval[float64](t, phone, `parseFloat(getComputedStyle(document.getElementById('notes')).fontSize)`)
 	}
 	first := size()
 	if first < 16 {
 		t.Fatalf("the notes start at %vpx", first)
 	}
 	for range 2 {
-		if err := chromedp.Do(phone, chromedp.Tap("#bigger")); err != nil {
-			t.Fatal(err)
-		}
+		browsertest.Do(t, phone, chromedp.Tap("#bigger"))
 	}
 	if got := size(); got != first+4 {
 		t.Errorf("two taps on A+: %vpx, want %vpx", got, first+4)
 	}
-	if err := chromedp.Do(phone, chromedp.Reload()); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, phone, "the notes after a reload", `document.getElementById('notes').textContent.includes('Welcome')`)
+	browsertest.Do(t, phone, chromedp.Reload())
+	browsertest.WaitFor(t, phone, "the notes after a reload", `document.getElementById('notes').textContent.includes('Welcome')`)
 	if got := size(); got != first+4 {
 		t.Errorf("after a reload: %vpx, want the %vpx chosen", got, first+4)
 	}
 	for range 10 {
-		if err := chromedp.Do(phone, chromedp.Tap("#smaller")); err != nil {
-			t.Fatal(err)
-		}
+		browsertest.Do(t, phone, chromedp.Tap("#smaller"))
 	}
 	if got := size(); got != 16 {
 		t.Errorf("after many taps on A−: %vpx, want 16", got)
