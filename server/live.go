@@ -209,15 +209,16 @@ func roleName(presenter bool) string {
 	return "audience"
 }
 
-// moveLocked sets the position, tells every page, and hands the position
-// to the saver, which writes it later, on a goroutine of its own. Call
-// with s.mu held.
+// moveLocked sets the position, hands it to the saver, which writes it
+// later on a goroutine of its own, and tells every page. The saver hears
+// first, so that a page that has seen a move knows a Shutdown after it
+// will keep it. Call with s.mu held.
 func (s *Server) moveLocked(p position) {
 	s.pos = p
+	s.saver.set(p)
 	s.state = s.stateMessage()
 	s.hub.broadcast(kindState, s.state)
 	s.notifyLocked()
-	s.saver.set(p)
 	s.reachedLocked()
 }
 
