@@ -1,0 +1,127 @@
+// export.js: the viewer of a static export (wiretalk export). See README.md.
+// The export runs it as one classic script built from it and the modules it
+// imports, since modules do not load from file://.
+import { keys, swipe } from './nav.js';
+import { fit } from './deck.js';
+import { overview } from './overview.js';
+
+const $ = id => document.getElementById(id);
+const steps = [...document.querySelectorAll('.wt-step')];
+const body = document.body, dialog = $('overview');
+const RESUME = 'wiretalk.resume.' + body.dataset.deck, NOTES = 'wiretalk.notes';
+const store = {
+  get: k => { try { return localStorage.getItem(k); } catch { return null; } },
+  set: (k, v) => { try { localStorage.setItem(k, v); } catch { /* private mode */ } },
+};
+let view = -1, slide, built;
+
+const first = i => +steps[i].dataset.first;
+
+function show(i, how = 'push') {
+  i = Math.max(0, Math.min(i, steps.length - 1));
+  if (i === view) return;
+  const was = view;
+  for (const s of was >= 0 ? [steps[was]] : steps) s.hidden = true; // the page comes with step 0 shown
+  view = i;
+  const st = steps[i];
+  st.hidden = false;
+  slide = st.querySelector('.wt-slide');
+  $('count').textContent = st.dataset.count;
+  $('prev').disabled = !i;
+  $('next').disabled = i === steps.length - 1;
+  resized.disconnect(); // refit when the box or the content resizes
+  [st.firstElementChild, ...slide.children].forEach(e => resized.observe(e));
+  for (const b of slide.querySelectorAll('.wt-inspector:empty')) {
+    b.classList.add('wt-broken');
+    b.textContent = 'The live frame inspector needs a running wiretalk server: run "wiretalk serve" to try it.';
+  }
+  const h = hashOf(i);
+  if (how !== 'none' && location.hash !== h) {
+    if (how === 'push' && was >= 0 && first(was) !== first(i)) history.pushState(null, '', h);
+    else history.replaceState(null, '', h);
+  }
+  if (was >= 0 || i) store.set(RESUME, String(i));
+  if (was >= 0) $('resume').hidden = true;
+  if (was >= 0 && st.getBoundingClientRect().top < 0) scrollTo(0, 0);
+}
+const resized = new ResizeObserver(() => fit(slide, 14));
+
+// #name or #number (the number the page shows), and #name.2 for a slide's
+// second step, as the audience page in self-study.
+function hashOf(i) {
+  const f = steps[first(i)], step = i - first(i);
+  return '#' + encodeURIComponent(f.dataset.name || f.dataset.number) + (step ? '.' + (step + 1) : '');
+}
+function fromHash(hash) {
+  let h;
+  try { h = decodeURIComponent(hash.slice(1)); } catch { return -1; }
+  const [, base, step = 1] = /^(.*?)(?:\.(\d+))?$/.exec(h);
+  const find = n => steps.findIndex((s, i) => first(i) === i && (s.dataset.name === n || s.dataset.number === n));
+  let j = find(h);
+  if (j < 0 && (j = find(base)) >= 0 && step > 1) {
+    j += step - 1;
+    if (j >= steps.length || first(j) !== find(base)) return -1;
+  }
+  return h ? j : -1;
+}
+
+function toggleNotes(on = body.classList.contains('wt-hide-notes')) {
+  body.classList.toggle('wt-hide-notes', !on);
+  $('notes-toggle').setAttribute('aria-pressed', String(on));
+  store.set(NOTES, on ? 'on' : 'off');
+}
+
+function openOverview() {
+  if (!built) {
+    const items = [];
+    steps.forEach((s, i) => {
+      if (first(i) !== i) return;
+      let last = i;
+      while (last + 1 < steps.length && first(last + 1) === i) last++;
+      items.push({ section: steps[last].querySelector('.wt-slide'), label: s.dataset.number, index: i });
+    });
+    built = overview($('grid'), items, i => { dialog.close(); show(i); });
+  }
+  dialog.showModal();
+  const cur = built.find(b => +b.dataset.index === first(view)) || built[0];
+  cur.focus();
+  cur.scrollIntoView({ block: 'nearest' });
+}
+
+const act = a => {
+  if (dialog.open) return false;
+  if (a === 'next') show(view + 1);
+  else if (a === 'prev') show(view - 1);
+  else if (a === 'first') show(0);
+  else if (a === 'last') show(steps.length - 1);
+  else return false;
+};
+keys(act);
+swipe($('stage'), act);
+addEventListener('keydown', e => {
+  if (e.key !== 'o' || e.ctrlKey || e.altKey || e.metaKey || e.target.closest('input, textarea, select, [contenteditable]')) return;
+  e.preventDefault();
+  if (dialog.open) dialog.close();
+  else openOverview();
+});
+$('prev').onclick = () => show(view - 1);
+$('next').onclick = () => show(view + 1);
+$('open-overview').onclick = openOverview;
+$('close-overview').onclick = () => dialog.close();
+if ($('notes-toggle')) $('notes-toggle').onclick = () => toggleNotes();
+const follow = () => {
+  const i = fromHash(location.hash);
+  if (i >= 0) show(i, 'none');
+};
+addEventListener('popstate', follow);
+addEventListener('hashchange', follow);
+
+if ($('notes-toggle')) toggleNotes(store.get(NOTES) !== 'off');
+const start = fromHash(location.hash), saved = parseInt(store.get(RESUME), 10);
+show(Math.max(start, 0), 'replace');
+if (start < 0 && saved > 0 && saved < steps.length) {
+  $('resume-to').textContent = steps[saved].dataset.number;
+  $('resume').hidden = false;
+  $('resume-go').onclick = () => show(saved);
+  $('resume-no').onclick = () => { $('resume').hidden = true; };
+}

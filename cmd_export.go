@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"wiretalk/export"
+)
+
+func exportCommand() command {
+	return command{
+		name:    "export",
+		summary: "write a talk as a static site or one HTML file to read offline",
+		run:     runExport,
+	}
+}
+
+func runExport(e *env, args []string) int {
+	fs := newFlagSet("export", "wiretalk export [flags] [DECK.md]",
+		"Export writes DECK.md (or wiretalk's own talk) as a static site that works\n"+
+			"opened from a file, with no network, or from any static host: index.html, its\n"+
+			"assets and the deck's local images, nothing else. Readers step through it with\n"+
+			"the keys, swipes and buttons of the live pages, link to #12 or #name, read the\n"+
+			"notes as a transcript, and get an overview of all slides (key o).\n\n"+
+			"A deck with problems exports nothing: they are printed as check prints them.\n"+
+			"The output folder must be empty or hold an earlier export, whose files alone\n"+
+			"are replaced. Remote images are left as they are, one line each on stderr.")
+	out := fs.String("o", "", "output `folder` (default DECKNAME-export), or file with -single (default DECKNAME.html)")
+	single := fs.Bool("single", false, "write one self-contained HTML file: styles, script and images inlined")
+	noNotes := fs.Bool("no-notes", false, "leave the speaker notes out of every file")
+	if done, code := parseFlags(e, fs, args); done {
+		return code
+	}
+	if fs.NArg() > 1 {
+		return usageError(e, fs, "one deck at most, got %d arguments", fs.NArg())
+	}
+	res, err := export.Export(e.ctx, export.Options{
+		Deck:    fs.Arg(0),
+		Out:     *out,
+		Single:  *single,
+		NoNotes: *noNotes,
+		Warn:    func(line string) { fmt.Fprintln(e.stderr, line) },
+	})
+	var pe *export.ProblemsError
+	switch {
+	case errors.As(err, &pe):
+		for _, p := range pe.Problems {
+			fmt.Fprintln(e.stdout, p)
+		}
+		fmt.Fprintf(e.stderr, "wiretalk export: %v\n", err)
+		return exitFail
+	case err != nil:
+		fmt.Fprintf(e.stderr, "wiretalk export: %v\n", err)
+		return exitFail
+	}
+	if *single {
+		fmt.Fprintf(e.stdout, "wrote %s\n", res.Out)
+	} else {
+		fmt.Fprintf(e.stdout, "wrote %s/ (%s): open %s/index.html\n", res.Out, countNoun(len(res.Files), "file"), res.Out)
+	}
+	return exitOK
+}

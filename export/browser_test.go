@@ -1,0 +1,361 @@
+package export
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"wiretalk/internal/browsertest"
+	"wiretalk/slides"
+)
+
+var screenshots = flag.Bool("screenshots", false, "keep screenshots of the export")
+
+// fileURL is the file:// URL of a local file.
+func fileURL(t *testing.T, path string) string {
+	t.Helper()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+}
+
+// offline cuts the tab's network, as the issue asks: every request but
+// file:// fails, and navigator.onLine is false.
+func offline(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := chromedp.Do(tctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+func waitFor(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	var err error
+	for try := 0; try < 3; try++ {
+		// A navigation may replace the page's context under the poll.
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(20*time.Millisecond)))
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+			break
+		}
+	}
+	if err != nil {
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash + ' | ' + document.querySelector('.wt-step:not([hidden])')?.dataset.index + ' | ' + document.getElementById('count')?.textContent`))
+		t.Fatalf("waiting for %s (%s): %v\npage: %s", what, expr, err, state)
+	}
+}
+
+// click clicks the middle of the element sel, scrolled into view, with the
+// mouse.
+func click(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	xy := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`, sel))
+	do(t, ctx, chromedp.MouseClickXY(xy[0], xy[1]))
+}
+
+// at is a predicate: the one step shown is index.
+func at(index int) string {
+	return fmt.Sprintf(`(() => { const v = [...document.querySelectorAll('.wt-step')].filter(s => !s.hidden && s.offsetParent !== null); return v.length === 1 && v[0].dataset.index === '%d'; })()`, index)
+}
+
+// hashFor is the fragment the page keeps for step i of d.
+func hashFor(d *slides.Deck, i int) string {
+	first := d.Slides[d.Slides[i].StepOf]
+	h := first.Name
+	if h == "" {
+		h = fmt.Sprint(first.Number)
+	}
+	h = "#" + url.PathEscape(h)
+	if step := i - first.Index; step > 0 {
+		h += fmt.Sprintf(".%d", step+1)
+	}
+	return h
+}
+
+// walk steps through every step of d on the page with the arrow key, and
+// back with the on-screen buttons, checking the step shown, the count and
+// the fragment each time, and each step's notes shown under it.
+func walk(t *testing.T, ctx context.Context, d *slides.Deck) {
+	t.Helper()
+	last := fmt.Sprint(d.Slides[len(d.Slides)-1].Number)
+	for i, s := range d.Slides {
+		if i > 0 {
+			do(t, ctx, chromedp.KeyEvent(kb.ArrowRight))
+		}
+		waitFor(t, ctx, fmt.Sprintf("step %d", i), at(i))
+		if got, want := eval[string](t, ctx, `document.getElementById('count').textContent`), fmt.Sprintf("%d / %s", s.Number, last); got != want {
+			t.Errorf("step %d: count %q, want %q", i, got, want)
+		}
+		if got, want := eval[string](t, ctx, `location.hash`), hashFor(d, i); got != want {
+			t.Errorf("step %d: fragment %q, want %q", i, got, want)
+		}
+		if s.NotesHTML != "" {
+			shown := eval[bool](t, ctx, fmt.Sprintf(`(() => { const n = document.querySelector('#step-%d .wt-notes'); return !!n && n.offsetParent !== null && n.getBoundingClientRect().height > 0; })()`, i))
+			if !shown {
+				t.Errorf("step %d: its notes are not shown under it", i)
+			}
+		}
+	}
+	if !eval[bool](t, ctx, `document.getElementById('next').disabled`) {
+		t.Error("next is enabled on the last step")
+	}
+	click(t, ctx, "#prev")
+	waitFor(t, ctx, "the step before the last, by the ‹ button", at(len(d.Slides)-2))
+	do(t, ctx, chromedp.KeyEvent(kb.Home))
+	waitFor(t, ctx, "the first step, by Home", at(0))
+	click(t, ctx, "#next")
+	waitFor(t, ctx, "the second step, by the › button", at(1))
+	do(t, ctx, chromedp.KeyEvent(kb.End))
+	waitFor(t, ctx, "the last step, by End", at(len(d.Slides)-1))
+}
+
+// exportTo exports deck (""; the built-in talk) to a new folder, or with
+// single to a file alone in a new folder, and returns the page to open.
+func exportTo(t *testing.T, deck string, single bool, mod func(*Options)) string {
+	t.Helper()
+	dir := t.TempDir()
+	o := Options{Deck: deck, Out: filepath.Join(dir, "site"), Single: single}
+	if single {
+		o.Out = filepath.Join(dir, "talk.html")
+	}
+	if mod != nil {
+		mod(&o)
+	}
+	if _, err := Export(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if single {
+		if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+			t.Fatalf("-single wrote %d files, want 1", len(entries))
+		}
+		return o.Out
+	}
+	return filepath.Join(o.Out, "index.html")
+}
+
+func loadDeck(t *testing.T, deck string) *slides.Deck {
+	t.Helper()
+	dk, err := load(deck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dk.d
+}
+
+// The decks every export test runs on: wiretalk's talk, and a deck of our
+// own with images, steps with notes, count: false and links.
+var browserDecks = []struct{ name, path string }{
+	{"talk", ""},
+	{"features", "testdata/deck/deck.md"},
+}
+
+// TestBrowserExportOffline opens each export from file:// with the network
+// off and uses everything it offers: every step, the buttons, the
+// fragment, back, the overview, the notes toggle, and resuming after a
+// reload. The folder and the single file pass the same test.
+func TestBrowserExportOffline(t *testing.T) {
+	for _, deck := range browserDecks {
+		for _, single := range []bool{false, true} {
+			name := deck.name + "/folder"
+			if single {
+				name = deck.name + "/single"
+			}
+			t.Run(name, func(t *testing.T) {
+				d := loadDeck(t, deck.path)
+				page := fileURL(t, exportTo(t, deck.path, single, nil))
+				ctx, _ := browsertest.New(t)
+				offline(t, ctx)
+				do(t, ctx, chromedp.Navigate(page))
+				waitFor(t, ctx, "the first step", at(0))
+				walk(t, ctx, d)
+				checkImages(t, ctx)
+				named(t, ctx, d, page)
+				useOverview(t, ctx, d)
+				notesToggle(t, ctx, page)
+				resume(t, ctx, page)
+			})
+		}
+	}
+}
+
+// checkImages: every local image of the deck loaded.
+func checkImages(t *testing.T, ctx context.Context) {
+	t.Helper()
+	broken := eval[[]string](t, ctx, `[...document.querySelectorAll('.wt-slide img')].filter(i => !/^https?:/.test(i.getAttribute('src')) && !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'))`)
+	if len(broken) > 0 {
+		t.Errorf("local images that did not load: %q", broken)
+	}
+}
+
+// named opens a slide by #name and by #number, follows a link to another
+// slide, then goes back.
+func named(t *testing.T, ctx context.Context, d *slides.Deck, page string) {
+	t.Helper()
+	var a, b int = -1, -1 // two named slides
+	for i, s := range d.Slides {
+		if s.Name != "" && !s.Continued && i > 0 {
+			if a < 0 {
+				a = i
+			} else if b < 0 && s.Number != d.Slides[a].Number {
+				b = i
+			}
+		}
+	}
+	if b < 0 {
+		t.Fatal("the deck needs two named slides")
+	}
+	// A copied link opens its slide.
+	do(t, ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(page+"#"+d.Slides[a].Name))
+	waitFor(t, ctx, "the slide named "+d.Slides[a].Name, at(a))
+	do(t, ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(page+fmt.Sprintf("#%d", d.Slides[b].Number)))
+	waitFor(t, ctx, fmt.Sprintf("the slide numbered %d", d.Slides[b].Number), at(b))
+	// A link in the page, as a slide's [text](#name) is.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const l = document.createElement('a'); l.href = '#%s'; document.querySelector('#step-%d .wt-slide').append(l); l.click(); })()`, d.Slides[a].Name, b)))
+	waitFor(t, ctx, "the linked slide", at(a))
+	do(t, ctx, chromedp.NavigateBack())
+	waitFor(t, ctx, "the slide before the link, after back", at(b))
+	do(t, ctx, chromedp.NavigateForward())
+	waitFor(t, ctx, "the linked slide again, after forward", at(a))
+	// Stepping to another slide adds to the history too.
+	do(t, ctx, chromedp.KeyEvent(kb.End))
+	waitFor(t, ctx, "the last step", at(len(d.Slides)-1))
+	do(t, ctx, chromedp.NavigateBack())
+	waitFor(t, ctx, "the slide before End, after back", at(a))
+}
+
+// useOverview opens the overview with o, checks it shows every slide from
+// its own HTML, and taps one.
+func useOverview(t *testing.T, ctx context.Context, d *slides.Deck) {
+	t.Helper()
+	do(t, ctx, chromedp.KeyEvent("o"))
+	waitFor(t, ctx, "the overview", `document.getElementById('overview').open`)
+	var firsts []int
+	for i, s := range d.Slides {
+		if !s.Continued {
+			firsts = append(firsts, i)
+		}
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#overview .wt-thumb').length`); n != len(firsts) {
+		t.Fatalf("the overview shows %d slides, want %d", n, len(firsts))
+	}
+	// Each thumbnail is the slide's own HTML (its last step), not a picture.
+	same := eval[bool](t, ctx, `[...document.querySelectorAll('#overview .wt-thumb')].every(b => {
+		const i = +b.dataset.index, steps = [...document.querySelectorAll('.wt-step')].filter(s => +s.dataset.first === i);
+		const text = s => { const c = s.cloneNode(true); c.querySelectorAll('.wt-inspector').forEach(e => e.remove()); return c.textContent; };
+		return text(b.querySelector('.wt-slide')) === text(steps[steps.length - 1].querySelector('.wt-slide'));
+	})`)
+	if !same {
+		t.Error("the overview's slides are not the slides' own content")
+	}
+	pick := firsts[len(firsts)/2]
+	if *screenshots {
+		browsertest.Screenshot(t, ctx, filepath.Join(t.TempDir(), "overview.png"))
+	}
+	click(t, ctx, fmt.Sprintf(`#overview .wt-thumb[data-index="%d"]`, pick))
+	waitFor(t, ctx, "the tapped slide, overview closed", at(pick)+` && !document.getElementById('overview').open`)
+	// The button opens it too, and Escape closes it.
+	click(t, ctx, "#open-overview")
+	waitFor(t, ctx, "the overview, by its button", `document.getElementById('overview').open`)
+	do(t, ctx, chromedp.KeyEvent(kb.Escape))
+	waitFor(t, ctx, "the overview closed", `!document.getElementById('overview').open`)
+}
+
+// notesToggle hides the notes with the button, and the page remembers.
+func notesToggle(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	visible := `[...document.querySelectorAll('.wt-notes')].some(n => n.offsetParent !== null)`
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`location.hash = '#1'`))
+	waitFor(t, ctx, "the notes shown", at(0)+" && "+visible)
+	click(t, ctx, "#notes-toggle")
+	waitFor(t, ctx, "the notes hidden", "!"+visible)
+	do(t, ctx, chromedp.Reload())
+	waitFor(t, ctx, "the page again", at(0))
+	if eval[bool](t, ctx, visible) {
+		t.Error("after a reload the hidden notes are back")
+	}
+	click(t, ctx, "#notes-toggle")
+	waitFor(t, ctx, "the notes shown again", visible)
+}
+
+// resume: after a reload without a fragment the page offers the last step.
+func resume(t *testing.T, ctx context.Context, page string) {
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`location.hash = '#1'`))
+	waitFor(t, ctx, "the first step", at(0))
+	for range 3 {
+		do(t, ctx, chromedp.KeyEvent(kb.ArrowRight))
+	}
+	waitFor(t, ctx, "the fourth step", at(3))
+	do(t, ctx, chromedp.Navigate(page))
+	waitFor(t, ctx, "the offer to resume", at(0)+` && !document.getElementById('resume').hidden`)
+	click(t, ctx, "#resume-go")
+	waitFor(t, ctx, "the step read last", at(3)+` && document.getElementById('resume').hidden`)
+}
+
+// TestBrowserExportSwipe: on a phone, a swipe steps.
+func TestBrowserExportSwipe(t *testing.T) {
+	page := fileURL(t, exportTo(t, "testdata/deck/deck.md", false, nil))
+	ctx, _ := browsertest.New(t, browsertest.Phone())
+	offline(t, ctx)
+	do(t, ctx, chromedp.Navigate(page))
+	waitFor(t, ctx, "the first step", at(0))
+	do(t, ctx, swipe(300, 60))
+	waitFor(t, ctx, "the second step, after a swipe to the left", at(1))
+	do(t, ctx, swipe(60, 300))
+	waitFor(t, ctx, "the first step, after a swipe to the right", at(0))
+}
+
+// swipe drags a finger across the page horizontally, from x0 to x1.
+func swipe(x0, x1 float64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		point := func(x float64) []*input.TouchPoint { return []*input.TouchPoint{{X: x, Y: 300}} }
+		steps := []input.DispatchTouchEventParams{{Type: input.DispatchTouchEventTypeTouchStart, TouchPoints: point(x0)}}
+		for i := 1; i <= 5; i++ {
+			steps = append(steps, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchMove, TouchPoints: point(x0 + (x1-x0)*float64(i)/5)})
+		}
+		steps = append(steps, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchEnd, TouchPoints: []*input.TouchPoint{}})
+		for _, p := range steps {
+			if _, err := chromedp.Call(ctx, input.DispatchTouchEvent, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

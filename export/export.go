@@ -1,0 +1,261 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"wiretalk/assets"
+	"wiretalk/slides"
+	"wiretalk/slides/talk"
+)
+
+// Options say what to export and where. The zero value exports the
+// built-in talk as a folder named after it.
+type Options struct {
+	Deck    string // the deck's Markdown file; "" for wiretalk's own talk
+	Out     string // the folder (or with Single, the file) to write; "" for DECKNAME-export (DECKNAME.html)
+	Single  bool   // one self-contained HTML file instead of a folder
+	NoNotes bool   // leave the speaker notes out of every file
+
+	// Warn gets one line per remote reference (file:line: ...), which
+	// will not show offline. Nil discards them.
+	Warn func(line string)
+}
+
+// ProblemsError is returned for a deck with problems: nothing was written.
+type ProblemsError struct {
+	Problems []slides.Problem
+}
+
+func (e *ProblemsError) Error() string {
+	return fmt.Sprintf("the deck has %d problems; nothing was exported", len(e.Problems))
+}
+
+// Result says what an export wrote.
+type Result struct {
+	Out    string   // the folder or file written
+	Files  []string // the files written, relative to Out (just Out's name for Single)
+	Remote []string // the remote references, as warned
+}
+
+// deck is a loaded deck and the files it refers to.
+type deck struct {
+	d      *slides.Deck
+	src    string            // the deck's text, to find lines
+	name   string            // as given, for messages
+	base   string            // the file name without .md, for default outputs
+	images map[string][]byte // d.Files' contents, by deck-relative path
+}
+
+// load reads and parses the deck, and the images it refers to, from its
+// folder only: the folder is opened as an os.Root, so no path (nor
+// symbolic link) leads out of it.
+func load(name string) (*deck, error) {
+	var fsys fs.FS = talk.FS
+	file, display := talk.Name, talk.Name
+	if name != "" {
+		abs, err := filepath.Abs(name)
+		if err != nil {
+			return nil, err
+		}
+		root, err := os.OpenRoot(filepath.Dir(abs))
+		if err != nil {
+			return nil, err
+		}
+		defer root.Close()
+		fsys, file, display = root.FS(), filepath.Base(abs), name
+		return loadFS(fsys, file, display)
+	}
+	return loadFS(fsys, file, display)
+}
+
+func loadFS(fsys fs.FS, file, display string) (*deck, error) {
+	src, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", display, unwrapPathError(err))
+	}
+	d := slides.Parse(display, src, fsys)
+	if len(d.Problems) > 0 {
+		return nil, &ProblemsError{Problems: d.Problems}
+	}
+	dk := &deck{d: d, src: string(src), name: display, base: strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)), images: map[string][]byte{}}
+	for _, f := range d.Files {
+		// slides reported ../ paths as problems; this is the second lock.
+		if !fs.ValidPath(f) || f == ".." || strings.HasPrefix(f, "../") {
+			return nil, fmt.Errorf("%s: image %q is outside the deck's folder", display, f)
+		}
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: cannot read image %s: %w", display, f, unwrapPathError(err))
+		}
+		dk.images[f] = b
+	}
+	return dk, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// remote lists the deck's remote references, one line each, naming the
+// file and line where each is written.
+func (dk *deck) remote(notes bool) []string {
+	var out []string
+	seen := map[string]bool{}
+	lines := strings.Split(dk.src, "\n")
+	lineOf := func(ref string, from int) int {
+		for i := max(from-1, 0); i < len(lines); i++ {
+			if strings.Contains(lines[i], ref) {
+				return i + 1
+			}
+		}
+		for i := range lines {
+			if strings.Contains(lines[i], ref) {
+				return i + 1
+			}
+		}
+		return from
+	}
+	for _, s := range dk.d.Slides {
+		texts := []string{s.HTML, slideStyle(s.Properties)}
+		if notes {
+			texts = append(texts, s.NotesHTML)
+		}
+		for _, t := range texts {
+			mapRefs(t, func(ref string) (string, bool) {
+				if isRemote(ref) && !seen[ref] {
+					seen[ref] = true
+					out = append(out, fmt.Sprintf("%s:%d: %s is remote: it will not show offline", dk.name, lineOf(ref, s.Line), ref))
+				}
+				return "", false
+			})
+		}
+	}
+	return out
+}
+
+// Export exports a deck as Options say.
+func Export(ctx context.Context, o Options) (*Result, error) {
+	dk, err := load(o.Deck)
+	if err != nil {
+		return nil, err
+	}
+	out := o.Out
+	if out == "" {
+		out = dk.base + "-export"
+		if o.Single {
+			out = dk.base + ".html"
+		}
+	}
+	remote := dk.remote(!o.NoNotes)
+	if o.Single {
+		b, err := dk.single(!o.NoNotes)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeSingle(out, b); err != nil {
+			return nil, err
+		}
+		warn(o, remote)
+		return &Result{Out: out, Files: []string{filepath.Base(out)}, Remote: remote}, nil
+	}
+	files, err := dk.folder(!o.NoNotes)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFolder(out, files); err != nil {
+		return nil, err
+	}
+	warn(o, remote)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return &Result{Out: out, Files: names, Remote: remote}, nil
+}
+
+func warn(o Options, lines []string) {
+	if o.Warn == nil {
+		return
+	}
+	for _, l := range lines {
+		o.Warn(l)
+	}
+}
+
+// The stylesheets of the export, in order, from assets (highlight.css is
+// chroma's, generated).
+var styleNames = []string{"slides.css", "audience.css", "highlight.css", "export.css"}
+
+// stylesheet returns one of styleNames.
+func stylesheet(name string) ([]byte, error) {
+	if name == "highlight.css" {
+		return slides.HighlightCSS(), nil
+	}
+	return fs.ReadFile(assets.FS, name)
+}
+
+// viewerScript is the classic script built from assets/export.js.
+func viewerScript() (string, error) {
+	return bundle(assets.FS, "export.js")
+}
+
+// pageFor fills in what both kinds of export share.
+func (dk *deck) pageFor(notes bool, rewrite func(string) string) *page {
+	title := deckTitle(dk.d)
+	st := steps(dk.d, notes, rewrite)
+	p := &page{
+		Generator: generator,
+		Title:     title,
+		DeckID:    deckID(dk.d, title),
+		Steps:     st,
+		HasNotes:  hasNotes(st),
+	}
+	if len(st) > 0 {
+		p.FirstCount = st[0].Count
+	}
+	return p
+}
+
+// folder returns the files of a folder export, by relative path.
+func (dk *deck) folder(notes bool) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	p := dk.pageFor(notes, func(s string) string { return s })
+	for _, n := range styleNames {
+		b, err := stylesheet(n)
+		if err != nil {
+			return nil, err
+		}
+		files["assets/"+n] = b
+		p.Styles = append(p.Styles, resource{Href: "assets/" + n})
+	}
+	js, err := viewerScript()
+	if err != nil {
+		return nil, err
+	}
+	files["assets/viewer.js"] = []byte(js)
+	p.Script = resource{Href: "assets/viewer.js"}
+	for name, b := range dk.images {
+		if _, taken := files[name]; taken || name == "index.html" || name == markerName {
+			return nil, fmt.Errorf("%s: image %s has the name of a file the export writes", dk.name, name)
+		}
+		files[name] = b
+	}
+	index, err := renderPage(p)
+	if err != nil {
+		return nil, err
+	}
+	files["index.html"] = index
+	return files, nil
+}
