@@ -28,6 +28,7 @@ func runExport(e *env, args []string) int {
 	out := fs.String("o", "", "output `folder` (default DECKNAME-export), or file with -single (default DECKNAME.html)")
 	single := fs.Bool("single", false, "write one self-contained HTML file: styles, script and images inlined")
 	noNotes := fs.Bool("no-notes", false, "leave the speaker notes out of every file")
+	replay := fs.String("replay", "", "replay this inspector recording `file` on the Demo slide (default: record a session now)")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
@@ -39,6 +40,7 @@ func runExport(e *env, args []string) int {
 		Out:     *out,
 		Single:  *single,
 		NoNotes: *noNotes,
+		Replay:  *replay,
 		Warn:    func(line string) { fmt.Fprintln(e.stderr, line) },
 	})
 	var pe *export.ProblemsError

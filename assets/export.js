@@ -4,6 +4,8 @@
 import { keys, swipe } from './nav.js';
 import { fit } from './deck.js';
 import { overview } from './overview.js';
+import { mount } from './inspector.js';
+import { about } from './replay.js';
 
 const $ = id => document.getElementById(id);
 const steps = [...document.querySelectorAll('.wt-step')];
@@ -13,7 +15,7 @@ const store = {
   get: k => { try { return localStorage.getItem(k); } catch { return null; } },
   set: (k, v) => { try { localStorage.setItem(k, v); } catch { /* private mode */ } },
 };
-let view = -1, slide, built;
+let view = -1, slide, built, unmount = () => {};
 
 const first = i => +steps[i].dataset.first;
 
@@ -31,10 +33,8 @@ function show(i, how = 'push') {
   $('next').disabled = i === steps.length - 1;
   resized.disconnect(); // refit when the box or the content resizes
   [st.firstElementChild, ...slide.children].forEach(e => resized.observe(e));
-  for (const b of slide.querySelectorAll('.wt-inspector:empty')) {
-    b.classList.add('wt-broken');
-    b.textContent = 'The live frame inspector needs a running wiretalk server: run "wiretalk serve" to try it.';
-  }
+  unmount();
+  unmount = inspect(slide);
   const h = hashOf(i);
   if (how !== 'none' && location.hash !== h) {
     if (how === 'push' && was >= 0 && first(was) !== first(i)) history.pushState(null, '', h);
@@ -45,6 +45,30 @@ function show(i, how = 'push') {
   if (was >= 0 && st.getBoundingClientRect().top < 0) scrollTo(0, 0);
 }
 const resized = new ResizeObserver(() => fit(slide, 14));
+
+// inspect mounts the inspector on the slide's boxes, replaying the
+// export's recording (replay.js stands in for its sockets).
+function inspect(s) {
+  const boxes = [...s.querySelectorAll('.wt-inspector')], line = about();
+  if (!line) {
+    for (const b of boxes) {
+      b.classList.add('wt-broken');
+      b.textContent = 'The live frame inspector needs a running wiretalk server: run "wiretalk serve" to try it.';
+    }
+    return () => {};
+  }
+  const offs = boxes.map(b => {
+    if (!b.previousElementSibling?.classList.contains('wt-recorded')) {
+      const p = document.createElement('p');
+      p.className = 'wt-recorded';
+      p.textContent = line;
+      b.before(p);
+    }
+    b.classList.add('wt-replay');
+    return mount(b);
+  });
+  return () => offs.forEach(off => off());
+}
 
 // #name or #number (the number the page shows), and #name.2 for a slide's
 // second step, as the audience page in self-study.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -358,4 +359,60 @@ func swipe(x0, x1 float64) chromedp.Action[chromedp.Void] {
 		}
 		return nil
 	})
+}
+
+// TestBrowserReplayedInspector: on the Demo slide of the built-in talk the
+// inspector replays the export's recording, offline, labelled as one:
+// every recorded frame is listed, a frame's bits and XOR table are shown,
+// step-through walks it, and the handshake shows the accept computation.
+func TestBrowserReplayedInspector(t *testing.T) {
+	for _, single := range []bool{false, true} {
+		t.Run(fmt.Sprintf("single=%v", single), func(t *testing.T) {
+			page := fileURL(t, exportTo(t, "", single, nil))
+			d := loadDeck(t, "")
+			demo := -1
+			for i, s := range d.Slides {
+				if slices.Contains(s.Macros, "inspector") {
+					demo = i
+				}
+			}
+			ctx, _ := browsertest.New(t)
+			offline(t, ctx)
+			do(t, ctx, chromedp.Navigate(page+hashFor(d, demo)))
+			waitFor(t, ctx, "the demo slide", at(demo))
+			box := fmt.Sprintf("#step-%d .wt-inspector", demo)
+			waitFor(t, ctx, "the recorded frames", fmt.Sprintf(`document.querySelectorAll('%s .wti-list button[data-seq]').length === 17`, box))
+			if got := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('#step-%d .wt-recorded')?.textContent || ''`, demo)); !strings.Contains(got, "A recording") {
+				t.Errorf("the inspector is not labelled as a recording: %q", got)
+			}
+			if eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('%s .wti-controls').offsetParent !== null`, box)) {
+				t.Error("the replay shows the send controls")
+			}
+			// The 70 KiB frame: a 64-bit length, masked, with its XOR table.
+			click(t, ctx, box+` .wti-list button[data-seq="6"]`)
+			waitFor(t, ctx, "the 70 KiB frame", fmt.Sprintf(`document.querySelector('%s .wti-detail h3').textContent.startsWith('#6 text')`, box))
+			fields := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .wti-fields').textContent`, box))
+			if !strings.Contains(fields, "64-bit length") || !strings.Contains(fields, "71,680") || !strings.Contains(fields, "masking key") {
+				t.Errorf("the 70 KiB frame's fields: %q", fields)
+			}
+			if n := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll('%s .wti-xor tr').length`, box)); n < 2 {
+				t.Errorf("the XOR table has %d rows", n)
+			}
+			// Step through "Hello" (seq 2): byte 0, byte 1, the key, five
+			// payload bytes, the end.
+			click(t, ctx, box+` .wti-list button[data-seq="2"]`)
+			click(t, ctx, box+` .wti-step [data-act=step]`)
+			waitFor(t, ctx, "step 1", fmt.Sprintf(`document.querySelector('%s .wti-count')?.textContent === '1/9'`, box))
+			for i := 2; i <= 9; i++ {
+				click(t, ctx, box+` .wti-step [data-act=next]`)
+				waitFor(t, ctx, fmt.Sprintf("step %d", i), fmt.Sprintf(`document.querySelector('%s .wti-count')?.textContent === '%d/9'`, box, i))
+			}
+			if got := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .wti-explain').textContent`, box)); !strings.Contains(got, "That's the frame") {
+				t.Errorf("the last step says %q", got)
+			}
+			// The handshake: the accept worked out, and it matches.
+			click(t, ctx, box+` .wti-list button[data-seq="1"]`)
+			waitFor(t, ctx, "the handshake", fmt.Sprintf(`document.querySelector('%s .wti-accept')?.textContent.includes('the server sent exactly this')`, box))
+		})
+	}
 }

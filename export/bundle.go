@@ -30,6 +30,16 @@ import (
 //     catch shows its fallback).
 //
 // export default, re-exports and top-level await are refused.
+//
+// A shim replaces a global inside one module with another module's export:
+// the export's viewer runs the live inspector (inspector.js) with
+// replay.js's ReplaySocket in place of WebSocket, so that a recording is
+// shown by the very code that shows live frames.
+type shim struct {
+	Global string // the global the module uses, e.g. WebSocket
+	Module string // the module whose export replaces it
+	Export string
+}
 
 var (
 	importRE      = regexp.MustCompile(`(?m)^import\s*(\{[^}]*\}|\*\s*as\s+\w+)\s*from\s*['"]\./([\w.-]+\.js)(?:\?[^'"]*)?['"]\s*;?[ \t]*$`)
@@ -54,7 +64,7 @@ type module struct {
 
 // bundle builds a classic script from the module entry in fsys and the
 // modules it imports, transitively.
-func bundle(fsys fs.FS, entry string) (string, error) {
+func bundle(fsys fs.FS, entry string, shims map[string][]shim) (string, error) {
 	mods := map[string]*module{}
 	var order []string // dependencies before dependents
 	var visit func(name string, path []string) error
@@ -73,6 +83,12 @@ func bundle(fsys fs.FS, entry string) (string, error) {
 		if err != nil {
 			return err
 		}
+		var prelude strings.Builder
+		for _, sh := range shims[name] {
+			m.deps = append(m.deps, sh.Module)
+			fmt.Fprintf(&prelude, "const %s = %s.%s; // shimmed by wiretalk export\n", sh.Global, moduleVar(sh.Module), sh.Export)
+		}
+		m.body = prelude.String() + m.body
 		for _, d := range m.deps {
 			if err := visit(d, append(path, name)); err != nil {
 				return err

@@ -2,8 +2,10 @@ package export
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -22,6 +24,7 @@ type Options struct {
 	Out     string // the folder (or with Single, the file) to write; "" for DECKNAME-export (DECKNAME.html)
 	Single  bool   // one self-contained HTML file instead of a folder
 	NoNotes bool   // leave the speaker notes out of every file
+	Replay  string // an inspector recording to replay; "" records a session now (when the deck has an inspector)
 
 	// Warn gets one line per remote reference (file:line: ...), which
 	// will not show offline. Nil discards them.
@@ -51,6 +54,7 @@ type deck struct {
 	name   string            // as given, for messages
 	base   string            // the file name without .md, for default outputs
 	images map[string][]byte // d.Files' contents, by deck-relative path
+	replay []byte            // the inspector recording as compact JSON; nil when the deck has no inspector
 }
 
 // load reads and parses the deck, and the images it refers to, from its
@@ -158,6 +162,9 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	remote := dk.remote(!o.NoNotes)
+	if err := dk.record(ctx, o.Replay); err != nil {
+		return nil, err
+	}
 	if o.Single {
 		b, err := dk.single(!o.NoNotes)
 		if err != nil {
@@ -194,9 +201,57 @@ func warn(o Options, lines []string) {
 	}
 }
 
+// usesInspector reports whether a slide shows the frame inspector.
+func (dk *deck) usesInspector() bool {
+	for _, s := range dk.d.Slides {
+		if slices.Contains(s.Macros, "inspector") {
+			return true
+		}
+	}
+	return false
+}
+
+// record gets the recording the export's inspector replays: the file
+// given, or a session recorded now.
+func (dk *deck) record(ctx context.Context, file string) error {
+	if !dk.usesInspector() {
+		return nil
+	}
+	var rec *Recording
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if rec, err = ReadRecording(f); err != nil {
+			return fmt.Errorf("%s: %v", file, err)
+		}
+	} else {
+		var err error
+		if rec, err = RecordSession(ctx); err != nil {
+			return err
+		}
+	}
+	b, err := json.Marshal(rec) // escapes <, > and &: safe inside <script>
+	if err != nil {
+		return err
+	}
+	dk.replay = b
+	return nil
+}
+
 // The stylesheets of the export, in order, from assets (highlight.css is
 // chroma's, generated).
 var styleNames = []string{"slides.css", "audience.css", "highlight.css", "export.css"}
+
+// styleNames are the stylesheets this deck's export needs.
+func (dk *deck) styleNames() []string {
+	if dk.replay != nil {
+		return append(slices.Clone(styleNames), "inspector.css")
+	}
+	return styleNames
+}
 
 // stylesheet returns one of styleNames.
 func stylesheet(name string) ([]byte, error) {
@@ -206,9 +261,12 @@ func stylesheet(name string) ([]byte, error) {
 	return fs.ReadFile(assets.FS, name)
 }
 
-// viewerScript is the classic script built from assets/export.js.
+// viewerScript is the classic script built from assets/export.js; the
+// inspector in it replays a recording instead of opening sockets.
 func viewerScript() (string, error) {
-	return bundle(assets.FS, "export.js")
+	return bundle(assets.FS, "export.js", map[string][]shim{
+		"inspector.js": {{Global: "WebSocket", Module: "replay.js", Export: "ReplaySocket"}},
+	})
 }
 
 // pageFor fills in what both kinds of export share.
@@ -221,6 +279,7 @@ func (dk *deck) pageFor(notes bool, rewrite func(string) string) *page {
 		DeckID:    deckID(dk.d, title),
 		Steps:     st,
 		HasNotes:  hasNotes(st),
+		Recording: template.JS(dk.replay),
 	}
 	if len(st) > 0 {
 		p.FirstCount = st[0].Count
@@ -232,20 +291,20 @@ func (dk *deck) pageFor(notes bool, rewrite func(string) string) *page {
 func (dk *deck) folder(notes bool) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	p := dk.pageFor(notes, func(s string) string { return s })
-	for _, n := range styleNames {
+	for _, n := range dk.styleNames() {
 		b, err := stylesheet(n)
 		if err != nil {
 			return nil, err
 		}
 		files["assets/"+n] = b
-		p.Styles = append(p.Styles, resource{Href: "assets/" + n})
+		p.Styles = append(p.Styles, resource{Href: template.URL("assets/" + n)})
 	}
 	js, err := viewerScript()
 	if err != nil {
 		return nil, err
 	}
 	files["assets/viewer.js"] = []byte(js)
-	p.Script = resource{Href: "assets/viewer.js"}
+	p.Script = resource{Href: template.URL("assets/viewer.js")}
 	for name, b := range dk.images {
 		if _, taken := files[name]; taken || name == "index.html" || name == markerName {
 			return nil, fmt.Errorf("%s: image %s has the name of a file the export writes", dk.name, name)

@@ -258,7 +258,7 @@ func plain(h string) string {
 }
 
 // noteTexts returns, for every note of the deck, a piece of its text that
-// no slide has.
+// no slide (nor the viewer script) has.
 func noteTexts(t *testing.T, deck string) []string {
 	t.Helper()
 	dk, err := load(deck)
@@ -266,6 +266,8 @@ func noteTexts(t *testing.T, deck string) []string {
 		t.Fatal(err)
 	}
 	var slideText strings.Builder
+	js, _ := viewerScript() // the viewer's own words are not notes
+	slideText.WriteString(plain(js))
 	for _, s := range dk.d.Slides {
 		slideText.WriteString(plain(s.HTML) + "\n")
 	}
@@ -358,13 +360,13 @@ func TestBundle(t *testing.T) {
 		"cyc2.js": {Data: []byte("import { y } from './cyc.js';\n")},
 		"from.js": {Data: []byte("import x from './c.js';\n")},
 	}
-	js, err := bundle(fsys, "a.js")
+	js, err := bundle(fsys, "a.js", map[string][]shim{"b.js": {{Global: "WebSocket", Module: "c.js", Export: "k"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{
 		"const { k } = __wt_c;", "const { b, c: see } = __wt_b;", "const all = __wt_c;",
-		"return { b, c };", "return { v, f };", "new URL(__wtURL)", "__wtImport('./x.js')", "async function b()",
+		"return { b, c };", "return { v, f };", "const WebSocket = __wt_c.k;", "new URL(__wtURL)", "__wtImport('./x.js')", "async function b()",
 	} {
 		if !strings.Contains(js, s) {
 			t.Errorf("the bundle lacks %q:\n%s", s, js)
@@ -377,7 +379,7 @@ func TestBundle(t *testing.T) {
 		"def.js": "unsupported export", "tla.js": "top-level await", "meta.js": "import.meta.url",
 		"cyc.js": "import cycle", "from.js": "unsupported import", "none.js": "file does not exist",
 	} {
-		if _, err := bundle(fsys, name); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := bundle(fsys, name, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", name, err, want)
 		}
 	}
@@ -390,7 +392,7 @@ func TestViewerBundles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"// nav.js", "// deck.js", "// overview.js", "// export.js"} {
+	for _, m := range []string{"// nav.js", "// deck.js", "// overview.js", "// replay.js", "// inspector.js", "// export.js"} {
 		if !strings.Contains(js, m) {
 			t.Errorf("the viewer lacks %s", m)
 		}

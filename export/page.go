@@ -36,12 +36,13 @@ type page struct {
 	FirstCount string
 	HasNotes   bool
 	HideNotes  bool
+	Recording  template.JS // the inspector recording as JSON, a data block; "" for none
 }
 
 // resource is a stylesheet or script, linked (Href) or inlined.
 type resource struct {
-	Href   string
-	Inline any // template.CSS or template.JS
+	Href   template.URL // a path relative to the page, or a data: URI
+	Inline any          // template.CSS or template.JS
 }
 
 // step is one shown step of the deck.
