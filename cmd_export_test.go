@@ -60,3 +60,17 @@ func TestExportWritesAndSaysWhere(t *testing.T) {
 		t.Errorf("exit status %d, stderr %q", code, stderr)
 	}
 }
+
+func TestExportReplayRefusesAForeignFile(t *testing.T) {
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "capture.har")
+	os.WriteFile(foreign, []byte(`{"log":{"version":"1.2"}}`), 0o644)
+	out := filepath.Join(dir, "site")
+	code, _, stderr := runCLI(t, "export", "-replay", foreign, "-o", out)
+	if code != exitFail || !strings.Contains(stderr, foreign+": not a wiretalk recording") {
+		t.Errorf("exit status %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("exported anyway")
+	}
+}

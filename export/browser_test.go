@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -415,4 +417,20 @@ func TestBrowserReplayedInspector(t *testing.T) {
 			waitFor(t, ctx, "the handshake", fmt.Sprintf(`document.querySelector('%s .wti-accept')?.textContent.includes('the server sent exactly this')`, box))
 		})
 	}
+}
+
+// TestBrowserExportFromASubPath: the folder works from a static host under
+// a sub-path, as it is: every reference is relative.
+func TestBrowserExportFromASubPath(t *testing.T) {
+	index := exportTo(t, "testdata/deck/deck.md", false, nil)
+	mux := http.NewServeMux()
+	mux.Handle("/courses/ws/", http.StripPrefix("/courses/ws/", http.FileServer(http.Dir(filepath.Dir(index)))))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	d := loadDeck(t, "testdata/deck/deck.md")
+	ctx, _ := browsertest.New(t)
+	do(t, ctx, chromedp.Navigate(srv.URL+"/courses/ws/"))
+	waitFor(t, ctx, "the first step", at(0))
+	walk(t, ctx, d)
+	checkImages(t, ctx)
 }
