@@ -140,6 +140,17 @@ const follow = () => {
 addEventListener('popstate', follow);
 addEventListener('hashchange', follow);
 
+// In print media every slide's last step is laid out on its page: fit each
+// (the PDF export switches to print media before printing, so this runs).
+const printing = matchMedia('print');
+printing.addEventListener('change', () => {
+  for (const s of document.querySelectorAll('.wt-step[data-last] .wt-slide')) {
+    if (printing.matches) fit(s);
+    else s.style.fontSize = '';
+  }
+  if (!printing.matches) fit(slide, 14);
+});
+
 if ($('notes-toggle')) toggleNotes(store.get(NOTES) !== 'off');
 const start = fromHash(location.hash), saved = parseInt(store.get(RESUME), 10);
 show(Math.max(start, 0), 'replace');

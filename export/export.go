@@ -26,6 +26,11 @@ type Options struct {
 	NoNotes bool   // leave the speaker notes out of every file
 	Replay  string // an inspector recording to replay; "" records a session now (when the deck has an inspector)
 
+	// PDF, when set, is the handout to print instead of a site: one 16:9
+	// page per slide, with the notes under it if PDFNotes.
+	PDF      string
+	PDFNotes bool
+
 	// Warn gets one line per remote reference (file:line: ...), which
 	// will not show offline. Nil discards them.
 	Warn func(line string)
@@ -162,8 +167,25 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	remote := dk.remote(!o.NoNotes)
+	if o.PDF != "" {
+		remote = nil // the handout is printed online or not at all: nothing to warn about offline
+	}
 	if err := dk.record(ctx, o.Replay); err != nil {
 		return nil, err
+	}
+	if o.PDF != "" {
+		page, err := dk.single(o.PDFNotes && !o.NoNotes)
+		if err != nil {
+			return nil, err
+		}
+		pdf, err := printPDF(ctx, page)
+		if err != nil {
+			return nil, err
+		}
+		if err := writePDF(o.PDF, pdf); err != nil {
+			return nil, err
+		}
+		return &Result{Out: o.PDF, Files: []string{filepath.Base(o.PDF)}}, nil
 	}
 	if o.Single {
 		b, err := dk.single(!o.NoNotes)
@@ -243,7 +265,7 @@ func (dk *deck) record(ctx context.Context, file string) error {
 
 // The stylesheets of the export, in order, from assets (highlight.css is
 // chroma's, generated).
-var styleNames = []string{"slides.css", "audience.css", "highlight.css", "export.css"}
+var styleNames = []string{"slides.css", "audience.css", "highlight.css", "print.css", "export.css"}
 
 // styleNames are the stylesheets this deck's export needs.
 func (dk *deck) styleNames() []string {
