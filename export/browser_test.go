@@ -23,7 +23,7 @@ import (
 	"wiretalk/slides"
 )
 
-var screenshots = flag.Bool("screenshots", false, "keep screenshots of the export")
+var screenshots = flag.Bool("screenshots", false, "write the README's screenshots of the export to docs/img")
 
 // fileURL is the file:// URL of a local file.
 func fileURL(t *testing.T, path string) string {
@@ -289,8 +289,13 @@ func useOverview(t *testing.T, ctx context.Context, d *slides.Deck) {
 		t.Error("the overview's slides are not the slides' own content")
 	}
 	pick := firsts[len(firsts)/2]
-	if *screenshots {
-		browsertest.Screenshot(t, ctx, filepath.Join(t.TempDir(), "overview.png"))
+	if *screenshots && len(firsts) == 20 {
+		do(t, ctx, chromedp.EmulateViewport(1280, 800))
+		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile("../docs/img/export-overview.png", shot, 0o644)
 	}
 	click(t, ctx, fmt.Sprintf(`#overview .wt-thumb[data-index="%d"]`, pick))
 	waitFor(t, ctx, "the tapped slide, overview closed", at(pick)+` && !document.getElementById('overview').open`)
@@ -392,6 +397,14 @@ func TestBrowserReplayedInspector(t *testing.T) {
 			}
 			// The 70 KiB frame: a 64-bit length, masked, with its XOR table.
 			click(t, ctx, box+` .wti-list button[data-seq="6"]`)
+			if *screenshots && !single {
+				do(t, ctx, chromedp.Evaluate[chromedp.Void](`scrollTo(0, 0)`))
+				shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+				if err != nil {
+					t.Fatal(err)
+				}
+				os.WriteFile("../docs/img/export-inspector.png", shot, 0o644)
+			}
 			waitFor(t, ctx, "the 70 KiB frame", fmt.Sprintf(`document.querySelector('%s .wti-detail h3').textContent.startsWith('#6 text')`, box))
 			fields := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .wti-fields').textContent`, box))
 			if !strings.Contains(fields, "64-bit length") || !strings.Contains(fields, "71,680") || !strings.Contains(fields, "masking key") {
