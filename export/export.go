@@ -119,7 +119,7 @@ func warn(o Options, lines []string) {
 
 // The stylesheets of the export, in order, from assets (highlight.css is
 // chroma's, generated).
-var styleNames = []string{"slides.css", "audience.css", "highlight.css", "print.css", "export.css"}
+var styleNames = []string{"slides.css", "audience.css", "highlight.css", "overview.css", "print.css", "export.css"}
 
 // styleNames are the stylesheets this deck's export needs.
 func (dk *deck) styleNames() []string {

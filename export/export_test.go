@@ -40,7 +40,7 @@ func TestFolderHoldsWhatTheDeckNeedsAndNothingElse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{".wiretalk-export", "assets/audience.css", "assets/export.css", "assets/highlight.css", "assets/print.css", "assets/slides.css",
+	want := []string{".wiretalk-export", "assets/audience.css", "assets/export.css", "assets/highlight.css", "assets/overview.css", "assets/print.css", "assets/slides.css",
 		"assets/viewer.js", "img/back ground.png", "img/teal.png", "index.html"}
 	if got := listFiles(t, out); !slices.Equal(got, want) {
 		t.Errorf("files:\n got %q\nwant %q", got, want)
