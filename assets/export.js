@@ -70,23 +70,33 @@ function inspect(s) {
   return () => offs.forEach(off => off());
 }
 
-// #name or #number (the number the page shows), and #name.2 for a slide's
-// second step, as the audience page in self-study.
+// #name (#name.2 for a slide's second step), or #number: the number the
+// page shows, which names the first step that shows it. hashOf gives a
+// fragment that fromHash maps back to the same step.
 function hashOf(i) {
-  const f = steps[first(i)], step = i - first(i);
+  const f = steps[first(i)], step = i - first(i), n = steps[i].dataset.number;
+  if (!f.dataset.name && fromHash('#' + n) === i) return '#' + n;
   return '#' + encodeURIComponent(f.dataset.name || f.dataset.number) + (step ? '.' + (step + 1) : '');
 }
 function fromHash(hash) {
   let h;
   try { h = decodeURIComponent(hash.slice(1)); } catch { return -1; }
-  const [, base, step = 1] = /^(.*?)(?:\.(\d+))?$/.exec(h);
-  const find = n => steps.findIndex((s, i) => first(i) === i && (s.dataset.name === n || s.dataset.number === n));
-  let j = find(h);
-  if (j < 0 && (j = find(base)) >= 0 && step > 1) {
-    j += step - 1;
-    if (j >= steps.length || first(j) !== find(base)) return -1;
+  if (!h) return -1;
+  const named = n => steps.findIndex((s, i) => first(i) === i && s.dataset.name === n);
+  const numbered = n => steps.findIndex(s => s.dataset.number === n);
+  let j = named(h);
+  if (j < 0) j = numbered(h);
+  const [, base, step] = /^(.*?)(?:\.(\d+))?$/.exec(h);
+  if (j < 0 && step) {
+    j = named(base);
+    if (j < 0) j = numbered(base);
+    if (j >= 0) {
+      const f = first(j);
+      j = f + (step - 1);
+      if (j >= steps.length || first(j) !== f) return -1;
+    }
   }
-  return h ? j : -1;
+  return j;
 }
 
 function toggleNotes(on = body.classList.contains('wt-hide-notes')) {

@@ -99,9 +99,24 @@ func at(index int) string {
 	return fmt.Sprintf(`(() => { const v = [...document.querySelectorAll('.wt-step')].filter(s => !s.hidden && s.offsetParent !== null); return v.length === 1 && v[0].dataset.index === '%d'; })()`, index)
 }
 
-// hashFor is the fragment the page keeps for step i of d.
+// firstNumbered is the first step that shows number n.
+func firstNumbered(d *slides.Deck, n int) int {
+	for j, s := range d.Slides {
+		if s.Number == n {
+			return j
+		}
+	}
+	return -1
+}
+
+// hashFor is the fragment the page keeps for step i of d: #name (and
+// #name.2 for its second step), else #number when that number is first
+// shown by step i, else the slide's first number and the step.
 func hashFor(d *slides.Deck, i int) string {
 	first := d.Slides[d.Slides[i].StepOf]
+	if first.Name == "" && firstNumbered(d, d.Slides[i].Number) == i {
+		return fmt.Sprintf("#%d", d.Slides[i].Number)
+	}
 	h := first.Name
 	if h == "" {
 		h = fmt.Sprint(first.Number)
@@ -183,11 +198,13 @@ func loadDeck(t *testing.T, deck string) *slides.Deck {
 	return dk.d
 }
 
-// The decks every export test runs on: wiretalk's talk, and a deck of our
-// own with images, steps with notes, count: false and links.
+// The decks every export test runs on: wiretalk's talk, the features deck
+// the live pages are tested on (remote backgrounds, notes on steps, code,
+// the frame diagram), and one with local images, count: false and links.
 var browserDecks = []struct{ name, path string }{
 	{"talk", ""},
-	{"features", "testdata/deck/deck.md"},
+	{"features", "../testdata/decks/features.md"},
+	{"images", "testdata/deck/deck.md"},
 }
 
 // TestBrowserExportOffline opens each export from file:// with the network
@@ -228,30 +245,39 @@ func checkImages(t *testing.T, ctx context.Context) {
 	}
 }
 
-// named opens a slide by #name and by #number, follows a link to another
-// slide, then goes back.
+// named opens a slide by #name (or #number when the deck names none) and
+// another by #number, follows a link to the first, then goes back and
+// forward.
 func named(t *testing.T, ctx context.Context, d *slides.Deck, page string) {
 	t.Helper()
-	var a, b int = -1, -1 // two named slides
-	for i, s := range d.Slides {
+	a, b := -1, -1
+	for i, s := range d.Slides { // a named slide, if any
 		if s.Name != "" && !s.Continued && i > 0 {
-			if a < 0 {
-				a = i
-			} else if b < 0 && s.Number != d.Slides[a].Number {
-				b = i
-			}
+			a = i
+			break
 		}
 	}
-	if b < 0 {
-		t.Fatal("the deck needs two named slides")
+	for i, s := range d.Slides { // another slide, numbered
+		if i > 0 && !s.Continued && i != a && firstNumbered(d, s.Number) == i && (a < 0 || s.Number != d.Slides[a].Number) {
+			if a < 0 {
+				a = i
+				continue
+			}
+			b = i
+			break
+		}
 	}
+	if a < 0 || b < 0 {
+		t.Fatal("the deck needs two slides to link to")
+	}
+	ha := hashFor(d, a)
 	// A copied link opens its slide.
-	do(t, ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(page+"#"+d.Slides[a].Name))
-	waitFor(t, ctx, "the slide named "+d.Slides[a].Name, at(a))
+	do(t, ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(page+ha))
+	waitFor(t, ctx, "the slide at "+ha, at(a))
 	do(t, ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(page+fmt.Sprintf("#%d", d.Slides[b].Number)))
 	waitFor(t, ctx, fmt.Sprintf("the slide numbered %d", d.Slides[b].Number), at(b))
 	// A link in the page, as a slide's [text](#name) is.
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const l = document.createElement('a'); l.href = '#%s'; document.querySelector('#step-%d .wt-slide').append(l); l.click(); })()`, d.Slides[a].Name, b)))
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const l = document.createElement('a'); l.href = '%s'; document.querySelector('#step-%d .wt-slide').append(l); l.click(); })()`, ha, b)))
 	waitFor(t, ctx, "the linked slide", at(a))
 	do(t, ctx, chromedp.NavigateBack())
 	waitFor(t, ctx, "the slide before the link, after back", at(b))

@@ -398,3 +398,9 @@ func TestViewerBundles(t *testing.T) {
 		}
 	}
 }
+
+var (
+	// For the tests' look at HTML: compiled once.
+	firstHeading = regexp.MustCompile(`(?is)<h[12][^>]*>(.*?)</h[12]>`)
+	anyTag       = regexp.MustCompile(`<[^>]*>`)
+)

@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
-	"html"
 	"html/template"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -109,20 +107,10 @@ func slideStyle(props map[string]string) string {
 	return strings.TrimSpace(b.String())
 }
 
-var (
-	// Compiled once, never changed.
-	firstHeading = regexp.MustCompile(`(?is)<h[12][^>]*>(.*?)</h[12]>`)
-	anyTag       = regexp.MustCompile(`<[^>]*>`)
-)
-
-// deckTitle is the text of the first heading of the deck.
+// deckTitle is the deck's title (its first heading), or "wiretalk".
 func deckTitle(d *slides.Deck) string {
-	for _, s := range d.Slides {
-		if m := firstHeading.FindStringSubmatch(s.HTML); m != nil {
-			if t := strings.TrimSpace(html.UnescapeString(anyTag.ReplaceAllString(m[1], ""))); t != "" {
-				return t
-			}
-		}
+	if t := d.Title(); t != "" {
+		return t
 	}
 	return "wiretalk"
 }
