@@ -3,9 +3,13 @@
 
 // The recording is the page's <script type="application/json"
 // id="wt-recording"> (docs/recording.md): data, never run.
+let parsed;
 function recording() {
-  const el = document.getElementById('wt-recording');
-  return el ? JSON.parse(el.textContent) : null;
+  if (parsed === undefined) {
+    const el = document.getElementById('wt-recording');
+    parsed = el ? JSON.parse(el.textContent) : null;
+  }
+  return parsed;
 }
 
 // ReplaySocket stands in for WebSocket in the inspector's module: the feed
