@@ -49,6 +49,9 @@ type Result struct {
 
 // Export exports a deck as Options say.
 func Export(ctx context.Context, o Options) (*Result, error) {
+	if o.PDF != "" && findChromium() == "" {
+		return nil, ErrNoChromium
+	}
 	dk, err := load(o.Deck)
 	if err != nil {
 		return nil, err
@@ -62,7 +65,7 @@ func Export(ctx context.Context, o Options) (*Result, error) {
 	}
 	remote := dk.remote(!o.NoNotes)
 	if o.PDF != "" {
-		remote = nil // the handout is printed online or not at all: nothing to warn about offline
+		remote = nil // Chromium fetches them while printing: the PDF holds what it could get
 	}
 	if err := dk.record(ctx, o.Replay); err != nil {
 		return nil, err
