@@ -124,15 +124,13 @@ const act = a => {
   else if (a === 'prev') show(view - 1);
   else if (a === 'first') show(0);
   else if (a === 'last') show(steps.length - 1);
+  else if (a === 'overview') openOverview();
   else return false;
 };
 keys(act);
 swipe($('stage'), act);
-addEventListener('keydown', e => {
-  if (e.key !== 'o' || e.ctrlKey || e.altKey || e.metaKey || e.target.closest('input, textarea, select, [contenteditable]')) return;
-  e.preventDefault();
-  if (dialog.open) dialog.close();
-  else openOverview();
+dialog.addEventListener('keydown', e => {
+  if (e.key === 'o') { e.preventDefault(); e.stopPropagation(); dialog.close(); }
 });
 $('prev').onclick = () => show(view - 1);
 $('next').onclick = () => show(view + 1);

@@ -39,3 +39,46 @@ export function overview(box, items, pick) {
   box.replaceChildren(grid);
   return [...grid.querySelectorAll('.wt-thumb')];
 }
+
+// showDeck opens an overview of a live page's deck (the JSON of
+// /api/deck): the last step of every slide, drawn with render (deck.js)
+// into a dialog made on first use, which links overview.css itself; a tap
+// calls pick(index of the slide's first step) and closes it. `o` or
+// Escape closes it too.
+export function showDeck(deck, index, render, pick) {
+  let d = document.getElementById('wt-overview');
+  if (!d) {
+    const css = document.createElement('link');
+    css.rel = 'stylesheet';
+    css.href = new URL('overview.css' + new URL(import.meta.url).search, import.meta.url);
+    document.head.append(css);
+    d = document.createElement('dialog');
+    d.id = 'wt-overview';
+    d.className = 'wt-overview';
+    d.setAttribute('aria-label', 'All slides');
+    const head = document.createElement('header'), h = document.createElement('h2'), close = document.createElement('button');
+    h.textContent = 'All slides';
+    close.type = 'button';
+    close.textContent = 'Close';
+    close.onclick = () => d.close();
+    head.append(h, close);
+    d.append(head, document.createElement('div'));
+    d.addEventListener('keydown', e => { if (e.key === 'o') { e.preventDefault(); e.stopPropagation(); d.close(); } });
+    document.body.append(d);
+  }
+  if (d.dataset.version !== deck.version) {
+    const items = [];
+    deck.slides.forEach((s, i) => {
+      const next = deck.slides[i + 1];
+      if (next && next.stepOf === s.stepOf) return; // not the slide's last step
+      items.push({ section: render(document.createElement('div'), s), label: String(s.number), index: s.stepOf ?? i });
+    });
+    overview(d.lastElementChild, items, i => { d.close(); pick(i); });
+    d.dataset.version = deck.version;
+  }
+  d.showModal();
+  const first = deck.slides[index]?.stepOf ?? index;
+  const b = d.querySelector(`.wt-thumb[data-index="${first}"]`) || d.querySelector('.wt-thumb');
+  b?.focus();
+  b?.scrollIntoView({ block: 'nearest' });
+}

@@ -130,7 +130,10 @@ keys(a => {
   else if (a === 'last') go(Infinity);
   else if (a === 'blackout') blackout();
   else if (a === 'goto') { gotoInput.focus(); gotoInput.select(); }
+  else if (a === 'overview') overview();
 });
+const overview = () => import(`./overview.js${v}`).then(m => m.showDeck(deck, live.index, render, go));
+$('overview').onclick = overview;
 $('prev').onclick = () => go(from() - 1);
 $('next').onclick = () => go(from() + 1);
 $('blackout').onclick = blackout;
