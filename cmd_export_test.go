@@ -74,3 +74,15 @@ func TestExportReplayRefusesAForeignFile(t *testing.T) {
 		t.Error("exported anyway")
 	}
 }
+
+func TestServeRecordRefusesAFileThatIsNotARecording(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(file, []byte("my notes"), 0o644)
+	code, _, stderr := runCLI(t, "serve", "-addr", "127.0.0.1:0", "-record", file)
+	if code != exitFail || !strings.Contains(stderr, "is not a recording to replace") {
+		t.Errorf("exit status %d, stderr %q", code, stderr)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "my notes" {
+		t.Error("the file changed")
+	}
+}
