@@ -90,14 +90,12 @@ const act = a => {
   else if (a === 'prev') go(view - 1);
   else if (a === 'first') go(0);
   else if (a === 'last') go(1e9);
-  else if (a === 'overview' && study) import(`./overview.js${v}`).then(m => m.showDeck(deck, view, render, go));
   else return false;
 };
 keys(act);
 swipe(document.body, act);
 $('prev').onclick = () => go(view - 1);
 $('next').onclick = () => go(view + 1);
-if ($('grid')) $('grid').onclick = () => act('overview');
 follow.onclick = () => { attached = true; update(); };
 onhashchange = () => {
   const i = study && deck ? fromHash(deck, location.hash) : -1;

@@ -29,7 +29,13 @@ import (
 //     it becomes a promise that rejects with a clear error (the caller's
 //     catch shows its fallback).
 //
-// export default, re-exports and top-level await are refused.
+// and the pages' own idiom for importing shared modules with their ?v=,
+// which is a static import written dynamically:
+//
+//   - const [a, { b }] = await Promise.all(['x', 'y'].map(m => import(`./${m}.js${v}`)));
+//
+// becomes const [a, { b }] = [x's exports, y's exports]. Any other
+// top-level await, export default and re-exports are refused.
 //
 // A shim replaces a global inside one module with another module's export:
 // the export's viewer runs the live inspector (inspector.js) with
@@ -42,15 +48,17 @@ type shim struct {
 }
 
 var (
-	importRE      = regexp.MustCompile(`(?m)^import\s*(\{[^}]*\}|\*\s*as\s+\w+)\s*from\s*['"]\./([\w.-]+\.js)(?:\?[^'"]*)?['"]\s*;?[ \t]*$`)
-	anyImportRE   = regexp.MustCompile(`(?m)^import\b[^(.]`)
-	exportDeclRE  = regexp.MustCompile(`(?m)^export\s+(async\s+function\*?|function\*?|class|const|let)\s+([A-Za-z_$][\w$]*)`)
-	exportListRE  = regexp.MustCompile(`(?m)^export\s*\{([^}]*)\}\s*;?[ \t]*$`)
-	anyExportRE   = regexp.MustCompile(`(?m)^export\b`)
-	importMetaRE  = regexp.MustCompile(`\bimport\.meta\b(\.url)?`)
-	dynImportRE   = regexp.MustCompile(`\bimport\s*\(`)
-	topAwaitRE    = regexp.MustCompile(`(?m)^(?:(?:const|let|var)\s[^;]*?=\s*await\b|await\b)`)
-	identifierRE  = regexp.MustCompile(`^[A-Za-z_$][\w$]*$`)
+	importRE     = regexp.MustCompile(`(?m)^import\s*(\{[^}]*\}|\*\s*as\s+\w+)\s*from\s*['"]\./([\w.-]+\.js)(?:\?[^'"]*)?['"]\s*;?[ \t]*$`)
+	anyImportRE  = regexp.MustCompile(`(?m)^import\b[^(.]`)
+	exportDeclRE = regexp.MustCompile(`(?m)^export\s+(async\s+function\*?|function\*?|class|const|let)\s+([A-Za-z_$][\w$]*)`)
+	exportListRE = regexp.MustCompile(`(?m)^export\s*\{([^}]*)\}\s*;?[ \t]*$`)
+	anyExportRE  = regexp.MustCompile(`(?m)^export\b`)
+	importMetaRE = regexp.MustCompile(`\bimport\.meta\b(\.url)?`)
+	dynImportRE  = regexp.MustCompile(`\bimport\s*\(`)
+	topAwaitRE   = regexp.MustCompile(`(?m)^(?:(?:const|let|var)\s[^;]*?=\s*await\b|await\b)`)
+	identifierRE = regexp.MustCompile(`^[A-Za-z_$][\w$]*$`)
+	// The pages' versioned import of shared modules (see above).
+	awaitAllRE    = regexp.MustCompile("(?ms)^const (\\[[^;]*?\\]) =\\s*await Promise\\.all\\(\\[([^\\]]*)\\]\\.map\\(\\(?m\\)? => import\\(`\\./\\$\\{m\\}\\.js\\$\\{v\\}`\\)\\)\\);")
 	destructureRE = regexp.MustCompile(`(?m)^export\s+(const|let)\s*[\[{]`)
 )
 
@@ -64,7 +72,12 @@ type module struct {
 
 // bundle builds a classic script from the module entry in fsys and the
 // modules it imports, transitively.
-func bundle(fsys fs.FS, entry string, shims map[string][]shim) (string, error) {
+//
+// An override replaces what a module exports under a name, for the
+// modules that import it (the module's own uses are unchanged): the
+// export's page links every stylesheet itself, so deck.js's stylesheet(),
+// which the inspector calls, does nothing there.
+func bundle(fsys fs.FS, entry string, shims map[string][]shim, overrides map[string]map[string]string) (string, error) {
 	mods := map[string]*module{}
 	var order []string // dependencies before dependents
 	var visit func(name string, path []string) error
@@ -92,6 +105,11 @@ func bundle(fsys fs.FS, entry string, shims map[string][]shim) (string, error) {
 		for _, d := range m.deps {
 			if err := visit(d, append(path, name)); err != nil {
 				return err
+			}
+		}
+		for i, e := range m.exports {
+			if js, ok := overrides[name][e]; ok {
+				m.exports[i] = e + ": " + js
 			}
 		}
 		mods[name] = m
@@ -127,6 +145,23 @@ func parseModule(name, src string) (*module, error) {
 	fail := func(format string, args ...any) (*module, error) {
 		return nil, fmt.Errorf("bundle: %s: %s", name, fmt.Sprintf(format, args...))
 	}
+	var bad error
+	src = awaitAllRE.ReplaceAllStringFunc(src, func(s string) string {
+		g := awaitAllRE.FindStringSubmatch(s)
+		var vars []string
+		for _, q := range splitList(g[2]) {
+			dep := strings.Trim(q, `'"`)
+			if !identifierRE.MatchString(strings.ReplaceAll(dep, "-", "_")) {
+				bad = fmt.Errorf("bundle: %s: cannot read the module name %s", name, q)
+			}
+			m.deps = append(m.deps, dep+".js")
+			vars = append(vars, moduleVar(dep+".js"))
+		}
+		return "const " + g[1] + " = [" + strings.Join(vars, ", ") + "];"
+	})
+	if bad != nil {
+		return nil, bad
+	}
 	if topAwaitRE.MatchString(src) {
 		return fail("top-level await cannot be bundled")
 	}
@@ -134,7 +169,6 @@ func parseModule(name, src string) (*module, error) {
 		return fail("export of a destructuring declaration cannot be bundled")
 	}
 	// Imports.
-	var bad error
 	src = importRE.ReplaceAllStringFunc(src, func(s string) string {
 		g := importRE.FindStringSubmatch(s)
 		dep := g[2]

@@ -145,6 +145,8 @@ func stylesheet(name string) ([]byte, error) {
 func viewerScript() (string, error) {
 	return bundle(assets.FS, "export.js", map[string][]shim{
 		"inspector.js": {{Global: "WebSocket", Module: "replay.js", Export: "ReplaySocket"}},
+	}, map[string]map[string]string{
+		"deck.js": {"stylesheet": "() => {}"},
 	})
 }
 

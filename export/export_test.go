@@ -350,7 +350,7 @@ func TestMapRefs(t *testing.T) {
 
 func TestBundle(t *testing.T) {
 	fsys := fstest.MapFS{
-		"a.js":    {Data: []byte("import { b, c as see } from './b.js';\nimport * as all from './c.js';\nexport const v = new URL(import.meta.url).search;\nexport function f() { return b() + see + all.k + import('./x.js'); }\n")},
+		"a.js":    {Data: []byte("const [x, { y }] = await Promise.all(['c', 'b'].map(m => import(`./${m}.js${v}`)));\nimport { b, c as see } from './b.js';\nimport * as all from './c.js';\nexport const v = new URL(import.meta.url).search;\nexport function f() { return b() + see + all.k + import('./x.js'); }\n")},
 		"b.js":    {Data: []byte("import { k } from './c.js?v=1';\nexport async function b() { return k; }\nconst c = 2;\nexport { c };\n")},
 		"c.js":    {Data: []byte("export let k = 1;\n")},
 		"def.js":  {Data: []byte("export default 1;\n")},
@@ -360,13 +360,14 @@ func TestBundle(t *testing.T) {
 		"cyc2.js": {Data: []byte("import { y } from './cyc.js';\n")},
 		"from.js": {Data: []byte("import x from './c.js';\n")},
 	}
-	js, err := bundle(fsys, "a.js", map[string][]shim{"b.js": {{Global: "WebSocket", Module: "c.js", Export: "k"}}})
+	js, err := bundle(fsys, "a.js", map[string][]shim{"b.js": {{Global: "WebSocket", Module: "c.js", Export: "k"}}},
+		map[string]map[string]string{"b.js": {"b": "() => 0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{
 		"const { k } = __wt_c;", "const { b, c: see } = __wt_b;", "const all = __wt_c;",
-		"return { b, c };", "return { v, f };", "const WebSocket = __wt_c.k;", "new URL(__wtURL)", "__wtImport('./x.js')", "async function b()",
+		"return { b: () => 0, c };", "return { v, f };", "const WebSocket = __wt_c.k;", "const [x, { y }] = [__wt_c, __wt_b];", "new URL(__wtURL)", "__wtImport('./x.js')", "async function b()",
 	} {
 		if !strings.Contains(js, s) {
 			t.Errorf("the bundle lacks %q:\n%s", s, js)
@@ -379,7 +380,7 @@ func TestBundle(t *testing.T) {
 		"def.js": "unsupported export", "tla.js": "top-level await", "meta.js": "import.meta.url",
 		"cyc.js": "import cycle", "from.js": "unsupported import", "none.js": "file does not exist",
 	} {
-		if _, err := bundle(fsys, name, nil); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := bundle(fsys, name, nil, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", name, err, want)
 		}
 	}
@@ -392,7 +393,7 @@ func TestViewerBundles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"// nav.js", "// deck.js", "// overview.js", "// replay.js", "// inspector.js", "// export.js"} {
+	for _, m := range []string{"// nav.js", "// deck.js", "// overview.js", "// replay.js", "// inspector-view.js", "// socket.js", "// inspector.js", "// export.js"} {
 		if !strings.Contains(js, m) {
 			t.Errorf("the viewer lacks %s", m)
 		}

@@ -36,12 +36,6 @@ func (dk *deck) single(notes bool) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n == "inspector.css" {
-			// The inspector links its stylesheet unless a link to
-			// inspector.css is there: a data: URI that says its name.
-			p.Styles = append(p.Styles, resource{Href: template.URL("data:text/css;name=inspector.css;base64," + base64.StdEncoding.EncodeToString(b))})
-			continue
-		}
 		p.Styles = append(p.Styles, resource{Inline: template.CSS(strings.ReplaceAll(string(b), "</style", `<\/style`))})
 	}
 	js, err := viewerScript()
@@ -52,7 +46,7 @@ func (dk *deck) single(notes bool) ([]byte, error) {
 	p.Script = resource{Inline: template.JS(js)}
 	sum := sha256.Sum256([]byte(js))
 	p.CSP = "default-src 'none'; img-src data: http: https:; media-src data: http: https:; font-src data:; " +
-		"style-src 'unsafe-inline' data:; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+		"style-src 'unsafe-inline'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 	return renderPage(p)
 }
 
