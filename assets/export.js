@@ -3,7 +3,7 @@
 // imports, since modules do not load from file://.
 import { keys, swipe } from './nav.js';
 import { fit } from './deck.js';
-import { overview } from './overview.js';
+import { overview, onKey } from './overview.js';
 import { mount } from './inspector.js';
 import { about } from './replay.js';
 
@@ -124,7 +124,6 @@ const act = a => {
   else if (a === 'prev') show(view - 1);
   else if (a === 'first') show(0);
   else if (a === 'last') show(steps.length - 1);
-  else if (a === 'overview') openOverview();
   else return false;
 };
 keys(act);
@@ -134,6 +133,7 @@ dialog.addEventListener('keydown', e => {
 });
 $('prev').onclick = () => show(view - 1);
 $('next').onclick = () => show(view + 1);
+onKey(openOverview);
 $('open-overview').onclick = openOverview;
 $('close-overview').onclick = () => dialog.close();
 if ($('notes-toggle')) $('notes-toggle').onclick = () => toggleNotes();

@@ -3,7 +3,7 @@
 const KEYS = {
   ArrowRight: 'next', ArrowDown: 'next', PageDown: 'next', ' ': 'next',
   ArrowLeft: 'prev', ArrowUp: 'prev', PageUp: 'prev',
-  Home: 'first', End: 'last', b: 'blackout', '.': 'blackout', g: 'goto', o: 'overview',
+  Home: 'first', End: 'last', b: 'blackout', '.': 'blackout', g: 'goto',
 };
 
 export function keys(act) {

@@ -40,6 +40,18 @@ export function overview(box, items, pick) {
   return [...grid.querySelectorAll('.wt-thumb')];
 }
 
+// onKey calls open on the key o, where nav.js's keys would act (not while
+// typing, nor with Ctrl, Alt or Meta). nav.js does not map it: its bytes
+// count against the live audience's budget, and the live audience has no
+// overview.
+export function onKey(open) {
+  addEventListener('keydown', e => {
+    if (e.key !== 'o' || e.ctrlKey || e.altKey || e.metaKey || e.target.closest('input, textarea, select, [contenteditable]')) return;
+    e.preventDefault();
+    open();
+  });
+}
+
 // showDeck opens an overview of a live page's deck (the JSON of
 // /api/deck): the last step of every slide, drawn with render (deck.js)
 // into a dialog made on first use, which links overview.css itself; a tap

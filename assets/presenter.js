@@ -130,10 +130,12 @@ keys(a => {
   else if (a === 'last') go(Infinity);
   else if (a === 'blackout') blackout();
   else if (a === 'goto') { gotoInput.focus(); gotoInput.select(); }
-  else if (a === 'overview') overview();
 });
-const overview = () => import(`./overview.js${v}`).then(m => m.showDeck(deck, live.index, render, go));
+const overview = () => live && import(`./overview.js${v}`).then(m => m.showDeck(deck, live.index, render, go));
 $('overview').onclick = overview;
+addEventListener('keydown', e => { // o, as nav.js's keys would take it
+  if (e.key === 'o' && !e.ctrlKey && !e.altKey && !e.metaKey && !e.target.closest('input, textarea, select')) overview();
+});
 $('prev').onclick = () => go(from() - 1);
 $('next').onclick = () => go(from() + 1);
 $('blackout').onclick = blackout;
