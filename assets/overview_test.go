@@ -24,7 +24,7 @@ func slideCount(d *deck) int {
 // clickThumb clicks the overview's button for step i with the mouse.
 func clickThumb(t *testing.T, ctx context.Context, i int) {
 	t.Helper()
-	xy := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector('#wt-overview .wt-thumb[data-index="%d"]'); e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`, i))
+	xy := browsertest.Eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector('#wt-overview .wt-thumb[data-index="%d"]'); e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`, i))
 	if err := chromedp.Do(ctx, chromedp.MouseClickXY(xy[0], xy[1])); err != nil {
 		t.Fatal(err)
 	}
@@ -38,12 +38,12 @@ func TestPresenterOverview(t *testing.T) {
 	ctx, _ := browsertest.New(t)
 	open(t, ctx, f.URL+"/presenter")
 	showing(t, ctx, 0)
-	press(t, ctx, "o")
-	waitFor(t, ctx, `document.getElementById('wt-overview')?.open`)
-	if n := eval[int](t, ctx, `document.querySelectorAll('#wt-overview .wt-thumb').length`); n != slideCount(d) {
+	browsertest.Press(t, ctx, "o")
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('wt-overview')?.open`)
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#wt-overview .wt-thumb').length`); n != slideCount(d) {
 		t.Fatalf("the overview shows %d slides, want %d", n, slideCount(d))
 	}
-	if !eval[bool](t, ctx, `[...document.querySelectorAll('#wt-overview .wt-thumb .wt-slide')].every(s => s.innerHTML.length > 0)`) {
+	if !browsertest.Eval[bool](t, ctx, `[...document.querySelectorAll('#wt-overview .wt-thumb .wt-slide')].every(s => s.innerHTML.length > 0)`) {
 		t.Error("an empty slide in the overview")
 	}
 	target := d.Slides[len(d.Slides)-1].StepOf
@@ -52,14 +52,14 @@ func TestPresenterOverview(t *testing.T) {
 		t.Fatalf("sent %v, want goto %d", m, target)
 	}
 	showing(t, ctx, target)
-	waitFor(t, ctx, `!document.getElementById('wt-overview').open`)
+	browsertest.WaitFor(t, ctx, "", `!document.getElementById('wt-overview').open`)
 	// The button opens it too; o closes it.
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('overview').click()`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, `document.getElementById('wt-overview').open`)
-	press(t, ctx, "o")
-	waitFor(t, ctx, `!document.getElementById('wt-overview').open`)
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('wt-overview').open`)
+	browsertest.Press(t, ctx, "o")
+	browsertest.WaitFor(t, ctx, "", `!document.getElementById('wt-overview').open`)
 }
 
 // TestStudyOverview: in self-study the audience page has the overview too
@@ -74,8 +74,8 @@ func TestStudyOverview(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('grid').click()`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, `document.getElementById('wt-overview')?.open`)
-	if n := eval[int](t, ctx, `document.querySelectorAll('#wt-overview .wt-thumb').length`); n != slideCount(d) {
+	browsertest.WaitFor(t, ctx, "", `document.getElementById('wt-overview')?.open`)
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#wt-overview .wt-thumb').length`); n != slideCount(d) {
 		t.Fatalf("the overview shows %d slides, want %d", n, slideCount(d))
 	}
 	target := d.Slides[len(d.Slides)-1].StepOf
@@ -86,8 +86,8 @@ func TestStudyOverview(t *testing.T) {
 	ctx2, _ := browsertest.New(t, phone)
 	open(t, ctx2, live.URL+"/")
 	showing(t, ctx2, 0)
-	press(t, ctx2, "o")
-	if eval[bool](t, ctx2, `!!document.getElementById('grid') || !!document.getElementById('wt-overview')`) {
+	browsertest.Press(t, ctx2, "o")
+	if browsertest.Eval[bool](t, ctx2, `!!document.getElementById('grid') || !!document.getElementById('wt-overview')`) {
 		t.Error("a live audience page has an overview")
 	}
 }

@@ -44,7 +44,7 @@ func TestAudiencePagePrintsOneSlideAPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	heading := eval[string](t, ctx, `document.querySelector('#frame h1, #frame h2').textContent`)
+	heading := browsertest.Eval[string](t, ctx, `document.querySelector('#frame h1, #frame h2').textContent`)
 	if !strings.Contains(strings.Join(strings.Fields(string(text)), " "), heading) {
 		t.Errorf("the page lacks the slide's heading %q:\n%s", heading, text)
 	}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -52,51 +51,42 @@ func offline(t *testing.T, ctx context.Context) {
 	}
 }
 
-func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := chromedp.Do(tctx, actions...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("%s: %v", expr, err)
-	}
-	return v
-}
-
-func waitFor(t *testing.T, ctx context.Context, what, expr string) {
-	t.Helper()
-	var err error
-	for try := 0; try < 3; try++ {
-		// A navigation may replace the page's context under the poll.
-		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(20*time.Millisecond)))
-		if err == nil || !strings.Contains(err.Error(), "Cannot find context") {
-			break
-		}
-	}
-	if err != nil {
-		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash + ' | ' + document.querySelector('.wt-step:not([hidden])')?.dataset.index + ' | ' + document.getElementById('count')?.textContent`))
-		t.Fatalf("waiting for %s (%s): %v\npage: %s", what, expr, err, state)
-	}
-}
-
 // click clicks the middle of the element sel, scrolled into view, with the
 // mouse.
 func click(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
-	xy := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`, sel))
-	do(t, ctx, chromedp.MouseClickXY(xy[0], xy[1]))
+	xy := browsertest.Eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`, sel))
+	browsertest.Do(t, ctx, chromedp.MouseClickXY(xy[0], xy[1]))
 }
 
 // at is a predicate: the one step shown is index.
 func at(index int) string {
 	return fmt.Sprintf(`(() => { const v = [...document.querySelectorAll('.wt-step')].filter(s => !s.hidden && s.offsetParent !== null); return v.length === 1 && v[0].dataset.index === '%d'; })()`, index)
+}
+
+// open loads url in the tab of ctx and waits until it has loaded.
+func open(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	browsertest.Open(t, ctx, url)
+	loaded(t, ctx)
+}
+
+// loaded waits for the page to have loaded. A load replaces the page's
+// JavaScript context, and a poll that starts at that moment fails with
+// "Cannot find context" (more often on a loaded machine): it is tried
+// again, so that the waits that follow run in the new page.
+func loaded(t *testing.T, ctx context.Context) {
+	t.Helper()
+	for try := 0; ; try++ {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.readyState === 'complete'`,
+			chromedp.WithPollingTimeout(browsertest.WaitTimeout), chromedp.WithPollingInterval(20*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		if try == 3 || !strings.Contains(err.Error(), "Cannot find context") {
+			t.Fatalf("waiting for the page to load: %v", err)
+		}
+	}
 }
 
 // firstNumbered is the first step that shows number n.
@@ -136,33 +126,33 @@ func walk(t *testing.T, ctx context.Context, d *slides.Deck) {
 	last := fmt.Sprint(d.Slides[len(d.Slides)-1].Number)
 	for i, s := range d.Slides {
 		if i > 0 {
-			do(t, ctx, chromedp.KeyEvent(kb.ArrowRight))
+			browsertest.Do(t, ctx, chromedp.KeyEvent(kb.ArrowRight))
 		}
-		waitFor(t, ctx, fmt.Sprintf("step %d", i), at(i))
-		if got, want := eval[string](t, ctx, `document.getElementById('count').textContent`), fmt.Sprintf("%d / %s", s.Number, last); got != want {
+		browsertest.WaitFor(t, ctx, fmt.Sprintf("step %d", i), at(i))
+		if got, want := browsertest.Eval[string](t, ctx, `document.getElementById('count').textContent`), fmt.Sprintf("%d / %s", s.Number, last); got != want {
 			t.Errorf("step %d: count %q, want %q", i, got, want)
 		}
-		if got, want := eval[string](t, ctx, `location.hash`), hashFor(d, i); got != want {
+		if got, want := browsertest.Eval[string](t, ctx, `location.hash`), hashFor(d, i); got != want {
 			t.Errorf("step %d: fragment %q, want %q", i, got, want)
 		}
 		if s.NotesHTML != "" {
-			shown := eval[bool](t, ctx, fmt.Sprintf(`(() => { const n = document.querySelector('#step-%d .wt-notes'); return !!n && n.offsetParent !== null && n.getBoundingClientRect().height > 0; })()`, i))
+			shown := browsertest.Eval[bool](t, ctx, fmt.Sprintf(`(() => { const n = document.querySelector('#step-%d .wt-notes'); return !!n && n.offsetParent !== null && n.getBoundingClientRect().height > 0; })()`, i))
 			if !shown {
 				t.Errorf("step %d: its notes are not shown under it", i)
 			}
 		}
 	}
-	if !eval[bool](t, ctx, `document.getElementById('next').disabled`) {
+	if !browsertest.Eval[bool](t, ctx, `document.getElementById('next').disabled`) {
 		t.Error("next is enabled on the last step")
 	}
 	click(t, ctx, "#prev")
-	waitFor(t, ctx, "the step before the last, by the ‹ button", at(len(d.Slides)-2))
-	do(t, ctx, chromedp.KeyEvent(kb.Home))
-	waitFor(t, ctx, "the first step, by Home", at(0))
+	browsertest.WaitFor(t, ctx, "the step before the last, by the ‹ button", at(len(d.Slides)-2))
+	browsertest.Do(t, ctx, chromedp.KeyEvent(kb.Home))
+	browsertest.WaitFor(t, ctx, "the first step, by Home", at(0))
 	click(t, ctx, "#next")
-	waitFor(t, ctx, "the second step, by the › button", at(1))
-	do(t, ctx, chromedp.KeyEvent(kb.End))
-	waitFor(t, ctx, "the last step, by End", at(len(d.Slides)-1))
+	browsertest.WaitFor(t, ctx, "the second step, by the › button", at(1))
+	browsertest.Do(t, ctx, chromedp.KeyEvent(kb.End))
+	browsertest.WaitFor(t, ctx, "the last step, by End", at(len(d.Slides)-1))
 }
 
 // exportTo exports deck (""; the built-in talk) to a new folder, or with
@@ -223,8 +213,8 @@ func TestBrowserExportOffline(t *testing.T) {
 				page := fileURL(t, exportTo(t, deck.path, single, nil))
 				ctx, _ := browsertest.New(t)
 				offline(t, ctx)
-				do(t, ctx, chromedp.Navigate(page))
-				waitFor(t, ctx, "the first step", at(0))
+				open(t, ctx, page)
+				browsertest.WaitFor(t, ctx, "the first step", at(0))
 				walk(t, ctx, d)
 				checkImages(t, ctx)
 				named(t, ctx, d, page)
@@ -239,7 +229,7 @@ func TestBrowserExportOffline(t *testing.T) {
 // checkImages: every local image of the deck loaded.
 func checkImages(t *testing.T, ctx context.Context) {
 	t.Helper()
-	broken := eval[[]string](t, ctx, `[...document.querySelectorAll('.wt-slide img')].filter(i => !/^https?:/.test(i.getAttribute('src')) && !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'))`)
+	broken := browsertest.Eval[[]string](t, ctx, `[...document.querySelectorAll('.wt-slide img')].filter(i => !/^https?:/.test(i.getAttribute('src')) && !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src'))`)
 	if len(broken) > 0 {
 		t.Errorf("local images that did not load: %q", broken)
 	}
@@ -272,41 +262,43 @@ func named(t *testing.T, ctx context.Context, d *slides.Deck, page string) {
 	}
 	ha := hashFor(d, a)
 	// A copied link opens its slide.
-	do(t, ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(page+ha))
-	waitFor(t, ctx, "the slide at "+ha, at(a))
-	do(t, ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(page+fmt.Sprintf("#%d", d.Slides[b].Number)))
-	waitFor(t, ctx, fmt.Sprintf("the slide numbered %d", d.Slides[b].Number), at(b))
+	browsertest.Open(t, ctx, "about:blank")
+	open(t, ctx, page+ha)
+	browsertest.WaitFor(t, ctx, "the slide at "+ha, at(a))
+	browsertest.Open(t, ctx, "about:blank")
+	open(t, ctx, page+fmt.Sprintf("#%d", d.Slides[b].Number))
+	browsertest.WaitFor(t, ctx, fmt.Sprintf("the slide numbered %d", d.Slides[b].Number), at(b))
 	// A link in the page, as a slide's [text](#name) is.
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const l = document.createElement('a'); l.href = '%s'; document.querySelector('#step-%d .wt-slide').append(l); l.click(); })()`, ha, b)))
-	waitFor(t, ctx, "the linked slide", at(a))
-	do(t, ctx, chromedp.NavigateBack())
-	waitFor(t, ctx, "the slide before the link, after back", at(b))
-	do(t, ctx, chromedp.NavigateForward())
-	waitFor(t, ctx, "the linked slide again, after forward", at(a))
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const l = document.createElement('a'); l.href = '%s'; document.querySelector('#step-%d .wt-slide').append(l); l.click(); })()`, ha, b)))
+	browsertest.WaitFor(t, ctx, "the linked slide", at(a))
+	browsertest.Do(t, ctx, chromedp.NavigateBack())
+	browsertest.WaitFor(t, ctx, "the slide before the link, after back", at(b))
+	browsertest.Do(t, ctx, chromedp.NavigateForward())
+	browsertest.WaitFor(t, ctx, "the linked slide again, after forward", at(a))
 	// Stepping to another slide adds to the history too.
-	do(t, ctx, chromedp.KeyEvent(kb.End))
-	waitFor(t, ctx, "the last step", at(len(d.Slides)-1))
-	do(t, ctx, chromedp.NavigateBack())
-	waitFor(t, ctx, "the slide before End, after back", at(a))
+	browsertest.Do(t, ctx, chromedp.KeyEvent(kb.End))
+	browsertest.WaitFor(t, ctx, "the last step", at(len(d.Slides)-1))
+	browsertest.Do(t, ctx, chromedp.NavigateBack())
+	browsertest.WaitFor(t, ctx, "the slide before End, after back", at(a))
 }
 
 // useOverview opens the overview with o, checks it shows every slide from
 // its own HTML, and taps one.
 func useOverview(t *testing.T, ctx context.Context, d *slides.Deck) {
 	t.Helper()
-	do(t, ctx, chromedp.KeyEvent("o"))
-	waitFor(t, ctx, "the overview", `document.getElementById('overview').open`)
+	browsertest.Do(t, ctx, chromedp.KeyEvent("o"))
+	browsertest.WaitFor(t, ctx, "the overview", `document.getElementById('overview').open`)
 	var firsts []int
 	for i, s := range d.Slides {
 		if !s.Continued {
 			firsts = append(firsts, i)
 		}
 	}
-	if n := eval[int](t, ctx, `document.querySelectorAll('#overview .wt-thumb').length`); n != len(firsts) {
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#overview .wt-thumb').length`); n != len(firsts) {
 		t.Fatalf("the overview shows %d slides, want %d", n, len(firsts))
 	}
 	// Each thumbnail is the slide's own HTML (its last step), not a picture.
-	same := eval[bool](t, ctx, `[...document.querySelectorAll('#overview .wt-thumb')].every(b => {
+	same := browsertest.Eval[bool](t, ctx, `[...document.querySelectorAll('#overview .wt-thumb')].every(b => {
 		const i = +b.dataset.index, steps = [...document.querySelectorAll('.wt-step')].filter(s => +s.dataset.first === i);
 		const text = s => { const c = s.cloneNode(true); c.querySelectorAll('.wt-inspector').forEach(e => e.remove()); return c.textContent; };
 		return text(b.querySelector('.wt-slide')) === text(steps[steps.length - 1].querySelector('.wt-slide'));
@@ -316,7 +308,7 @@ func useOverview(t *testing.T, ctx context.Context, d *slides.Deck) {
 	}
 	pick := firsts[len(firsts)/2]
 	if *screenshots && len(firsts) == 20 {
-		do(t, ctx, chromedp.EmulateViewport(1280, 800))
+		browsertest.Do(t, ctx, chromedp.EmulateViewport(1280, 800))
 		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
@@ -324,43 +316,44 @@ func useOverview(t *testing.T, ctx context.Context, d *slides.Deck) {
 		os.WriteFile("../docs/img/export-overview.png", shot, 0o644)
 	}
 	click(t, ctx, fmt.Sprintf(`#overview .wt-thumb[data-index="%d"]`, pick))
-	waitFor(t, ctx, "the tapped slide, overview closed", at(pick)+` && !document.getElementById('overview').open`)
+	browsertest.WaitFor(t, ctx, "the tapped slide, overview closed", at(pick)+` && !document.getElementById('overview').open`)
 	// The button opens it too, and Escape closes it.
 	click(t, ctx, "#open-overview")
-	waitFor(t, ctx, "the overview, by its button", `document.getElementById('overview').open`)
-	do(t, ctx, chromedp.KeyEvent(kb.Escape))
-	waitFor(t, ctx, "the overview closed", `!document.getElementById('overview').open`)
+	browsertest.WaitFor(t, ctx, "the overview, by its button", `document.getElementById('overview').open`)
+	browsertest.Do(t, ctx, chromedp.KeyEvent(kb.Escape))
+	browsertest.WaitFor(t, ctx, "the overview closed", `!document.getElementById('overview').open`)
 }
 
 // notesToggle hides the notes with the button, and the page remembers.
 func notesToggle(t *testing.T, ctx context.Context, page string) {
 	t.Helper()
 	visible := `[...document.querySelectorAll('.wt-notes')].some(n => n.offsetParent !== null)`
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`location.hash = '#1'`))
-	waitFor(t, ctx, "the notes shown", at(0)+" && "+visible)
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`location.hash = '#1'`))
+	browsertest.WaitFor(t, ctx, "the notes shown", at(0)+" && "+visible)
 	click(t, ctx, "#notes-toggle")
-	waitFor(t, ctx, "the notes hidden", "!"+visible)
-	do(t, ctx, chromedp.Reload())
-	waitFor(t, ctx, "the page again", at(0))
-	if eval[bool](t, ctx, visible) {
+	browsertest.WaitFor(t, ctx, "the notes hidden", "!"+visible)
+	browsertest.Do(t, ctx, chromedp.Reload())
+	loaded(t, ctx)
+	browsertest.WaitFor(t, ctx, "the page again", at(0))
+	if browsertest.Eval[bool](t, ctx, visible) {
 		t.Error("after a reload the hidden notes are back")
 	}
 	click(t, ctx, "#notes-toggle")
-	waitFor(t, ctx, "the notes shown again", visible)
+	browsertest.WaitFor(t, ctx, "the notes shown again", visible)
 }
 
 // resume: after a reload without a fragment the page offers the last step.
 func resume(t *testing.T, ctx context.Context, page string) {
-	do(t, ctx, chromedp.Evaluate[chromedp.Void](`location.hash = '#1'`))
-	waitFor(t, ctx, "the first step", at(0))
+	browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`location.hash = '#1'`))
+	browsertest.WaitFor(t, ctx, "the first step", at(0))
 	for range 3 {
-		do(t, ctx, chromedp.KeyEvent(kb.ArrowRight))
+		browsertest.Do(t, ctx, chromedp.KeyEvent(kb.ArrowRight))
 	}
-	waitFor(t, ctx, "the fourth step", at(3))
-	do(t, ctx, chromedp.Navigate(page))
-	waitFor(t, ctx, "the offer to resume", at(0)+` && !document.getElementById('resume').hidden`)
+	browsertest.WaitFor(t, ctx, "the fourth step", at(3))
+	open(t, ctx, page)
+	browsertest.WaitFor(t, ctx, "the offer to resume", at(0)+` && !document.getElementById('resume').hidden`)
 	click(t, ctx, "#resume-go")
-	waitFor(t, ctx, "the step read last", at(3)+` && document.getElementById('resume').hidden`)
+	browsertest.WaitFor(t, ctx, "the step read last", at(3)+` && document.getElementById('resume').hidden`)
 }
 
 // TestBrowserExportSwipe: on a phone, a swipe steps.
@@ -368,30 +361,12 @@ func TestBrowserExportSwipe(t *testing.T) {
 	page := fileURL(t, exportTo(t, "testdata/deck/deck.md", false, nil))
 	ctx, _ := browsertest.New(t, browsertest.Phone())
 	offline(t, ctx)
-	do(t, ctx, chromedp.Navigate(page))
-	waitFor(t, ctx, "the first step", at(0))
-	do(t, ctx, swipe(300, 60))
-	waitFor(t, ctx, "the second step, after a swipe to the left", at(1))
-	do(t, ctx, swipe(60, 300))
-	waitFor(t, ctx, "the first step, after a swipe to the right", at(0))
-}
-
-// swipe drags a finger across the page horizontally, from x0 to x1.
-func swipe(x0, x1 float64) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		point := func(x float64) []*input.TouchPoint { return []*input.TouchPoint{{X: x, Y: 300}} }
-		steps := []input.DispatchTouchEventParams{{Type: input.DispatchTouchEventTypeTouchStart, TouchPoints: point(x0)}}
-		for i := 1; i <= 5; i++ {
-			steps = append(steps, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchMove, TouchPoints: point(x0 + (x1-x0)*float64(i)/5)})
-		}
-		steps = append(steps, input.DispatchTouchEventParams{Type: input.DispatchTouchEventTypeTouchEnd, TouchPoints: []*input.TouchPoint{}})
-		for _, p := range steps {
-			if _, err := chromedp.Call(ctx, input.DispatchTouchEvent, p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	open(t, ctx, page)
+	browsertest.WaitFor(t, ctx, "the first step", at(0))
+	browsertest.Swipe(t, ctx, 300, 300, 60, 300)
+	browsertest.WaitFor(t, ctx, "the second step, after a swipe to the left", at(1))
+	browsertest.Swipe(t, ctx, 60, 300, 300, 300)
+	browsertest.WaitFor(t, ctx, "the first step, after a swipe to the right", at(0))
 }
 
 // TestBrowserReplayedInspector: on the Demo slide of the built-in talk the
@@ -411,49 +386,49 @@ func TestBrowserReplayedInspector(t *testing.T) {
 			}
 			ctx, _ := browsertest.New(t)
 			offline(t, ctx)
-			do(t, ctx, chromedp.Navigate(page+hashFor(d, demo)))
-			waitFor(t, ctx, "the demo slide", at(demo))
+			open(t, ctx, page+hashFor(d, demo))
+			browsertest.WaitFor(t, ctx, "the demo slide", at(demo))
 			box := fmt.Sprintf("#step-%d .wt-inspector", demo)
-			waitFor(t, ctx, "the recorded frames", fmt.Sprintf(`document.querySelectorAll('%s .wti-list button[data-seq]').length === 17`, box))
-			if got := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('#step-%d .wt-recorded')?.textContent || ''`, demo)); !strings.Contains(got, "A recording") {
+			browsertest.WaitFor(t, ctx, "the recorded frames", fmt.Sprintf(`document.querySelectorAll('%s .wti-list button[data-seq]').length === 17`, box))
+			if got := browsertest.Eval[string](t, ctx, fmt.Sprintf(`document.querySelector('#step-%d .wt-recorded')?.textContent || ''`, demo)); !strings.Contains(got, "A recording") {
 				t.Errorf("the inspector is not labelled as a recording: %q", got)
 			}
-			if eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('%s .wti-controls').offsetParent !== null`, box)) {
+			if browsertest.Eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('%s .wti-controls').offsetParent !== null`, box)) {
 				t.Error("the replay shows the send controls")
 			}
 			// The 70 KiB frame: a 64-bit length, masked, with its XOR table.
 			click(t, ctx, box+` .wti-list button[data-seq="6"]`)
 			if *screenshots && !single {
-				do(t, ctx, chromedp.Evaluate[chromedp.Void](`scrollTo(0, 0)`))
+				browsertest.Do(t, ctx, chromedp.Evaluate[chromedp.Void](`scrollTo(0, 0)`))
 				shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 				if err != nil {
 					t.Fatal(err)
 				}
 				os.WriteFile("../docs/img/export-inspector.png", shot, 0o644)
 			}
-			waitFor(t, ctx, "the 70 KiB frame", fmt.Sprintf(`document.querySelector('%s .wti-detail h3').textContent.startsWith('#6 text')`, box))
-			fields := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .wti-fields').textContent`, box))
+			browsertest.WaitFor(t, ctx, "the 70 KiB frame", fmt.Sprintf(`document.querySelector('%s .wti-detail h3').textContent.startsWith('#6 text')`, box))
+			fields := browsertest.Eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .wti-fields').textContent`, box))
 			if !strings.Contains(fields, "64-bit length") || !strings.Contains(fields, "71,680") || !strings.Contains(fields, "masking key") {
 				t.Errorf("the 70 KiB frame's fields: %q", fields)
 			}
-			if n := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll('%s .wti-xor tr').length`, box)); n < 2 {
+			if n := browsertest.Eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll('%s .wti-xor tr').length`, box)); n < 2 {
 				t.Errorf("the XOR table has %d rows", n)
 			}
 			// Step through "Hello" (seq 2): byte 0, byte 1, the key, five
 			// payload bytes, the end.
 			click(t, ctx, box+` .wti-list button[data-seq="2"]`)
 			click(t, ctx, box+` .wti-step [data-act=step]`)
-			waitFor(t, ctx, "step 1", fmt.Sprintf(`document.querySelector('%s .wti-count')?.textContent === '1/9'`, box))
+			browsertest.WaitFor(t, ctx, "step 1", fmt.Sprintf(`document.querySelector('%s .wti-count')?.textContent === '1/9'`, box))
 			for i := 2; i <= 9; i++ {
 				click(t, ctx, box+` .wti-step [data-act=next]`)
-				waitFor(t, ctx, fmt.Sprintf("step %d", i), fmt.Sprintf(`document.querySelector('%s .wti-count')?.textContent === '%d/9'`, box, i))
+				browsertest.WaitFor(t, ctx, fmt.Sprintf("step %d", i), fmt.Sprintf(`document.querySelector('%s .wti-count')?.textContent === '%d/9'`, box, i))
 			}
-			if got := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .wti-explain').textContent`, box)); !strings.Contains(got, "That's the frame") {
+			if got := browsertest.Eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .wti-explain').textContent`, box)); !strings.Contains(got, "That's the frame") {
 				t.Errorf("the last step says %q", got)
 			}
 			// The handshake: the accept worked out, and it matches.
 			click(t, ctx, box+` .wti-list button[data-seq="1"]`)
-			waitFor(t, ctx, "the handshake", fmt.Sprintf(`document.querySelector('%s .wti-accept')?.textContent.includes('the server sent exactly this')`, box))
+			browsertest.WaitFor(t, ctx, "the handshake", fmt.Sprintf(`document.querySelector('%s .wti-accept')?.textContent.includes('the server sent exactly this')`, box))
 		})
 	}
 }
@@ -468,8 +443,8 @@ func TestBrowserExportFromASubPath(t *testing.T) {
 	defer srv.Close()
 	d := loadDeck(t, "testdata/deck/deck.md")
 	ctx, _ := browsertest.New(t)
-	do(t, ctx, chromedp.Navigate(srv.URL+"/courses/ws/"))
-	waitFor(t, ctx, "the first step", at(0))
+	open(t, ctx, srv.URL+"/courses/ws/")
+	browsertest.WaitFor(t, ctx, "the first step", at(0))
 	walk(t, ctx, d)
 	checkImages(t, ctx)
 }

@@ -53,19 +53,19 @@ func TestBrowserRecordsThePresentersInspector(t *testing.T) {
 	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/"))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, phone, "the phone's inspector", `document.querySelector('.wt-inspector .wti-status')?.textContent.startsWith('Connected')`)
+	browsertest.WaitFor(t, phone, "the phone's inspector", `document.querySelector('.wt-inspector .wti-status')?.textContent.startsWith('Connected')`)
 
 	desk, _ := browsertest.New(t)
 	if err := chromedp.Do(desk, chromedp.Navigate(ls.url("/presenter?key="+testKey))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, desk, "the presenter's inspector", `document.querySelector('#current .wt-inspector .wti-status')?.textContent.startsWith('Connected')`)
+	browsertest.WaitFor(t, desk, "the presenter's inspector", `document.querySelector('#current .wt-inspector .wti-status')?.textContent.startsWith('Connected')`)
 	if err := chromedp.Do(desk,
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#current .wti-msg').value = 'sent from the desk'`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#current .wt-inspector button[data-act="text"]').click()`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, desk, "the echo", `[...document.querySelectorAll('#current .wti-item.wti-out')].some(b => b.textContent.includes('18 bytes'))`)
+	browsertest.WaitFor(t, desk, "the echo", `[...document.querySelectorAll('#current .wti-item.wti-out')].some(b => b.textContent.includes('18 bytes'))`)
 	// The presenter moves on: the Demo slide's inspector closes its feed.
 	ls.srv.Goto(demoSlide + 1)
 
