@@ -18,16 +18,14 @@ export function overview(box, items, pick) {
     frame.className = 'wt-frame';
     frame.inert = true;
     frame.append(copy);
+    frame.setAttribute('aria-hidden', 'true'); // a picture of the slide; the button says which
     const title = copy.querySelector('h1, h2, h3')?.textContent.trim();
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'wt-thumb';
     b.dataset.index = it.index;
-    b.setAttribute('aria-label', `Slide ${it.label}${title ? ': ' + title : ''}`);
-    const n = document.createElement('span');
-    n.className = 'wt-thumb-n';
-    n.textContent = it.label;
-    b.append(frame, n);
+    const text = (cls, t) => Object.assign(document.createElement('span'), { className: cls, textContent: t });
+    b.append(frame, text('wt-sr', 'Slide '), text('wt-thumb-n', it.label), text('wt-sr', title ? ': ' + title : ''));
     const li = document.createElement('li');
     li.append(b);
     grid.append(li);

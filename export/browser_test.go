@@ -448,3 +448,31 @@ func TestBrowserExportFromASubPath(t *testing.T) {
 	walk(t, ctx, d)
 	checkImages(t, ctx)
 }
+
+// TestBrowserExportAccessibility: axe-core finds no serious or critical
+// violation on the export of the built-in talk, on a phone and a laptop:
+// its first slide, the Demo slide replaying the inspector, and the
+// overview open.
+func TestBrowserExportAccessibility(t *testing.T) {
+	browsertest.NeedAxe(t)
+	page := fileURL(t, exportTo(t, "", false, nil))
+	d := loadDeck(t, "")
+	demo := -1
+	for i, s := range d.Slides {
+		if slices.Contains(s.Macros, "inspector") {
+			demo = i
+		}
+	}
+	for _, opts := range [][]browsertest.Option{{browsertest.Phone()}, nil} {
+		ctx, _ := browsertest.New(t, opts...)
+		open(t, ctx, page)
+		browsertest.WaitFor(t, ctx, "the first step", at(0))
+		browsertest.Axe(t, ctx, "the export's first slide")
+		open(t, ctx, page+hashFor(d, demo))
+		browsertest.WaitFor(t, ctx, "the replayed frames", `document.querySelectorAll('.wti-list button[data-seq]').length > 10`)
+		browsertest.Axe(t, ctx, "the export's Demo slide")
+		click(t, ctx, "#open-overview")
+		browsertest.WaitFor(t, ctx, "the overview", `document.getElementById('overview').open`)
+		browsertest.Axe(t, ctx, "the export's overview")
+	}
+}
