@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"wiretalk/demo"
+	"wiretalk/export"
 	"wiretalk/relay"
 	"wiretalk/server"
 )
@@ -44,6 +46,7 @@ func runServe(e *env, args []string) int {
 	duration := fs.Duration("duration", 0, "the talk's planned `length` (e.g. 30m), for the presenter's time left and pacing")
 	rf := addRelayFlags(fs, "also publish the talk to the NATS broker at `URL` (nats://HOST:4222), for \"wiretalk edge\" servers")
 	deflate := fs.Bool("deflate", false, "accept permessage-deflate (RFC 7692) on the live sockets; off by default, as Safari mishandles it")
+	record := fs.String("record", "", "record the presenter's inspector session on the Demo slide to this `file`, for export -replay")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
@@ -77,6 +80,14 @@ func runServe(e *env, args []string) int {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(e.stderr, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 	}
+	var recordTo func() demo.Tee
+	if *record != "" {
+		if err := export.CheckRecordingFile(*record); err != nil {
+			return fail("%v", err)
+		}
+		recordTo = func() demo.Tee { return export.NewRecorder(*record, logf) }
+	}
+
 	srv, err := server.New(server.Config{
 		Deck:         fs.Arg(0),
 		Key:          presenterKey,
@@ -88,6 +99,7 @@ func runServe(e *env, args []string) int {
 		NoState:      *noState,
 		Moderate:     *moderate,
 		Deflate:      *deflate,
+		Record:       recordTo,
 		Logf:         logf,
 	})
 	if err != nil {

@@ -50,6 +50,7 @@ func commands() []command {
 		edgeCommand(),
 		decodeCommand(),
 		checkCommand(),
+		exportCommand(),
 		echoCommand(),
 	}
 }

@@ -235,6 +235,11 @@ keys(a => {
   else if (a === 'blackout') blackout();
   else if (a === 'goto') { gotoInput.focus(); gotoInput.select(); }
 });
+const overview = () => live && import(`./overview.js${v}`).then(m => m.showDeck(deck, live.index, render, jump));
+$('overview').onclick = overview;
+addEventListener('keydown', e => { // o, as nav.js's keys would take it
+  if (e.key === 'o' && !e.ctrlKey && !e.altKey && !e.metaKey && !e.target.closest('input, textarea, select')) overview();
+});
 $('prev').onclick = () => step(-1);
 $('next').onclick = () => step(1);
 $('blackout').onclick = blackout;

@@ -28,6 +28,7 @@ type feed struct {
 	tasks     sync.WaitGroup  // pings and closes in flight
 	ctx       context.Context // ends with the feed
 	cancel    context.CancelFunc
+	tee       Tee // gets a copy of every record, or nil; set before any is published
 
 	mu       sync.Mutex
 	seq      int            // the last record's Seq
@@ -75,6 +76,11 @@ func (i *Inspector) ServeFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer i.unregister(f)
+	if i.opts.Tee != nil {
+		if f.tee = i.opts.Tee(r); f.tee != nil {
+			defer f.tee.Close()
+		}
+	}
 
 	c, err := protocol.Accept(w, r, &protocol.AcceptOptions{CheckOrigin: i.opts.CheckOrigin, ReadLimit: feedReadLimit})
 	if err != nil {
@@ -293,6 +299,9 @@ func (f *feed) publish(rec Record) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.stamp(&rec)
+	if f.tee != nil {
+		f.tee.Record(rec)
+	}
 	select {
 	case f.queue <- rec:
 	default:

@@ -37,6 +37,11 @@ type Options struct {
 
 	// Logf logs connection errors. Nil means no logging.
 	Logf func(format string, args ...any)
+
+	// Tee, when not nil, is asked as each feed opens whether to copy
+	// its records elsewhere: it returns nil for no, or a Tee. Nil means
+	// no copies.
+	Tee func(r *http.Request) Tee
 }
 
 // Defaults for the zero values of Options.

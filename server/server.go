@@ -39,6 +39,11 @@ type Config struct {
 	Moderate     bool          // audience questions show only once the presenter approved them
 	Logf         func(format string, args ...any)
 
+	// Record, when not nil, makes a Tee for each inspector feed the
+	// presenter opens (from a page with the presenter's cookie), which
+	// then gets its records: "wiretalk serve -record".
+	Record func() demo.Tee
+
 	// HandshakeTimeout bounds how long a connection may take to send a
 	// request's headers (a socket's opening handshake, after TLS's own);
 	// slower ones are closed. 0 means 10 s.
@@ -141,7 +146,7 @@ func New(cfg Config) (*Server, error) {
 	s.saver = newPositionSaver(store, cfg.Logf)
 	s.hub = newHub(cfg.WriteTimeout, cfg.Logf)
 	s.openRoom(resultsPath(store.path), d)
-	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval})
+	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval, Tee: s.presenterTee})
 	s.view = newDeckView(d, src.salt(d), cfg.Study)
 	if err := s.renderPages(s.view); err != nil {
 		src.close()
@@ -309,6 +314,15 @@ func (s *Server) servePresenterDeck(w http.ResponseWriter, r *http.Request) {
 // one of Config.AllowOrigins, so that another site cannot open a socket
 // with the visitor's cookies (cross-site WebSocket hijacking). Clients that
 // are not browsers send no Origin and are let in.
+// presenterTee is the inspector's Tee: a recording of the presenter's own
+// feeds when Config.Record is set, and nothing for anyone else's.
+func (s *Server) presenterTee(r *http.Request) demo.Tee {
+	if s.cfg.Record == nil || !s.auth.cookieOK(r) {
+		return nil
+	}
+	return s.cfg.Record()
+}
+
 func (s *Server) checkOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {

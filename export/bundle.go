@@ -1,0 +1,258 @@
+package export
+
+import (
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// ES modules do not load from file:// in Chromium or Firefox, and an
+// export must work from file:// without inline scripts. So the export's
+// viewer is one classic script generated here from the same modules the
+// live pages load (assets/), not a second copy of them: each module
+// becomes a function that returns its exports, called once in dependency
+// order, and each static import becomes a destructuring of the exporter's
+// result.
+//
+// This is a deliberately small subset of module syntax, the one assets/
+// uses; anything outside it is an error, so that a module written in
+// another style fails the export's tests instead of breaking the export:
+//
+//   - import { a, b as c } from './x.js';   (and import * as ns from './x.js')
+//   - export function/async function/class/const/let NAME
+//   - export { a, b as c };
+//   - import.meta.url: the script's own URL, which is what it means in a
+//     module too;
+//   - import(...): a dynamic import cannot load anything from file://, so
+//     it becomes a promise that rejects with a clear error (the caller's
+//     catch shows its fallback).
+//
+// and the pages' own idiom for importing shared modules with their ?v=,
+// which is a static import written dynamically:
+//
+//   - const [a, { b }] = await Promise.all(['x', 'y'].map(m => import(`./${m}.js${v}`)));
+//
+// becomes const [a, { b }] = [x's exports, y's exports]. Any other
+// top-level await, export default and re-exports are refused.
+//
+// A shim replaces a global inside one module with another module's export:
+// the export's viewer runs the live inspector (inspector.js) with
+// replay.js's ReplaySocket in place of WebSocket, so that a recording is
+// shown by the very code that shows live frames.
+type shim struct {
+	Global string // the global the module uses, e.g. WebSocket
+	Module string // the module whose export replaces it
+	Export string
+}
+
+var (
+	importRE     = regexp.MustCompile(`(?m)^import\s*(\{[^}]*\}|\*\s*as\s+\w+)\s*from\s*['"]\./([\w.-]+\.js)(?:\?[^'"]*)?['"]\s*;?[ \t]*$`)
+	anyImportRE  = regexp.MustCompile(`(?m)^import\b[^(.]`)
+	exportDeclRE = regexp.MustCompile(`(?m)^export\s+(async\s+function\*?|function\*?|class|const|let)\s+([A-Za-z_$][\w$]*)`)
+	exportListRE = regexp.MustCompile(`(?m)^export\s*\{([^}]*)\}\s*;?[ \t]*$`)
+	anyExportRE  = regexp.MustCompile(`(?m)^export\b`)
+	importMetaRE = regexp.MustCompile(`\bimport\.meta\b(\.url)?`)
+	dynImportRE  = regexp.MustCompile(`\bimport\s*\(`)
+	topAwaitRE   = regexp.MustCompile(`(?m)^(?:(?:const|let|var)\s[^;]*?=\s*await\b|await\b)`)
+	identifierRE = regexp.MustCompile(`^[A-Za-z_$][\w$]*$`)
+	// The pages' versioned import of shared modules (see above).
+	awaitAllRE    = regexp.MustCompile("(?ms)^const (\\[[^;]*?\\]) =\\s*await Promise\\.all\\(\\[([^\\]]*)\\]\\.map\\(\\(?m\\)? => import\\(`\\./\\$\\{m\\}\\.js\\$\\{v\\}`\\)\\)\\);")
+	destructureRE = regexp.MustCompile(`(?m)^export\s+(const|let)\s*[\[{]`)
+)
+
+// module is one parsed ES module.
+type module struct {
+	name    string
+	body    string   // the source with import/export syntax rewritten
+	deps    []string // the modules it imports, in order
+	exports []string // "name" or "local: exported" pairs for the return object
+}
+
+// bundle builds a classic script from the module entry in fsys and the
+// modules it imports, transitively.
+//
+// An override replaces what a module exports under a name, for the
+// modules that import it (the module's own uses are unchanged): the
+// export's page links every stylesheet itself, so deck.js's stylesheet(),
+// which the inspector calls, does nothing there.
+func bundle(fsys fs.FS, entry string, shims map[string][]shim, overrides map[string]map[string]string) (string, error) {
+	mods := map[string]*module{}
+	var order []string // dependencies before dependents
+	var visit func(name string, path []string) error
+	visit = func(name string, path []string) error {
+		if slices.Contains(path, name) {
+			return fmt.Errorf("bundle: import cycle %s -> %s", strings.Join(path, " -> "), name)
+		}
+		if mods[name] != nil {
+			return nil
+		}
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
+		m, err := parseModule(name, string(src))
+		if err != nil {
+			return err
+		}
+		var prelude strings.Builder
+		for _, sh := range shims[name] {
+			m.deps = append(m.deps, sh.Module)
+			fmt.Fprintf(&prelude, "const %s = %s.%s; // shimmed by wiretalk export\n", sh.Global, moduleVar(sh.Module), sh.Export)
+		}
+		m.body = prelude.String() + m.body
+		for _, d := range m.deps {
+			if err := visit(d, append(path, name)); err != nil {
+				return err
+			}
+		}
+		for i, e := range m.exports {
+			if js, ok := overrides[name][e]; ok {
+				m.exports[i] = e + ": " + js
+			}
+		}
+		mods[name] = m
+		order = append(order, name)
+		return nil
+	}
+	if err := visit(entry, nil); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "// Generated by wiretalk export from the modules %s of wiretalk's assets,\n", strings.Join(order, ", "))
+	b.WriteString("// as one classic script: ES modules do not load from file://.\n")
+	b.WriteString("(function () {\n'use strict';\n")
+	b.WriteString("const __wtURL = (document.currentScript && document.currentScript.src) || location.href;\n")
+	b.WriteString("const __wtImport = (m) => Promise.reject(new Error('a static export cannot load ' + m));\n")
+	for _, name := range order {
+		m := mods[name]
+		fmt.Fprintf(&b, "const %s = (function () {\n// %s\n%s\nreturn { %s };\n})();\n",
+			moduleVar(name), name, strings.TrimRight(m.body, "\n"), strings.Join(m.exports, ", "))
+	}
+	b.WriteString("})();\n")
+	return b.String(), nil
+}
+
+// moduleVar is the variable holding a module's exports, e.g. __wt_nav.
+func moduleVar(name string) string {
+	return "__wt_" + strings.NewReplacer(".js", "", "-", "_", ".", "_").Replace(name)
+}
+
+// parseModule rewrites one module's import and export syntax.
+func parseModule(name, src string) (*module, error) {
+	m := &module{name: name}
+	fail := func(format string, args ...any) (*module, error) {
+		return nil, fmt.Errorf("bundle: %s: %s", name, fmt.Sprintf(format, args...))
+	}
+	var bad error
+	src = awaitAllRE.ReplaceAllStringFunc(src, func(s string) string {
+		g := awaitAllRE.FindStringSubmatch(s)
+		var vars []string
+		for _, q := range splitList(g[2]) {
+			dep := strings.Trim(q, `'"`)
+			if !identifierRE.MatchString(strings.ReplaceAll(dep, "-", "_")) {
+				bad = fmt.Errorf("bundle: %s: cannot read the module name %s", name, q)
+			}
+			m.deps = append(m.deps, dep+".js")
+			vars = append(vars, moduleVar(dep+".js"))
+		}
+		return "const " + g[1] + " = [" + strings.Join(vars, ", ") + "];"
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	if topAwaitRE.MatchString(src) {
+		return fail("top-level await cannot be bundled")
+	}
+	if destructureRE.MatchString(src) {
+		return fail("export of a destructuring declaration cannot be bundled")
+	}
+	// Imports.
+	src = importRE.ReplaceAllStringFunc(src, func(s string) string {
+		g := importRE.FindStringSubmatch(s)
+		dep := g[2]
+		m.deps = append(m.deps, dep)
+		if ns, ok := strings.CutPrefix(g[1], "*"); ok {
+			ns = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(ns), "as"))
+			return "const " + ns + " = " + moduleVar(dep) + ";"
+		}
+		var parts []string
+		for _, spec := range splitList(g[1][1 : len(g[1])-1]) {
+			from, to, renamed := strings.Cut(spec, " as ")
+			from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+			if !identifierRE.MatchString(from) || renamed && !identifierRE.MatchString(to) {
+				bad = fmt.Errorf("bundle: %s: cannot read the import %q", name, s)
+			}
+			if renamed {
+				parts = append(parts, from+": "+to)
+			} else {
+				parts = append(parts, from)
+			}
+		}
+		return "const { " + strings.Join(parts, ", ") + " } = " + moduleVar(dep) + ";"
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	if loc := anyImportRE.FindStringIndex(src); loc != nil {
+		return fail("unsupported import at %q", firstLine(src[loc[0]:]))
+	}
+	// Exports.
+	src = exportDeclRE.ReplaceAllStringFunc(src, func(s string) string {
+		g := exportDeclRE.FindStringSubmatch(s)
+		m.exports = append(m.exports, g[2])
+		return strings.TrimSpace(strings.TrimPrefix(s, "export"))
+	})
+	src = exportListRE.ReplaceAllStringFunc(src, func(s string) string {
+		g := exportListRE.FindStringSubmatch(s)
+		for _, spec := range splitList(g[1]) {
+			local, exported, renamed := strings.Cut(spec, " as ")
+			local, exported = strings.TrimSpace(local), strings.TrimSpace(exported)
+			if !identifierRE.MatchString(local) || renamed && !identifierRE.MatchString(exported) {
+				bad = fmt.Errorf("bundle: %s: cannot read the export %q", name, s)
+			}
+			if renamed {
+				m.exports = append(m.exports, exported+": "+local)
+			} else {
+				m.exports = append(m.exports, local)
+			}
+		}
+		return ""
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	if loc := anyExportRE.FindStringIndex(src); loc != nil {
+		return fail("unsupported export at %q", firstLine(src[loc[0]:]))
+	}
+	// import.meta and import().
+	src = importMetaRE.ReplaceAllStringFunc(src, func(s string) string {
+		if s != "import.meta.url" {
+			bad = fmt.Errorf("bundle: %s: only import.meta.url can be bundled", name)
+		}
+		return "__wtURL"
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	src = dynImportRE.ReplaceAllString(src, "__wtImport(")
+	m.body = src
+	return m, nil
+}
+
+// splitList splits "a, b as c," into its non-empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, strings.Join(strings.Fields(p), " "))
+		}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
