@@ -21,6 +21,7 @@ require (
 	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/yuin/goldmark v1.8.7 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	rsc.io/qr v0.2.0 // indirect
 )
 
 replace wiretalk => ../
