@@ -40,7 +40,9 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("deflate") == "1" {
 		opts.Deflate = specimenDeflate
 	}
-	c, err := protocol.Accept(w, r, opts)
+	// The specimen, and only it, may be asked to break the protocol: the
+	// lab (lab.go) sends through this connection's Lab.
+	c, lab, err := protocol.AcceptLab(w, r, opts)
 	if err != nil {
 		f.abandon()
 		i.opts.Logf("demo: specimen: %v", err)
@@ -53,6 +55,8 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.detach(c)
+	f.setLab(c, lab)
+	defer f.setLab(c, nil)
 	// The handshake is shown once the specimen takes commands, so a
 	// page (or test) that has seen it can ping at once. Frames come
 	// after it: none is read or written before this.

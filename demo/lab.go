@@ -1,0 +1,185 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"wiretalk/protocol"
+)
+
+// The lab: on the viewer's own specimen connection, and on no other, one
+// command makes the server send one thing that RFC 6455 forbids (or one
+// valid but unusual thing to compare with), so the viewer sees their own
+// browser fail the connection. The page asks with
+//
+//	{"type":"lab-rules"}              the feed answers {"type":"lab-rules","rules":[…]}
+//	{"type":"lab","rule":"masked"}    the server sends that rule's frames
+//
+// Commands are rate-limited with the feed's other commands. The bytes go
+// out through the specimen's protocol.Lab, which only AcceptLab hands out
+// and only ServeSpecimen calls.
+
+// LabRule is one control of the lab, as the page gets it.
+type LabRule struct {
+	ID    string `json:"id"`
+	Group string `json:"group"` // "frame", "close" or "valid"
+	Title string `json:"title"` // the button's label
+	// Rule is the rule the frames break, quoted from RFC 6455 with its
+	// section; for a valid control, what it shows.
+	Rule string `json:"rule"`
+	// Valid is set when the frames are valid: the browser accepts them.
+	Valid bool `json:"valid"`
+	// Expect is the close code RFC 6455 says the browser fails the
+	// connection with (0: none, the connection stays open or closes
+	// cleanly).
+	Expect int `json:"expect"`
+	// Bytes are the frames the server sends, in hex, one string a frame.
+	Bytes []string `json:"bytes"`
+	// Drop is set when the server drops TCP instead of sending anything.
+	Drop bool `json:"drop,omitempty"`
+
+	frames [][]byte
+}
+
+// labRules returns the lab's controls in the order the page shows them.
+func labRules() []LabRule {
+	rfcKey := [4]byte{0x37, 0xfa, 0x21, 0x3d} // the masking key of RFC 6455 §5.7's examples
+	hello := []byte("Hello")
+	maskedHello := append([]byte(nil), hello...)
+	protocol.Mask(maskedHello, rfcKey, 0)
+	ping126 := append([]byte{0x89, 126, 0, 126}, []byte(strings.Repeat("p", 126))...)
+	closeCode := func(code uint16) []byte { return []byte{0x88, 2, byte(code >> 8), byte(code)} }
+	rules := []LabRule{
+		{ID: "masked", Group: "frame", Title: "Masked server frame", Expect: 1002,
+			Rule:   `§5.1: "A server MUST NOT mask any frames that it sends to the client. A client MUST close a connection if it detects a masked frame."`,
+			frames: [][]byte{append([]byte{0x81, 0x85, rfcKey[0], rfcKey[1], rfcKey[2], rfcKey[3]}, maskedHello...)}},
+		{ID: "rsv1", Group: "frame", Title: "RSV1 without an extension", Expect: 1002,
+			Rule:   `§5.2: RSV1, RSV2, RSV3 "MUST be 0 unless an extension is negotiated that defines meanings for non-zero values. If a nonzero value is received and none of the negotiated extensions defines the meaning of such a nonzero value, the receiving endpoint MUST _Fail the WebSocket Connection_."`,
+			frames: [][]byte{append([]byte{0xC1, 5}, hello...)}},
+		{ID: "op3", Group: "frame", Title: "Reserved data opcode 0x3", Expect: 1002,
+			Rule:   `§5.2: "%x3-7 are reserved for further non-control frames" and "If an unknown opcode is received, the receiving endpoint MUST _Fail the WebSocket Connection_."`,
+			frames: [][]byte{append([]byte{0x83, 5}, hello...)}},
+		{ID: "opB", Group: "frame", Title: "Reserved control opcode 0xB", Expect: 1002,
+			Rule:   `§5.2: "%xB-F are reserved for further control frames"; an unknown opcode fails the connection.`,
+			frames: [][]byte{{0x8B, 0}}},
+		{ID: "ping126", Group: "frame", Title: "126-byte ping", Expect: 1002,
+			Rule:   `§5.5: "All control frames MUST have a payload length of 125 bytes or less and MUST NOT be fragmented."`,
+			frames: [][]byte{ping126}},
+		{ID: "fragping", Group: "frame", Title: "Fragmented ping", Expect: 1002,
+			Rule:   `§5.5: control frames "MUST NOT be fragmented": this ping has FIN=0.`,
+			frames: [][]byte{{0x09, 4, 'p', 'i', 'n', 'g'}}},
+		{ID: "nonminimal", Group: "frame", Title: "Non-minimal length", Expect: 1002,
+			Rule:   `§5.2: "the minimal number of bytes MUST be used to encode the length": 5 fits in the 7-bit field, but this frame says 126 and then 00 05.`,
+			frames: [][]byte{append([]byte{0x81, 126, 0, 5}, hello...)}},
+		{ID: "orphan", Group: "frame", Title: "Continuation with nothing to continue", Expect: 1002,
+			Rule:   `§5.4: a fragmented message starts with a frame with FIN=0 and a non-zero opcode; this continuation (opcode 0) follows no such frame.`,
+			frames: [][]byte{append([]byte{0x80, 5}, hello...)}},
+		{ID: "interleave", Group: "frame", Title: "New message inside a fragmented one", Expect: 1002,
+			Rule:   `§5.4: "The fragments of one message MUST NOT be interleaved between the fragments of another message unless an extension has been negotiated that can interpret the interleaving."`,
+			frames: [][]byte{{0x01, 3, 'H', 'e', 'l'}, append([]byte{0x81, 5}, hello...)}},
+		{ID: "badutf8", Group: "frame", Title: "Text that is not UTF-8 (c3 28)", Expect: 1007,
+			Rule:   `§8.1: "When an endpoint is to interpret a byte stream as UTF-8 but finds that the byte stream is not, in fact, a valid UTF-8 stream, that endpoint MUST _Fail the WebSocket Connection_." §7.4.1 suggests 1007 for it. c3 starts a 2-byte character; 28 ("(") cannot continue it.`,
+			frames: [][]byte{{0x81, 2, 0xc3, 0x28}}},
+		{ID: "close1", Group: "close", Title: "Close with a 1-byte payload", Expect: 1002,
+			Rule:   `§5.5.1: "If there is a body, the first two bytes of the body MUST be a 2-byte unsigned integer" (the status code): one byte cannot be.`,
+			frames: [][]byte{{0x88, 1, 0x03}}},
+		{ID: "close1005", Group: "close", Title: "Close with code 1005", Expect: 1002,
+			Rule:   `§7.4.1: 1005 "is a reserved value and MUST NOT be set as a status code in a Close control frame by an endpoint": it means "no code was sent".`,
+			frames: [][]byte{closeCode(1005)}},
+		{ID: "code999", Group: "close", Title: "Close with code 999", Expect: 1002,
+			Rule:   `§7.4.2: "Status codes in the range 0-999 are not used."`,
+			frames: [][]byte{closeCode(999)}},
+		{ID: "code1004", Group: "close", Title: "Close with code 1004", Expect: 1002,
+			Rule:   `§7.4.1: 1004 is "Reserved. The specific meaning might be defined in the future."`,
+			frames: [][]byte{closeCode(1004)}},
+		{ID: "code2000", Group: "close", Title: "Close with code 2000", Expect: 1002,
+			Rule:   `§7.4.2: 1000-2999 "are reserved for definition by this protocol, its future revisions, and extensions specified in a permanent and readily available public specification"; 2000 is defined by none.`,
+			frames: [][]byte{closeCode(2000)}},
+		{ID: "code5000", Group: "close", Title: "Close with code 5000", Expect: 1002,
+			Rule:   `§7.4.2 defines codes up to 4999 (4000-4999 private use); 5000 is in no range.`,
+			frames: [][]byte{closeCode(5000)}},
+		{ID: "splitutf8", Group: "valid", Title: "é split across two fragments", Valid: true,
+			Rule:   `Valid: §5.4 lets a message be cut anywhere, even inside a character. c3 arrives in one frame and a9 in the next; the page gets one message, "é".`,
+			frames: [][]byte{{0x01, 1, 0xc3}, {0x80, 1, 0xa9}}},
+		{ID: "pingmid", Group: "valid", Title: "Ping between two fragments", Valid: true,
+			Rule:   `Valid: §5.4 "Control frames MAY be injected in the middle of a fragmented message." The browser's pong comes back between the fragments, and onmessage fires once, for "Hello".`,
+			frames: [][]byte{{0x01, 3, 'H', 'e', 'l'}, {0x89, 4, 'p', 'i', 'n', 'g'}, {0x80, 2, 'l', 'o'}}},
+		{ID: "emptyclose", Group: "valid", Title: "Close with no code", Valid: true,
+			Rule:   `Valid: §5.5.1 "The Close frame MAY contain a body". With none, §7.1.5 says the close code is 1005: the page's close event says 1005 though no frame carried it.`,
+			frames: [][]byte{{0x88, 0}}},
+		{ID: "drop", Group: "valid", Title: "Drop TCP without a close", Valid: true, Drop: true,
+			Rule: `§7.1.5: "If _The WebSocket Connection is Closed_ and no Close control frame was received by the endpoint (such as could occur if the underlying transport connection is lost), _The WebSocket Connection Close Code_ is considered to be 1006." The server closes its socket and sends nothing.`},
+	}
+	for i := range rules {
+		for _, f := range rules[i].frames {
+			rules[i].Bytes = append(rules[i].Bytes, spacedHex(f))
+		}
+	}
+	return rules
+}
+
+func labRule(id string) (LabRule, bool) {
+	for _, r := range labRules() {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return LabRule{}, false
+}
+
+// labRulesMessage is the feed's answer to {"type":"lab-rules"}.
+func labRulesMessage() []byte {
+	b, _ := json.Marshal(struct {
+		Type  string    `json:"type"`
+		Rules []LabRule `json:"rules"`
+	}{"lab-rules", labRules()})
+	return b
+}
+
+// runLab carries out {"type":"lab","rule":id} on the feed's live
+// specimen, through that specimen's own Lab.
+func (f *feed) runLab(id string) {
+	r, ok := labRule(id)
+	if !ok {
+		f.notice(0, "warn", "command", fmt.Sprintf("Unknown lab rule %q.", truncate(id, 40)))
+		return
+	}
+	spec, n := f.current(time.Second)
+	f.mu.Lock()
+	lab := f.labs[spec]
+	f.mu.Unlock()
+	if spec == nil || lab == nil {
+		f.notice(0, "warn", "command", "No specimen connection is open: reconnect first.")
+		return
+	}
+	f.notice(n, "info", "lab", "Lab: "+r.Title+".")
+	f.tasks.Go(func() {
+		defer f.ins.recovered("a lab command", nil)
+		if r.Drop {
+			spec.CloseNow()
+			return
+		}
+		ctx, cancel := context.WithTimeout(f.ctx, writeTimeout)
+		defer cancel()
+		if err := lab.Send(ctx, r.frames...); err != nil && f.ctx.Err() == nil {
+			f.notice(n, "warn", "command", "The lab could not send: "+err.Error())
+		}
+	})
+}
+
+// setLab records (or, with nil, forgets) specimen c's Lab.
+func (f *feed) setLab(c *protocol.Conn, lab *protocol.Lab) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if lab == nil {
+		delete(f.labs, c)
+		return
+	}
+	if f.labs == nil {
+		f.labs = make(map[*protocol.Conn]*protocol.Lab)
+	}
+	f.labs[c] = lab
+}
