@@ -40,9 +40,20 @@ type LabRule struct {
 	Bytes []string `json:"bytes"`
 	// Drop is set when the server drops TCP instead of sending anything.
 	Drop bool `json:"drop,omitempty"`
+	// Field is the part of the last frame that breaks the rule, for the
+	// page to mark: "fin", "rsv1", "opcode", "mask", "length" or
+	// "payload" ("" for a valid control).
+	Field string `json:"field,omitempty"`
 
 	frames [][]byte
+	// split, when set, sends frames[:split], waits a moment for the
+	// browser's answer, then sends the rest: so that a pong can be seen
+	// between two fragments.
+	split int
 }
+
+// labPause is how long a split control waits between its two writes.
+const labPause = 300 * time.Millisecond
 
 // labRules returns the lab's controls in the order the page shows them.
 func labRules() []LabRule {
@@ -53,52 +64,52 @@ func labRules() []LabRule {
 	ping126 := append([]byte{0x89, 126, 0, 126}, []byte(strings.Repeat("p", 126))...)
 	closeCode := func(code uint16) []byte { return []byte{0x88, 2, byte(code >> 8), byte(code)} }
 	rules := []LabRule{
-		{ID: "masked", Group: "frame", Title: "Masked server frame", Expect: 1002,
+		{ID: "masked", Field: "mask", Group: "frame", Title: "Masked server frame", Expect: 1002,
 			Rule:   `§5.1: "A server MUST NOT mask any frames that it sends to the client. A client MUST close a connection if it detects a masked frame."`,
 			frames: [][]byte{append([]byte{0x81, 0x85, rfcKey[0], rfcKey[1], rfcKey[2], rfcKey[3]}, maskedHello...)}},
-		{ID: "rsv1", Group: "frame", Title: "RSV1 without an extension", Expect: 1002,
+		{ID: "rsv1", Field: "rsv1", Group: "frame", Title: "RSV1 without an extension", Expect: 1002,
 			Rule:   `§5.2: RSV1, RSV2, RSV3 "MUST be 0 unless an extension is negotiated that defines meanings for non-zero values. If a nonzero value is received and none of the negotiated extensions defines the meaning of such a nonzero value, the receiving endpoint MUST _Fail the WebSocket Connection_."`,
 			frames: [][]byte{append([]byte{0xC1, 5}, hello...)}},
-		{ID: "op3", Group: "frame", Title: "Reserved data opcode 0x3", Expect: 1002,
+		{ID: "op3", Field: "opcode", Group: "frame", Title: "Reserved data opcode 0x3", Expect: 1002,
 			Rule:   `§5.2: "%x3-7 are reserved for further non-control frames" and "If an unknown opcode is received, the receiving endpoint MUST _Fail the WebSocket Connection_."`,
 			frames: [][]byte{append([]byte{0x83, 5}, hello...)}},
-		{ID: "opB", Group: "frame", Title: "Reserved control opcode 0xB", Expect: 1002,
+		{ID: "opB", Field: "opcode", Group: "frame", Title: "Reserved control opcode 0xB", Expect: 1002,
 			Rule:   `§5.2: "%xB-F are reserved for further control frames"; an unknown opcode fails the connection.`,
 			frames: [][]byte{{0x8B, 0}}},
-		{ID: "ping126", Group: "frame", Title: "126-byte ping", Expect: 1002,
+		{ID: "ping126", Field: "length", Group: "frame", Title: "126-byte ping", Expect: 1002,
 			Rule:   `§5.5: "All control frames MUST have a payload length of 125 bytes or less and MUST NOT be fragmented."`,
 			frames: [][]byte{ping126}},
-		{ID: "fragping", Group: "frame", Title: "Fragmented ping", Expect: 1002,
+		{ID: "fragping", Field: "fin", Group: "frame", Title: "Fragmented ping", Expect: 1002,
 			Rule:   `§5.5: control frames "MUST NOT be fragmented": this ping has FIN=0.`,
 			frames: [][]byte{{0x09, 4, 'p', 'i', 'n', 'g'}}},
-		{ID: "nonminimal", Group: "frame", Title: "Non-minimal length", Expect: 1002,
+		{ID: "nonminimal", Field: "length", Group: "frame", Title: "Non-minimal length", Expect: 1002,
 			Rule:   `§5.2: "the minimal number of bytes MUST be used to encode the length": 5 fits in the 7-bit field, but this frame says 126 and then 00 05.`,
 			frames: [][]byte{append([]byte{0x81, 126, 0, 5}, hello...)}},
-		{ID: "orphan", Group: "frame", Title: "Continuation with nothing to continue", Expect: 1002,
+		{ID: "orphan", Field: "opcode", Group: "frame", Title: "Continuation with nothing to continue", Expect: 1002,
 			Rule:   `§5.4: a fragmented message starts with a frame with FIN=0 and a non-zero opcode; this continuation (opcode 0) follows no such frame.`,
 			frames: [][]byte{append([]byte{0x80, 5}, hello...)}},
-		{ID: "interleave", Group: "frame", Title: "New message inside a fragmented one", Expect: 1002,
+		{ID: "interleave", Field: "opcode", Group: "frame", Title: "New message inside a fragmented one", Expect: 1002,
 			Rule:   `§5.4: "The fragments of one message MUST NOT be interleaved between the fragments of another message unless an extension has been negotiated that can interpret the interleaving."`,
 			frames: [][]byte{{0x01, 3, 'H', 'e', 'l'}, append([]byte{0x81, 5}, hello...)}},
-		{ID: "badutf8", Group: "frame", Title: "Text that is not UTF-8 (c3 28)", Expect: 1007,
+		{ID: "badutf8", Field: "payload", Group: "frame", Title: "Text that is not UTF-8 (c3 28)", Expect: 1007,
 			Rule:   `§8.1: "When an endpoint is to interpret a byte stream as UTF-8 but finds that the byte stream is not, in fact, a valid UTF-8 stream, that endpoint MUST _Fail the WebSocket Connection_." §7.4.1 suggests 1007 for it. c3 starts a 2-byte character; 28 ("(") cannot continue it.`,
 			frames: [][]byte{{0x81, 2, 0xc3, 0x28}}},
-		{ID: "close1", Group: "close", Title: "Close with a 1-byte payload", Expect: 1002,
+		{ID: "close1", Field: "payload", Group: "close", Title: "Close with a 1-byte payload", Expect: 1002,
 			Rule:   `§5.5.1: "If there is a body, the first two bytes of the body MUST be a 2-byte unsigned integer" (the status code): one byte cannot be.`,
 			frames: [][]byte{{0x88, 1, 0x03}}},
-		{ID: "close1005", Group: "close", Title: "Close with code 1005", Expect: 1002,
+		{ID: "close1005", Field: "payload", Group: "close", Title: "Close with code 1005", Expect: 1002,
 			Rule:   `§7.4.1: 1005 "is a reserved value and MUST NOT be set as a status code in a Close control frame by an endpoint": it means "no code was sent".`,
 			frames: [][]byte{closeCode(1005)}},
-		{ID: "code999", Group: "close", Title: "Close with code 999", Expect: 1002,
+		{ID: "code999", Field: "payload", Group: "close", Title: "Close with code 999", Expect: 1002,
 			Rule:   `§7.4.2: "Status codes in the range 0-999 are not used."`,
 			frames: [][]byte{closeCode(999)}},
-		{ID: "code1004", Group: "close", Title: "Close with code 1004", Expect: 1002,
+		{ID: "code1004", Field: "payload", Group: "close", Title: "Close with code 1004", Expect: 1002,
 			Rule:   `§7.4.1: 1004 is "Reserved. The specific meaning might be defined in the future."`,
 			frames: [][]byte{closeCode(1004)}},
-		{ID: "code2000", Group: "close", Title: "Close with code 2000", Expect: 1002,
+		{ID: "code2000", Field: "payload", Group: "close", Title: "Close with code 2000", Expect: 1002,
 			Rule:   `§7.4.2: 1000-2999 "are reserved for definition by this protocol, its future revisions, and extensions specified in a permanent and readily available public specification"; 2000 is defined by none.`,
 			frames: [][]byte{closeCode(2000)}},
-		{ID: "code5000", Group: "close", Title: "Close with code 5000", Expect: 1002,
+		{ID: "code5000", Field: "payload", Group: "close", Title: "Close with code 5000", Expect: 1002,
 			Rule:   `§7.4.2 defines codes up to 4999 (4000-4999 private use); 5000 is in no range.`,
 			frames: [][]byte{closeCode(5000)}},
 		{ID: "splitutf8", Group: "valid", Title: "é split across two fragments", Valid: true,
@@ -106,7 +117,7 @@ func labRules() []LabRule {
 			frames: [][]byte{{0x01, 1, 0xc3}, {0x80, 1, 0xa9}}},
 		{ID: "pingmid", Group: "valid", Title: "Ping between two fragments", Valid: true,
 			Rule:   `Valid: §5.4 "Control frames MAY be injected in the middle of a fragmented message." The browser's pong comes back between the fragments, and onmessage fires once, for "Hello".`,
-			frames: [][]byte{{0x01, 3, 'H', 'e', 'l'}, {0x89, 4, 'p', 'i', 'n', 'g'}, {0x80, 2, 'l', 'o'}}},
+			frames: [][]byte{{0x01, 3, 'H', 'e', 'l'}, {0x89, 4, 'p', 'i', 'n', 'g'}, {0x80, 2, 'l', 'o'}}, split: 2},
 		{ID: "emptyclose", Group: "valid", Title: "Close with no code", Valid: true,
 			Rule:   `Valid: §5.5.1 "The Close frame MAY contain a body". With none, §7.1.5 says the close code is 1005: the page's close event says 1005 though no frame carried it.`,
 			frames: [][]byte{{0x88, 0}}},
@@ -114,6 +125,7 @@ func labRules() []LabRule {
 			Rule: `§7.1.5: "If _The WebSocket Connection is Closed_ and no Close control frame was received by the endpoint (such as could occur if the underlying transport connection is lost), _The WebSocket Connection Close Code_ is considered to be 1006." The server closes its socket and sends nothing.`},
 	}
 	for i := range rules {
+		rules[i].Bytes = []string{} // [] in JSON, for drop too
 		for _, f := range rules[i].frames {
 			rules[i].Bytes = append(rules[i].Bytes, spacedHex(f))
 		}
@@ -164,7 +176,19 @@ func (f *feed) runLab(id string) {
 		}
 		ctx, cancel := context.WithTimeout(f.ctx, writeTimeout)
 		defer cancel()
-		if err := lab.Send(ctx, r.frames...); err != nil && f.ctx.Err() == nil {
+		frames, later := r.frames, [][]byte(nil)
+		if r.split > 0 {
+			frames, later = r.frames[:r.split], r.frames[r.split:]
+		}
+		err := lab.Send(ctx, frames...)
+		if err == nil && later != nil {
+			select {
+			case <-time.After(labPause):
+			case <-ctx.Done():
+			}
+			err = lab.Send(ctx, later...)
+		}
+		if err != nil && f.ctx.Err() == nil {
 			f.notice(n, "warn", "command", "The lab could not send: "+err.Error())
 		}
 	})

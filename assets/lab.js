@@ -1,0 +1,252 @@
+// The inspector lab (demo/lab.go): one tap makes the server send one thing
+// RFC 6455 forbids, on this page's own specimen socket and no other, and the
+// page shows what happened on all three sides: the bad frame bit by bit with
+// the rule it breaks, the close frame this browser sent back (the server's
+// observer saw it), and the close event this page got.
+//
+//   const unmount = mountLab(element)   // unmount() closes both sockets
+//
+// The lab has its own feed and specimen, apart from the inspector's, so a
+// broken connection here never disturbs the inspector beside it. Wire data
+// is only ever inserted with textContent, never as HTML.
+
+const OPS = { 0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
+const GROUPS = [
+  ['frame', 'Break a framing rule'],
+  ['close', 'Break a closing rule'],
+  ['valid', 'Valid, but worth seeing'],
+];
+// What this browser's engine is known to do where it differs from the
+// RFC's advice or from the other engine (checked by demo/lab_browser_test.go
+// in Chromium and Firefox).
+const ENGINE_NOTES = [
+  'Chromium answers text that is not UTF-8 with 1002 (protocol error), not the 1007 that RFC 6455 §7.4.1 suggests.',
+  'Chromium lets close codes 999, 1004, 2000 and 5000 through to the page, as a clean close, and echoes them back; the RFC defines none of them.',
+  'Chromium\'s close frame carries a reason ("Masked frame from server", "Unknown opcode"…) for most frame errors, none for a bad close frame.',
+  'In every browser, neither that code nor that reason reaches the page: a failed connection is 1006 with wasClean=false there.',
+];
+
+const hex2 = (n) => n.toString(16).padStart(2, '0');
+const bits8 = (n) => n.toString(2).padStart(8, '0');
+
+function h(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') e.className = v;
+    else if (v !== false && v != null) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat(3)) if (k != null && k !== false) e.append(k);
+  return e;
+}
+
+function wsURL(path) {
+  const u = new URL(path, location.href);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.href;
+}
+
+function ensureCSS() {
+  if (document.querySelector('link[href*="lab.css"]')) return;
+  const url = new URL('lab.css' + new URL(import.meta.url).search, import.meta.url);
+  document.head.append(h('link', { rel: 'stylesheet', href: url.href }));
+}
+
+// bits draws one frame the server sent: byte 0 and byte 1 bit by bit, then
+// the rest in hex, with the field that breaks the rule marked.
+function bits(f, bad) {
+  const b0 = parseInt(f.header.slice(0, 2), 16), b1 = parseInt(f.header.slice(2, 4), 16);
+  const badBit = {
+    fin: (i, b) => b === 0 && i === 0,
+    rsv1: (i, b) => b === 0 && i === 1,
+    opcode: (i, b) => b === 0 && i >= 4,
+    mask: (i, b) => b === 1 && i === 0,
+    length: (i, b) => b === 1 && i > 0,
+  }[bad] || (() => false);
+  const names0 = ['FIN', 'R1', 'R2', 'R3', 'op', 'op', 'op', 'op'];
+  const cells = (n, b) => [...bits8(n)].map((v, i) => h('span', {
+    class: `wtl-bit${badBit(i, b) ? ' wtl-bad' : ''}`,
+    title: b === 0 ? names0[i] : i ? 'length' : 'MASK',
+  }, v));
+  const rest = [];
+  if (f.extLen) rest.push(h('span', { class: `wtl-hex${bad === 'length' ? ' wtl-bad' : ''}`, title: `${f.lengthBits}-bit length` }, f.extLen.replace(/(..)(?=.)/g, '$1 ')));
+  if (f.mask) rest.push(h('span', { class: 'wtl-hex wtl-key', title: 'masking key' }, f.key.replace(/(..)(?=.)/g, '$1 ')));
+  const payload = f.rows.map((x) => hex2(x.masked)).join(' ');
+  if (payload) rest.push(h('span', { class: `wtl-hex${bad === 'payload' ? ' wtl-bad' : ''}`, title: 'payload' }, payload + (f.more > 0 || f.rows.length < f.length ? ' …' : '')));
+  const op = OPS[f.opcode] || `reserved 0x${f.opcode.toString(16)}`;
+  return h('div', { class: 'wtl-frame' },
+    h('div', { class: 'wtl-bits', role: 'img', 'aria-label': `byte 0 ${bits8(b0)}, byte 1 ${bits8(b1)}` }, cells(b0, 0), h('span', { class: 'wtl-gap' }), cells(b1, 1)),
+    h('p', { class: 'wtl-fields' }, `FIN=${+f.fin} RSV1=${+f.rsv1} RSV2=${+f.rsv2} RSV3=${+f.rsv3} opcode=0x${f.opcode.toString(16)} (${op}) MASK=${+f.mask} length=${f.length}` +
+      (f.lengthBits === 7 ? '' : ` (7-bit field ${f.len7}, then ${f.lengthBits} bits)`)),
+    rest.length ? h('p', { class: 'wtl-rest' }, 'then ', rest) : null,
+    f.close ? h('p', { class: 'wtl-fields' }, `close payload: ${f.close.code} ${f.close.name}${f.close.reason ? ` "${f.close.reason}"` : ''}`) : null,
+    (f.violations || []).map((v) => h('p', { class: 'wtl-viol' }, `✗ ${v}`)));
+}
+
+export function mountLab(root) {
+  ensureCSS();
+  const ac = new AbortController();
+  let feed = null, spec = null, id = '', rules = [], conn = 0, run = null, dead = false;
+
+  const status = h('p', { class: 'wtl-status', 'aria-live': 'polite' }, 'Connecting the lab…');
+  const buttons = h('div', { class: 'wtl-buttons' });
+  const result = h('section', { class: 'wtl-result', 'aria-live': 'polite', 'aria-label': 'What happened' });
+  const reconnect = h('button', { type: 'button', class: 'wtl-reconnect', hidden: true }, 'Reconnect');
+  const notes = h('ul', { class: 'wtl-notes' }, ENGINE_NOTES.map((n) => h('li', {}, n)));
+  root.classList.add('wtl');
+  root.replaceChildren(
+    h('p', { class: 'wtl-intro' }, 'One tap makes the server send one thing RFC 6455 forbids, on this lab\'s own connection and nobody else\'s. ' +
+      'Watch your browser fail the connection: the bad frame, the close frame your browser sends back, and the close event this page gets.'),
+    status, buttons, reconnect, result, h('details', { class: 'wtl-more' }, h('summary', {}, 'Where browsers differ'), notes));
+  reconnect.addEventListener('click', () => (feed && feed.readyState === 1 ? openSpecimen() : connect()), { signal: ac.signal });
+  buttons.addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-rule]');
+    if (b) start(rules.find((r) => r.id === b.dataset.rule));
+  }, { signal: ac.signal });
+
+  function say(text, warn) {
+    status.textContent = text;
+    status.classList.toggle('wtl-warn', !!warn);
+  }
+  function connect() {
+    say('Connecting the lab…');
+    feed = new WebSocket(wsURL('/demo/feed'));
+    feed.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === 'feed') {
+        id = m.id;
+        feed.send(JSON.stringify({ type: 'lab-rules' }));
+        openSpecimen();
+      } else if (m.type === 'lab-rules') {
+        rules = m.rules;
+        drawButtons();
+      } else record(m);
+    };
+    feed.onclose = () => {
+      if (dead) return;
+      say('The lab\'s feed closed. Reconnect to go on.', true);
+      reconnect.hidden = false;
+    };
+  }
+  function openSpecimen() {
+    reconnect.hidden = true;
+    const s = spec = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id)));
+    s.onopen = () => {
+      say('Connected. Pick a rule to break.');
+      buttons.toggleAttribute('data-open', true);
+    };
+    s.onmessage = (e) => {
+      if (s !== spec || !run) return;
+      run.events.push({ kind: 'message', data: typeof e.data === 'string' ? e.data : `${e.data.size} bytes` });
+      draw();
+    };
+    s.onclose = (e) => {
+      if (dead || s !== spec) return;
+      buttons.removeAttribute('data-open');
+      if (run) {
+        run.page = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+        run.events.push({ kind: 'close', e: run.page });
+        draw();
+      }
+      say('This lab\'s connection is closed. Reconnect with one tap.', true);
+      reconnect.hidden = false;
+      reconnect.focus({ preventScroll: true });
+    };
+  }
+  function drawButtons() {
+    buttons.replaceChildren(...GROUPS.map(([g, title]) => h('fieldset', { class: `wtl-group wtl-${g}` }, h('legend', {}, title),
+      rules.filter((r) => r.group === g).map((r) => h('button', { type: 'button', 'data-rule': r.id }, r.title)))));
+  }
+  function start(rule) {
+    if (!rule) return;
+    if (!spec || spec.readyState !== 1) return say('The lab\'s connection is not open: reconnect first.', true);
+    run = { rule, conn, events: [], browser: null, page: null };
+    feed.send(JSON.stringify({ type: 'lab', rule: rule.id }));
+    draw();
+  }
+  function record(r) {
+    if (r.type === 'handshake') conn = r.conn;
+    if (!run || r.conn !== run.conn) return;
+    if (r.type === 'notice') {
+      if (r.notice.code === 'command') say(r.notice.text, true);
+      return;
+    }
+    if (!r.frame) return;
+    run.events.push({ kind: 'frame', f: r.frame, seq: r.seq });
+    if (r.frame.dir === 'in' && r.frame.close && !run.browser) run.browser = r.frame.close;
+    draw();
+  }
+
+  function draw() {
+    const r = run.rule;
+    // Frames in wire order (the feed's sequence), then what the page saw.
+    const frames = run.events.filter((e) => e.kind === 'frame').sort((a, b) => a.seq - b.seq);
+    const page = run.events.filter((e) => e.kind !== 'frame');
+    const sent = frames.filter((e) => e.f.dir === 'out').slice(0, r.bytes.length);
+    const lastBad = r.valid ? -1 : r.bytes.length - 1;
+    const wire = h('ol', { class: 'wtl-timeline' }, frames.map((e) => {
+      const f = e.f, i = sent.indexOf(e);
+      if (i >= 0) return h('li', { class: 'wtl-out' }, h('b', {}, `Server → browser: ${OPS[f.opcode] || 'reserved opcode'}`), bits(f, i === lastBad ? r.field : ''));
+      const what = f.close ? (f.length ? `close ${f.close.code} (${f.close.name})${f.close.reason ? `, reason "${f.close.reason}"` : ', no reason'}` : 'close with no code (1005 stands for none)')
+        : `${OPS[f.opcode] || 'frame'}${f.payload ? ` "${f.payload}"` : ''}`;
+      return f.dir === 'in'
+        ? h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser → server: '), what)
+        : h('li', { class: 'wtl-out' }, h('b', {}, 'Server → browser, answering: '), what);
+    }));
+    const seen = h('ul', { class: 'wtl-timeline' }, page.map((e) => e.kind === 'message'
+      ? h('li', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `onmessage fired with "${e.data}"`)
+      : h('li', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `close event, code ${e.e.code}, wasClean=${e.e.wasClean}${e.e.reason ? `, reason "${e.e.reason}"` : ''}`)));
+    const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
+    if (r.drop) res.push(h('p', {}, 'The server closes its TCP socket: no frame at all.'));
+    res.push(h('h4', {}, 'On the wire'), frames.length ? wire : h('p', {}, r.drop ? '(nothing)' : 'Waiting…'),
+      h('h4', {}, 'In your page'), page.length ? seen : h('p', {}, 'Nothing yet.'),
+      h('p', { class: 'wtl-verdict' }, verdict()));
+    result.replaceChildren(...res);
+    const ds = result.dataset;
+    ds.rule = r.id;
+    ds.sent = sent.map((e) => e.f.header + e.f.rows.map((x) => hex2(x.masked)).join('')).join(' ');
+    ds.browserCode = run.browser ? run.browser.code : '';
+    ds.browserReason = run.browser ? run.browser.reason : '';
+    ds.pageCode = run.page ? run.page.code : '';
+    ds.pageClean = run.page ? run.page.wasClean : '';
+    ds.messages = page.filter((e) => e.kind === 'message').map((e) => e.data).join('\n');
+    ds.order = frames.map((e) => `${e.f.dir}:${OPS[e.f.opcode] || e.f.opcode}`).concat(page.map((e) => e.kind)).join(' ');
+  }
+  function verdict() {
+    const r = run.rule, b = run.browser, p = run.page;
+    if (!b && !p) return r.valid ? '' : 'Waiting for your browser…';
+    const parts = [];
+    if (!r.valid && p && p.wasClean) {
+      parts.push(`Your browser let this through: its page saw a clean close with ${p.code}, though RFC 6455 says the browser MUST fail the connection.`);
+      if (b) parts.push(`It even sent ${b.code} back, which a strict server (this one) answers by failing the connection with 1002.`);
+      return parts.join(' ');
+    }
+    if (!r.valid && b) {
+      parts.push(b.code === r.expect
+        ? `Your browser failed the connection with ${b.code}, as the RFC says.`
+        : `Your browser failed the connection with ${b.code}, where the RFC suggests ${r.expect}: here this browser and the RFC's advice differ.`);
+    }
+    if (p) {
+      parts.push(p.wasClean
+        ? `Your page saw a clean close with code ${p.code}.`
+        : `Your page only learns ${p.code}, wasClean=false: ${b ? 'the code and reason your browser sent the server never reach the page' : 'no close frame crossed the wire'}.`);
+    }
+    return parts.join(' ');
+  }
+
+  connect();
+  return function unmount() {
+    dead = true;
+    ac.abort();
+    for (const s of [spec, feed]) {
+      if (!s) continue;
+      s.onmessage = s.onclose = s.onopen = null;
+      s.close(1000, 'lab closed');
+    }
+    root.replaceChildren();
+    root.classList.remove('wtl');
+  };
+}
+
+// On the stand-alone page (templates/demo.html), mount at once.
+const auto = document.querySelector('.wt-lab[data-autostart]');
+if (auto && !auto.classList.contains('wtl')) mountLab(auto);

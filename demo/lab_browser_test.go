@@ -1,0 +1,144 @@
+package demo
+
+import (
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"wiretalk/internal/browsertest"
+	"wiretalk/protocol"
+)
+
+// labResult is what the lab page shows after one control: the bytes the
+// server sent, the close frame the browser sent back (as the specimen's
+// observer read it) and the page's close event.
+type labResult struct {
+	Sent          string // each frame in hex, as the lab's records show it
+	BrowserCode   string
+	BrowserReason string
+	PageCode      string
+	PageClean     string
+	Messages      string
+	Order         string
+	Verdict       string
+}
+
+// runLab taps the control for rule on the lab at p and waits until the
+// page has seen the end of it.
+func (p tab) runLab(r LabRule) labResult {
+	p.t.Helper()
+	p.poll("the lab to connect", `document.querySelector('.wtl-buttons[data-open] button[data-rule=`+jsString(r.ID)+`]')`)
+	p.click(`.wtl-buttons button[data-rule=` + jsString(r.ID) + `]`)
+	done := `(() => { const d = document.querySelector('.wtl-result')?.dataset;
+		return d && d.rule === ` + jsString(r.ID) + ` && d.pageCode !== '' && (d.browserCode !== '' || d.pageClean === 'true' || ` + jsString(r.ID) + ` === 'drop') })()`
+	if r.ID == "splitutf8" || r.ID == "pingmid" {
+		done = `(() => { const d = document.querySelector('.wtl-result')?.dataset;
+			return d && d.rule === ` + jsString(r.ID) + ` && d.messages !== '' && d.order.split(' ').length >= ` + map[string]string{"splitutf8": "3", "pingmid": "5"}[r.ID] + ` })()`
+	}
+	p.poll(r.ID+" to end", done)
+	get := func(k string) string { return p.eval(`document.querySelector('.wtl-result').dataset.` + k) }
+	return labResult{Sent: get("sent"), BrowserCode: get("browserCode"), BrowserReason: get("browserReason"),
+		PageCode: get("pageCode"), PageClean: get("pageClean"), Messages: get("messages"), Order: get("order"),
+		Verdict: p.eval(`document.querySelector('.wtl-verdict').textContent`)}
+}
+
+// wantSent is r's frames as the lab's records show them: each header with
+// at most RowLimit payload bytes.
+func wantSent(r LabRule) string {
+	var out []string
+	for _, f := range r.frames {
+		s := hex.EncodeToString(f)
+		_, n, _ := protocol.ParseHeader(f)
+		if len(f)-n > RowLimit {
+			s = s[:2*(n+RowLimit)]
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+// chromiumLab is what Chromium does with each lab control: the close
+// code its close frame carries ("" for none, "echo" for the code the
+// server sent), words its reason contains, and the page's close event
+// ("" when the connection stays open).
+var chromiumLab = map[string]struct{ browser, reason, page, clean string }{
+	"masked":     {"1002", "Masked frame", "1006", "false"},
+	"rsv1":       {"1002", "reserved bit", "1006", "false"},
+	"op3":        {"1002", "opcode", "1006", "false"},
+	"opB":        {"1002", "opcode", "1006", "false"},
+	"ping126":    {"1002", "Protocol Error", "1006", "false"},
+	"fragping":   {"1002", "Protocol Error", "1006", "false"},
+	"nonminimal": {"1002", "Protocol Error", "1006", "false"},
+	"orphan":     {"1002", "continuation", "1006", "false"},
+	"interleave": {"1002", "unfinished", "1006", "false"},
+	"badutf8":    {"1002", "UTF-8", "1006", "false"}, // not 1007: the page says so
+	"close1":     {"1002", "", "1006", "false"},
+	"close1005":  {"1002", "", "1006", "false"},
+	"code999":    {"999", "", "999", "true"}, // let through, and echoed
+	"code1004":   {"1004", "", "1004", "true"},
+	"code2000":   {"2000", "", "2000", "true"},
+	"code5000":   {"5000", "", "5000", "true"},
+	"splitutf8":  {"", "", "", ""},
+	"pingmid":    {"", "", "", ""},
+	"emptyclose": {"1005", "", "1005", "true"}, // an empty close back
+	"drop":       {"", "", "1006", "false"},
+}
+
+// Every lab control, in Chromium, on the demo page: the bytes the server
+// sent, the close frame the browser sent back (read by the specimen's
+// observer), and the page's close event; then one tap reconnects.
+func TestBrowserLab(t *testing.T) {
+	srv, _ := pageServer(t)
+	ctx, _ := browsertest.New(t)
+	p := tab{t, ctx}
+	p.open(srv.URL + "/demo")
+	for _, r := range labRules() {
+		want, ok := chromiumLab[r.ID]
+		if !ok {
+			t.Errorf("no expectation for lab control %q", r.ID)
+			continue
+		}
+		t.Run(r.ID, func(t *testing.T) {
+			p.t = t
+			res := p.runLab(r)
+			if res.Sent != wantSent(r) {
+				t.Errorf("server sent %s, want %s", res.Sent, wantSent(r))
+			}
+			if res.BrowserCode != want.browser || !strings.Contains(res.BrowserReason, want.reason) {
+				t.Errorf("browser's close frame: %s %q, want %s with %q", res.BrowserCode, res.BrowserReason, want.browser, want.reason)
+			}
+			if res.PageCode != want.page || res.PageClean != want.clean {
+				t.Errorf("page's close event: %s wasClean=%s, want %s wasClean=%s", res.PageCode, res.PageClean, want.page, want.clean)
+			}
+			switch r.ID {
+			case "badutf8":
+				contains(t, "verdict", res.Verdict, "failed the connection with 1002", "the RFC suggests 1007", "differ")
+			case "masked":
+				contains(t, "verdict", res.Verdict, "as the RFC says", "only learns 1006, wasClean=false")
+			case "code999":
+				contains(t, "verdict", res.Verdict, "let this through", "MUST fail")
+			case "splitutf8":
+				if res.Messages != "é" || res.Order != "out:text out:continuation message" {
+					t.Errorf("é in two fragments: messages %q, order %q", res.Messages, res.Order)
+				}
+			case "pingmid":
+				if res.Messages != "Hello" || res.Order != "out:text out:ping in:pong out:continuation message" {
+					t.Errorf("ping between fragments: messages %q, order %q", res.Messages, res.Order)
+				}
+			}
+			if !r.Valid && !strings.Contains(p.eval(`document.querySelector('.wtl-result').innerText`), "✗") {
+				t.Error("the page does not name the rule broken")
+			}
+			if want.page != "" {
+				p.poll("the reconnect button", `!document.querySelector('.wtl-reconnect').hidden`)
+				p.click(`.wtl-reconnect`)
+			}
+		})
+	}
+	p.t = t
+	// The lab's own sockets are apart from the inspector's: the inspector
+	// beside it is still connected after all that.
+	if s := p.eval(`document.querySelector('.wti-status').textContent`); !strings.HasPrefix(s, "Connected") {
+		t.Errorf("inspector status after the lab: %q", s)
+	}
+}
