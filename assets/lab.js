@@ -16,15 +16,19 @@ const GROUPS = [
   ['close', 'Break a closing rule'],
   ['valid', 'Valid, but worth seeing'],
 ];
-// What this browser's engine is known to do where it differs from the
-// RFC's advice or from the other engine (checked by demo/lab_browser_test.go
-// in Chromium and Firefox).
+// Where an engine differs from the RFC or from the other engine, as
+// demo/lab_browser_test.go (Chromium) and demo/lab_firefox_test.go (Firefox)
+// check: the engine, the controls concerned, and what it does.
 const ENGINE_NOTES = [
-  'Chromium answers text that is not UTF-8 with 1002 (protocol error), not the 1007 that RFC 6455 §7.4.1 suggests.',
-  'Chromium lets close codes 999, 1004, 2000 and 5000 through to the page, as a clean close, and echoes them back; the RFC defines none of them.',
-  'Chromium\'s close frame carries a reason ("Masked frame from server", "Unknown opcode"…) for most frame errors, none for a bad close frame.',
-  'In every browser, neither that code nor that reason reaches the page: a failed connection is 1006 with wasClean=false there.',
+  ['Chromium', 'badutf8', 'Chromium answers text that is not UTF-8 with 1002 (protocol error), not the 1007 that RFC 6455 §7.4.1 suggests.'],
+  ['Chromium', 'masked rsv1 op3 opB ping126 fragping nonminimal orphan interleave badutf8', 'Chromium sends a close frame with 1002 before dropping TCP, with a reason ("Masked frame from server", "Unknown opcode"…) for most frame errors.'],
+  ['Firefox', 'masked', 'Firefox accepts a masked frame from the server and hands the message to the page, though §5.1 says a client MUST close the connection.'],
+  ['Firefox', 'rsv1 op3 opB ping126 fragping nonminimal orphan interleave badutf8', 'Firefox fails the connection without a close frame: it closes TCP, so the server sees only the end of the stream. §7.1.7 says an endpoint SHOULD send a close frame with a code first.'],
+  ['Firefox', 'close1 close1005', 'Firefox takes a 1-byte close payload, and a close with code 1005, as a clean close with no code: the page sees 1005, wasClean=true, and Firefox answers with an empty close. Chromium fails the connection with 1002.'],
+  ['Both', 'code999 code1004 code2000 code5000', 'Both Chromium and Firefox let close codes 999, 1004, 2000 and 5000 through to the page as a clean close, and echo them back; the RFC defines none of them.'],
+  ['Both', '', 'In every browser, the close code and reason a failing browser sends never reach the page: it sees 1006 with wasClean=false.'],
 ];
+const ENGINE = /Firefox\//.test(navigator.userAgent) ? 'Firefox' : /Chrom(e|ium)\//.test(navigator.userAgent) ? 'Chromium' : '';
 
 const hex2 = (n) => n.toString(16).padStart(2, '0');
 const bits8 = (n) => n.toString(2).padStart(8, '0');
@@ -91,12 +95,20 @@ export function mountLab(root) {
   const buttons = h('div', { class: 'wtl-buttons' });
   const result = h('section', { class: 'wtl-result', 'aria-live': 'polite', 'aria-label': 'What happened' });
   const reconnect = h('button', { type: 'button', class: 'wtl-reconnect', hidden: true }, 'Reconnect');
-  const notes = h('ul', { class: 'wtl-notes' }, ENGINE_NOTES.map((n) => h('li', {}, n)));
+  const notes = h('ul', { class: 'wtl-notes' }, ENGINE_NOTES.map(([engine, rules, text]) =>
+    h('li', { 'data-engine': engine, 'data-rules': rules, class: engine === ENGINE ? 'wtl-yours' : '' }, h('b', {}, `${engine}: `), text)));
+  // The lab connects when opened: a viewer who never opens it costs the
+  // server no sockets.
+  const box = h('details', { class: 'wtl-box' }, h('summary', { class: 'wtl-summary' }, 'Lab: break a rule, and watch your browser fail the connection'));
   root.classList.add('wtl');
-  root.replaceChildren(
+  root.replaceChildren(box);
+  box.addEventListener('toggle', () => {
+    if (box.open && !feed) connect();
+  }, { signal: ac.signal });
+  box.append(
     h('p', { class: 'wtl-intro' }, 'One tap makes the server send one thing RFC 6455 forbids, on this lab\'s own connection and nobody else\'s. ' +
       'Watch your browser fail the connection: the bad frame, the close frame your browser sends back, and the close event this page gets.'),
-    status, buttons, reconnect, result, h('details', { class: 'wtl-more' }, h('summary', {}, 'Where browsers differ'), notes));
+    status, buttons, reconnect, result, h('details', { class: 'wtl-more' }, h('summary', {}, `Where browsers differ${ENGINE ? ` (you are on ${ENGINE})` : ''}`), notes));
   reconnect.addEventListener('click', () => (feed && feed.readyState === 1 ? openSpecimen() : connect()), { signal: ac.signal });
   buttons.addEventListener('click', (e) => {
     const b = e.target.closest('button[data-rule]');
@@ -168,6 +180,10 @@ export function mountLab(root) {
     if (!run || r.conn !== run.conn) return;
     if (r.type === 'notice') {
       if (r.notice.code === 'command') say(r.notice.text, true);
+      if (r.notice.code === 'closed' || r.notice.code === 'limit') {
+        run.server = r.notice.text;
+        draw();
+      }
       return;
     }
     if (!r.frame) return;
@@ -198,12 +214,14 @@ export function mountLab(root) {
     const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
     if (r.drop) res.push(h('p', {}, 'The server closes its TCP socket: no frame at all.'));
     res.push(h('h4', {}, 'On the wire'), frames.length ? wire : h('p', {}, r.drop ? '(nothing)' : 'Waiting…'),
+      run.server ? h('p', { class: 'wtl-server' }, h('b', {}, 'The server: '), run.server) : null,
       h('h4', {}, 'In your page'), page.length ? seen : h('p', {}, 'Nothing yet.'),
       h('p', { class: 'wtl-verdict' }, verdict()));
     result.replaceChildren(...res);
     const ds = result.dataset;
     ds.rule = r.id;
     ds.sent = sent.map((e) => e.f.header + e.f.rows.map((x) => hex2(x.masked)).join('')).join(' ');
+    ds.server = run.server || '';
     ds.browserCode = run.browser ? run.browser.code : '';
     ds.browserReason = run.browser ? run.browser.reason : '';
     ds.pageCode = run.page ? run.page.code : '';
@@ -213,17 +231,26 @@ export function mountLab(root) {
   }
   function verdict() {
     const r = run.rule, b = run.browser, p = run.page;
-    if (!b && !p) return r.valid ? '' : 'Waiting for your browser…';
+    const got = run.events.some((e) => e.kind === 'message');
     const parts = [];
-    if (!r.valid && p && p.wasClean) {
-      parts.push(`Your browser let this through: its page saw a clean close with ${p.code}, though RFC 6455 says the browser MUST fail the connection.`);
-      if (b) parts.push(`It even sent ${b.code} back, which a strict server (this one) answers by failing the connection with 1002.`);
-      return parts.join(' ');
-    }
-    if (!r.valid && b) {
-      parts.push(b.code === r.expect
-        ? `Your browser failed the connection with ${b.code}, as the RFC says.`
-        : `Your browser failed the connection with ${b.code}, where the RFC suggests ${r.expect}: here this browser and the RFC's advice differ.`);
+    if (!r.valid) {
+      if (got && !p) {
+        parts.push('Your browser accepted this and handed the message to your page, though RFC 6455 says it MUST fail the connection.');
+      } else if (p && p.wasClean) {
+        parts.push(`Your browser let this through: its page saw a clean close with ${p.code}, though RFC 6455 says the browser MUST fail the connection.`);
+        if (b && b.code !== 1005) parts.push(`It even sent ${b.code} back, which a strict server (this one) answers by failing the connection with 1002.`);
+        return parts.join(' ');
+      } else if (b) {
+        parts.push(b.code === r.expect
+          ? `Your browser failed the connection with ${b.code}, as the RFC says.`
+          : `Your browser failed the connection with ${b.code}, where the RFC suggests ${r.expect}: here this browser and the RFC's advice differ.`);
+      } else if (p) {
+        parts.push('Your browser failed the connection without a close frame: it closed TCP, so the server never learns why. §7.1.7 says it SHOULD send a close frame with a code first.');
+      } else {
+        return 'Waiting for your browser…';
+      }
+    } else if (b) {
+      parts.push(b.code === 1005 ? 'Your browser answered with an empty close.' : `Your browser answered with close ${b.code}.`);
     }
     if (p) {
       parts.push(p.wasClean
@@ -233,7 +260,6 @@ export function mountLab(root) {
     return parts.join(' ');
   }
 
-  connect();
   return function unmount() {
     dead = true;
     ac.abort();

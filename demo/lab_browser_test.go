@@ -92,6 +92,10 @@ func TestBrowserLab(t *testing.T) {
 	ctx, _ := browsertest.New(t)
 	p := tab{t, ctx}
 	p.open(srv.URL + "/demo")
+	if n := p.eval(`String(document.querySelectorAll('.wtl-buttons button').length)`); n != "0" {
+		t.Errorf("the lab shows %s controls before it is opened, want none: it connects when opened", n)
+	}
+	p.click(`.wtl-summary`)
 	for _, r := range labRules() {
 		want, ok := chromiumLab[r.ID]
 		if !ok {

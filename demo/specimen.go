@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -143,6 +144,8 @@ func describeEnd(n int, err error, maxMessage int64) string {
 		return fmt.Sprintf("Connection #%d closed: %s, %q.", n, ce.Code, ce.Reason)
 	case errors.As(err, &ce):
 		return fmt.Sprintf("Connection #%d closed: %s.", n, ce.Code)
+	case errors.Is(err, io.EOF):
+		return fmt.Sprintf("Connection #%d: the browser closed TCP without a close frame (1006).", n)
 	case err == nil:
 		return fmt.Sprintf("Connection #%d closed.", n)
 	}
