@@ -10,7 +10,6 @@
 // broken connection here never disturbs the inspector beside it. Wire data
 // is only ever inserted with textContent, never as HTML.
 
-const OPS = { 0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
 const GROUPS = [
   ['frame', 'Break a framing rule'],
   ['close', 'Break a closing rule'],
@@ -31,7 +30,6 @@ const ENGINE_NOTES = [
 const ENGINE = /Firefox\//.test(navigator.userAgent) ? 'Firefox' : /Chrom(e|ium)\//.test(navigator.userAgent) ? 'Chromium' : '';
 
 const hex2 = (n) => n.toString(16).padStart(2, '0');
-const bits8 = (n) => n.toString(2).padStart(8, '0');
 
 function h(tag, attrs, ...kids) {
   const e = document.createElement(tag);
@@ -55,10 +53,10 @@ function ensureCSS() {
   document.head.append(h('link', { rel: 'stylesheet', href: url.href }));
 }
 
-// bits draws one frame the server sent: byte 0 and byte 1 bit by bit, then
-// the rest in hex, with the field that breaks the rule marked.
+// bits draws one frame the server sent: byte 0 and byte 1 bit by bit (as
+// the record gives them: the header is decoded once, in Go), then the rest
+// in hex, with the field that breaks the rule marked.
 function bits(f, bad) {
-  const b0 = parseInt(f.header.slice(0, 2), 16), b1 = parseInt(f.header.slice(2, 4), 16);
   const badBit = {
     fin: (i, b) => b === 0 && i === 0,
     rsv1: (i, b) => b === 0 && i === 1,
@@ -66,24 +64,23 @@ function bits(f, bad) {
     mask: (i, b) => b === 1 && i === 0,
     length: (i, b) => b === 1 && i > 0,
   }[bad] || (() => false);
-  const names0 = ['FIN', 'R1', 'R2', 'R3', 'op', 'op', 'op', 'op'];
-  const cells = (n, b) => [...bits8(n)].map((v, i) => h('span', {
+  const names0 = ['FIN', 'RSV1', 'RSV2', 'RSV3', 'opcode', 'opcode', 'opcode', 'opcode'];
+  const cells = (byte, b) => [...byte].map((v, i) => h('span', {
     class: `wtl-bit${badBit(i, b) ? ' wtl-bad' : ''}`,
-    title: b === 0 ? names0[i] : i ? 'length' : 'MASK',
+    title: b === 0 ? names0[i] : i ? 'payload length' : 'MASK',
   }, v));
   const rest = [];
   if (f.extLen) rest.push(h('span', { class: `wtl-hex${bad === 'length' ? ' wtl-bad' : ''}`, title: `${f.lengthBits}-bit length` }, f.extLen.replace(/(..)(?=.)/g, '$1 ')));
   if (f.mask) rest.push(h('span', { class: 'wtl-hex wtl-key', title: 'masking key' }, f.key.replace(/(..)(?=.)/g, '$1 ')));
   const payload = f.rows.map((x) => hex2(x.masked)).join(' ');
-  if (payload) rest.push(h('span', { class: `wtl-hex${bad === 'payload' ? ' wtl-bad' : ''}`, title: 'payload' }, payload + (f.more > 0 || f.rows.length < f.length ? ' …' : '')));
-  const op = OPS[f.opcode] || `reserved 0x${f.opcode.toString(16)}`;
+  if (payload) rest.push(h('span', { class: `wtl-hex${bad === 'payload' ? ' wtl-bad' : ''}`, title: 'payload' }, payload + (f.rows.length < f.length ? ' …' : '')));
   return h('div', { class: 'wtl-frame' },
-    h('div', { class: 'wtl-bits', role: 'img', 'aria-label': `byte 0 ${bits8(b0)}, byte 1 ${bits8(b1)}` }, cells(b0, 0), h('span', { class: 'wtl-gap' }), cells(b1, 1)),
-    h('p', { class: 'wtl-fields' }, `FIN=${+f.fin} RSV1=${+f.rsv1} RSV2=${+f.rsv2} RSV3=${+f.rsv3} opcode=0x${f.opcode.toString(16)} (${op}) MASK=${+f.mask} length=${f.length}` +
+    h('div', { class: 'wtl-bits', role: 'img', 'aria-label': `byte 0 ${f.bits[0]}, byte 1 ${f.bits[1]}` }, cells(f.bits[0], 0), h('span', { class: 'wtl-gap' }), cells(f.bits[1], 1)),
+    h('p', { class: 'wtl-fields' }, `FIN=${+f.fin} RSV1=${+f.rsv1} RSV2=${+f.rsv2} RSV3=${+f.rsv3} opcode=0x${f.opcode.toString(16)} (${f.opName}) MASK=${+f.mask} length=${f.length}` +
       (f.lengthBits === 7 ? '' : ` (7-bit field ${f.len7}, then ${f.lengthBits} bits)`)),
     rest.length ? h('p', { class: 'wtl-rest' }, 'then ', rest) : null,
     f.close ? h('p', { class: 'wtl-fields' }, `close payload: ${f.close.code} ${f.close.name}${f.close.reason ? ` "${f.close.reason}"` : ''}`) : null,
-    (f.violations || []).map((v) => h('p', { class: 'wtl-viol' }, `✗ ${v}`)));
+    (f.violations || []).map((v) => h('p', { class: 'wtl-viol' }, `✗ ${v.rule ? `RFC 6455 §${v.rule}: ` : ''}${v.reason}${v.code ? ` (close ${v.code})` : ''}`)));
 }
 
 export function mountLab(root) {
@@ -201,9 +198,9 @@ export function mountLab(root) {
     const lastBad = r.valid ? -1 : r.bytes.length - 1;
     const wire = h('ol', { class: 'wtl-timeline' }, frames.map((e) => {
       const f = e.f, i = sent.indexOf(e);
-      if (i >= 0) return h('li', { class: 'wtl-out' }, h('b', {}, `Server → browser: ${OPS[f.opcode] || 'reserved opcode'}`), bits(f, i === lastBad ? r.field : ''));
+      if (i >= 0) return h('li', { class: 'wtl-out' }, h('b', {}, `Server → browser: ${f.opName}`), bits(f, i === lastBad ? r.field : ''));
       const what = f.close ? (f.length ? `close ${f.close.code} (${f.close.name})${f.close.reason ? `, reason "${f.close.reason}"` : ', no reason'}` : 'close with no code (1005 stands for none)')
-        : `${OPS[f.opcode] || 'frame'}${f.payload ? ` "${f.payload}"` : ''}`;
+        : `${f.opName}${f.payload ? ` "${f.payload}"` : ''}`;
       return f.dir === 'in'
         ? h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser → server: '), what)
         : h('li', { class: 'wtl-out' }, h('b', {}, 'Server → browser, answering: '), what);
@@ -227,7 +224,7 @@ export function mountLab(root) {
     ds.pageCode = run.page ? run.page.code : '';
     ds.pageClean = run.page ? run.page.wasClean : '';
     ds.messages = page.filter((e) => e.kind === 'message').map((e) => e.data).join('\n');
-    ds.order = frames.map((e) => `${e.f.dir}:${OPS[e.f.opcode] || e.f.opcode}`).concat(page.map((e) => e.kind)).join(' ');
+    ds.order = frames.map((e) => `${e.f.dir}:${e.f.opName}`).concat(page.map((e) => e.kind)).join(' ');
   }
   function verdict() {
     const r = run.rule, b = run.browser, p = run.page;

@@ -38,25 +38,24 @@ func TestLabRulesAreCaughtByTheInspector(t *testing.T) {
 				}
 				return
 			}
-			f := &feed{ins: New(Options{}), queue: make(chan Record, 16), start: time.Now()}
-			obs := &observer{feed: f, conn: 1}
+			// As the specimen's Lab shows them: judged by a Decoder as
+			// the client receives them, in order.
+			dec := protocol.Decoder{Role: protocol.RoleClient}
+			var vs []Violation
 			for i, b := range r.frames {
 				if got := strings.ReplaceAll(r.Bytes[i], " ", ""); got != hex.EncodeToString(b) {
 					t.Errorf("Bytes[%d] = %s, want % x", i, r.Bytes[i], b)
 				}
-				h, n, _ := protocol.ParseHeader(b)
-				if n == 0 || int64(len(b)-n) != h.Length {
-					t.Fatalf("frame %d (% x) is not one whole frame", i, b)
+				f, n, err := dec.Decode(b)
+				if err != nil || n != len(b) {
+					t.Fatalf("frame %d (% x) is not one whole frame: %d bytes, %v", i, b, n, err)
 				}
-				obs.ObserveFrame(protocol.Frame{Dir: protocol.Outbound, Time: time.Now(), Header: h, Raw: b[:n], Payload: b[n:], Unmasked: unmasked(b[n:], h)})
-			}
-			var vs []string
-			for range r.frames {
-				rec := <-f.queue
+				f.Dir, f.Time = protocol.Outbound, time.Now()
+				rec := FromFrame(f, i+1, time.Now())
 				vs = append(vs, rec.Frame.Violations...)
 			}
 			if r.Valid && len(vs) > 0 {
-				t.Errorf("valid control %q: the inspector says %q", r.Title, vs)
+				t.Errorf("valid control %q: the inspector says %+v", r.Title, vs)
 			}
 			if !r.Valid && len(vs) == 0 {
 				t.Errorf("%q breaks %s, but the inspector finds nothing wrong", r.Title, r.Rule)
@@ -88,7 +87,7 @@ func TestLabBreaksOnlyTheAskingViewersConnection(t *testing.T) {
 	a.command(command{Type: "lab", Rule: "op3"})
 	out := a.waitFrame("the reserved opcode", func(f *FrameRecord) bool { return f.Dir == "out" && f.Opcode == 3 })
 	if out.Frame.Header != "8305" || len(out.Frame.Violations) == 0 {
-		t.Errorf("masked frame record: header %s payload %q violations %q", out.Frame.Header, out.Frame.Payload, out.Frame.Violations)
+		t.Errorf("masked frame record: header %s payload %q violations %+v", out.Frame.Header, out.Frame.Payload, out.Frame.Violations)
 	}
 	if e := a.nextEcho(); e.err == nil {
 		t.Errorf("A's client read %v, want it to fail the connection", e.err)

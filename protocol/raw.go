@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 )
 
 // Lab is the one way to send bytes that break RFC 6455 on a connection:
@@ -16,6 +17,10 @@ import (
 // sends unchecked bytes. Its zero value sends nothing.
 type Lab struct {
 	c *Conn
+	// dec judges the frames sent as the client will receive them, for
+	// the Observer's Frame.Message and Frame.Err. Used under the write
+	// lock.
+	dec Decoder
 }
 
 // AcceptLab is Accept for a connection whose server may be asked to break
@@ -27,7 +32,7 @@ func AcceptLab(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Co
 	if err != nil {
 		return nil, nil, err
 	}
-	return c, &Lab{c: c}, nil
+	return c, &Lab{c: c, dec: Decoder{Role: RoleClient}}, nil
 }
 
 // ErrNoLab is returned by a Lab that belongs to no connection.
@@ -37,8 +42,9 @@ var ErrNoLab = errors.New("websocket: this Lab belongs to no connection")
 // payload masked if the header says so), exactly as given and in one
 // write, whatever rules they break. It waits for a data message being
 // written to end, so that nothing but these bytes lies between two
-// frames of it. Each frame is shown to the Observer as it went out; one
-// whose header does not parse is shown with what could be decoded.
+// frames of it. Each frame is shown to the Observer as it went out,
+// judged as the client receives it: Frame.Err names the rules it breaks
+// (a Decoder's, which follows the messages across calls of Send).
 //
 // A close frame among them counts as the close this side sent: nothing is
 // written after it, and the peer's close is not answered.
@@ -46,11 +52,12 @@ func (l *Lab) Send(ctx context.Context, frames ...[]byte) error {
 	if l == nil || l.c == nil {
 		return ErrNoLab
 	}
-	return l.c.writeRaw(ctx, frames)
+	return l.c.writeRaw(ctx, frames, &l.dec)
 }
 
-// writeRaw sends frames unchecked. Only Lab.Send calls it.
-func (c *Conn) writeRaw(ctx context.Context, frames [][]byte) error {
+// writeRaw sends frames unchecked and shows them to the observer as dec
+// judges them. Only Lab.Send calls it.
+func (c *Conn) writeRaw(ctx context.Context, frames [][]byte, dec *Decoder) error {
 	var all []byte
 	closes := false
 	for _, f := range frames {
@@ -83,26 +90,21 @@ func (c *Conn) writeRaw(ctx context.Context, frames [][]byte) error {
 	}
 	if c.observer != nil {
 		for _, f := range frames {
-			c.observeRaw(f)
+			c.observeRaw(f, dec)
 		}
 	}
 	return nil
 }
 
 // observeRaw shows one raw frame to the observer, decoded as far as its
-// bytes allow.
-func (c *Conn) observeRaw(f []byte) {
-	h, n, _ := ParseHeader(f)
-	if n == 0 { // an incomplete header: show what there is
-		n = len(f)
-		h = Header{Fin: f[0]&bitFin != 0, Rsv1: f[0]&bitRsv1 != 0, Rsv2: f[0]&bitRsv2 != 0, Rsv3: f[0]&bitRsv3 != 0,
-			Opcode: Opcode(f[0] & 0xF), Masked: f[1]&bitMask != 0}
+// bytes allow and judged by dec.
+func (c *Conn) observeRaw(b []byte, dec *Decoder) {
+	f, _, err := dec.Decode(b)
+	if errors.Is(err, ErrShortHeader) {
+		// Too short for its own header: show its first two bytes.
+		f = Frame{Header: Header{Fin: b[0]&bitFin != 0, Rsv1: b[0]&bitRsv1 != 0, Rsv2: b[0]&bitRsv2 != 0,
+			Rsv3: b[0]&bitRsv3 != 0, Opcode: Opcode(b[0] & 0xF), Masked: b[1]&bitMask != 0}, Raw: b[:2], Err: err}
 	}
-	wire := f[n:]
-	plain := wire
-	if h.Masked {
-		plain = append([]byte(nil), wire...)
-		Mask(plain, h.Key, 0)
-	}
-	c.observeOut(h, f[:n], wire, plain)
+	f.Dir, f.Time = Outbound, time.Now()
+	c.observer.ObserveFrame(f)
 }

@@ -51,6 +51,9 @@ func TestLabSendsInvalidBytesAndThePeerFails(t *testing.T) {
 	if !f.Header.Masked || f.Header.Opcode != OpText || !bytes.Equal(f.Raw, masked[:6]) || string(f.Unmasked) != "hello" {
 		t.Errorf("observed %+v raw % x unmasked %q", f.Header, f.Raw, f.Unmasked)
 	}
+	if pe := (*ProtocolError)(nil); !errors.As(f.Err, &pe) || pe.Rule != "5.1" {
+		t.Errorf("observed with Err %v, want the rule of §5.1", f.Err)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for len(slog.get(Inbound)) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -73,7 +76,7 @@ func closeCodeOf(p []byte) StatusCode {
 // says; a raw close marks the close as sent, so nothing follows it.
 func TestLabObservesBadHeadersAndCountsItsClose(t *testing.T) {
 	server, client, slog, _ := observedPair(t)
-	lab := &Lab{c: server}
+	lab := &Lab{c: server, dec: Decoder{Role: RoleClient}}
 	ctx := context.Background()
 	nonMinimal := []byte{0x81, 126, 0, 5, 'h', 'e', 'l', 'l', 'o'}
 	oneByteClose := []byte{0x88, 1, 3}
@@ -96,6 +99,13 @@ func TestLabObservesBadHeadersAndCountsItsClose(t *testing.T) {
 	}
 	if out[1].Header.Opcode != OpClose || !bytes.Equal(out[1].Unmasked, []byte{3}) {
 		t.Errorf("close observed as %+v payload % x", out[1].Header, out[1].Unmasked)
+	}
+	// Each is judged as the client receives it.
+	for i, f := range out {
+		var pe *ProtocolError
+		if !errors.As(f.Err, &pe) || pe.Code != StatusProtocolError || pe.Rule == "" {
+			t.Errorf("frame %d observed with Err %v, want the 1002 rule it breaks", i, f.Err)
+		}
 	}
 	if err := server.Write(ctx, OpText, []byte("after")); !errors.Is(err, errCloseSent) && err == nil {
 		t.Errorf("a data frame after the raw close was written (err %v)", err)
