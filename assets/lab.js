@@ -20,10 +20,11 @@ const GROUPS = [
 // check: the engine, the controls concerned, and what it does.
 const ENGINE_NOTES = [
   ['Chromium', 'badutf8', 'Chromium answers text that is not UTF-8 with 1002 (protocol error), not the 1007 that RFC 6455 §7.4.1 suggests.'],
-  ['Chromium', 'masked rsv1 op3 opB ping126 fragping nonminimal orphan interleave badutf8', 'Chromium sends a close frame with 1002 before dropping TCP, with a reason ("Masked frame from server", "Unknown opcode"…) for most frame errors.'],
+  ['Chromium', 'masked rsv1 op3 opB ping126 fragping nonminimal msb64 orphan interleave badutf8', 'Chromium sends a close frame with 1002 before dropping TCP, with a reason ("Masked frame from server", "Unknown opcode"…) for most frame errors.'],
   ['Firefox', 'masked', 'Firefox accepts a masked frame from the server and hands the message to the page, though §5.1 says a client MUST close the connection.'],
-  ['Firefox', 'rsv1 op3 opB ping126 fragping nonminimal orphan interleave badutf8', 'Firefox fails the connection without a close frame: it closes TCP, so the server sees only the end of the stream. §7.1.7 says an endpoint SHOULD send a close frame with a code first.'],
+  ['Firefox', 'rsv1 op3 opB ping126 fragping nonminimal msb64 orphan interleave badutf8', 'Firefox fails the connection without a close frame: it closes TCP, so the server sees only the end of the stream. §7.1.7 says an endpoint SHOULD send a close frame with a code first.'],
   ['Firefox', 'close1 close1005', 'Firefox takes a 1-byte close payload, and a close with code 1005, as a clean close with no code: the page sees 1005, wasClean=true, and Firefox answers with an empty close. Chromium fails the connection with 1002.'],
+  ['Chromium', 'afterclose', 'Chromium answers the server\'s close, then fails the connection when data follows it: the page sees 1006, wasClean=false, though the closing handshake was done. Firefox ignores the late frame, and its page sees a clean 1000.'],
   ['Both', 'code999 code1004 code2000 code5000', 'Both Chromium and Firefox let close codes 999, 1004, 2000 and 5000 through to the page as a clean close, and echo them back; the RFC defines none of them.'],
   ['Both', '', 'In every browser, the close code and reason a failing browser sends never reach the page: it sees 1006 with wasClean=false.'],
 ];
@@ -230,7 +231,9 @@ export function mountLab(root) {
     const r = run.rule, b = run.browser, p = run.page;
     const got = run.events.some((e) => e.kind === 'message');
     const parts = [];
-    if (!r.valid) {
+    if (!r.valid && !r.expect) {
+      parts.push('Here the server broke the rule, not your browser: a browser that has received a close frame sends no more data and reads nothing after it.');
+    } else if (!r.valid) {
       if (got && !p) {
         parts.push('Your browser accepted this and handed the message to your page, though RFC 6455 says it MUST fail the connection.');
       } else if (p && p.wasClean) {

@@ -85,15 +85,15 @@ func (c *Conn) writeRaw(ctx context.Context, frames [][]byte, dec *Decoder) erro
 	if closes {
 		c.closeSent.Store(true)
 	}
-	if err := c.endFrameWrite(ctx, c.send(all)); err != nil {
-		return err
-	}
+	// The frames are shown as they go out, before the write: a peer that
+	// answers at once (a pong, its close) is read on another goroutine,
+	// and must not be shown before what it answers.
 	if c.observer != nil {
 		for _, f := range frames {
 			c.observeRaw(f, dec)
 		}
 	}
-	return nil
+	return c.endFrameWrite(ctx, c.send(all))
 }
 
 // observeRaw shows one raw frame to the observer, decoded as far as its
