@@ -13,6 +13,7 @@
 const GROUPS = [
   ['frame', 'Break a framing rule'],
   ['close', 'Break a closing rule'],
+  ['handshake', 'Break the opening handshake (a new socket)'],
   ['valid', 'Valid, but worth seeing'],
 ];
 // Where an engine differs from the RFC or from the other engine, as
@@ -25,6 +26,7 @@ const ENGINE_NOTES = [
   ['Firefox', 'rsv1 op3 opB ping126 fragping nonminimal msb64 orphan interleave badutf8', 'Firefox fails the connection without a close frame: it closes TCP, so the server sees only the end of the stream. §7.1.7 says an endpoint SHOULD send a close frame with a code first.'],
   ['Firefox', 'close1 close1005', 'Firefox takes a 1-byte close payload, and a close with code 1005, as a clean close with no code: the page sees 1005, wasClean=true, and Firefox answers with an empty close. Chromium fails the connection with 1002.'],
   ['Chromium', 'afterclose', 'Chromium answers the server\'s close, then fails the connection when data follows it: the page sees 1006, wasClean=false, though the closing handshake was done. Firefox ignores the late frame, and its page sees a clean 1000.'],
+  ['Firefox', 'hs-subprotocol', 'Firefox accepts a Sec-WebSocket-Protocol that the page never offered and opens the socket, though §4.1 says the client MUST fail the connection. Chromium refuses it.'],
   ['Both', 'code999 code1004 code2000 code5000', 'Both Chromium and Firefox let close codes 999, 1004, 2000 and 5000 through to the page as a clean close, and echo them back; the RFC defines none of them.'],
   ['Both', '', 'In every browser, the close code and reason a failing browser sends never reach the page: it sees 1006 with wasClean=false.'],
 ];
@@ -166,15 +168,48 @@ export function mountLab(root) {
     buttons.replaceChildren(...GROUPS.map(([g, title]) => h('fieldset', { class: `wtl-group wtl-${g}` }, h('legend', {}, title),
       rules.filter((r) => r.group === g).map((r) => h('button', { type: 'button', 'data-rule': r.id }, r.title)))));
   }
+  // A handshake control opens a socket of its own whose handshake the
+  // server answers wrongly; the lab's connection stays as it is.
+  function startHandshake(rule) {
+    if (!id) return say('The lab is not connected: reconnect first.', true);
+    const r = run = { rule, hs: true, events: [], handshake: null, browser: null, page: null, fetch: null };
+    const url = '/demo/specimen?feed=' + encodeURIComponent(id) + '&handshake=' + encodeURIComponent(rule.id);
+    const s = new WebSocket(wsURL(url));
+    s.onopen = () => {
+      r.events.push({ kind: 'open' });
+      s.close();
+      draw();
+    };
+    s.onclose = (e) => {
+      r.page = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+      r.events.push({ kind: 'close', e: r.page });
+      if (run === r) draw();
+      if (!rule.fetch) return;
+      // A plain request to the same URL: fetch() sees what the socket could not.
+      fetch(url, { cache: 'no-store' }).then((res) => {
+        r.fetch = { status: res.status, version: res.headers.get('Sec-WebSocket-Version') || '' };
+        if (run === r) draw();
+      }, (err) => {
+        r.fetch = { status: 0, version: '', error: String(err) };
+        if (run === r) draw();
+      });
+    };
+    draw();
+  }
   function start(rule) {
     if (!rule) return;
+    if (rule.handshake) return startHandshake(rule);
     if (!spec || spec.readyState !== 1) return say('The lab\'s connection is not open: reconnect first.', true);
     run = { rule, conn, events: [], browser: null, page: null };
     feed.send(JSON.stringify({ type: 'lab', rule: rule.id }));
     draw();
   }
   function record(r) {
-    if (r.type === 'handshake') conn = r.conn;
+    if (run && run.hs && r.type === 'handshake' && !run.handshake && r.handshake.request[0].includes('handshake=')) {
+      run.handshake = r.handshake;
+      return draw();
+    }
+    if (r.type === 'handshake' && !r.handshake.request[0].includes('handshake=')) conn = r.conn;
     if (!run || r.conn !== run.conn) return;
     if (r.type === 'notice') {
       if (r.notice.code === 'command') say(r.notice.text, true);
@@ -190,7 +225,35 @@ export function mountLab(root) {
     draw();
   }
 
+  function drawHandshake() {
+    const r = run.rule, x = run.handshake, p = run.page, f = run.fetch;
+    const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule), h('h4', {}, 'The server answered')];
+    res.push(x ? h('pre', { class: 'wtl-http' }, x.response.join('\n')) : h('p', {}, 'Waiting…'));
+    if (x && x.sent && !x.match) res.push(h('p', { class: 'wtl-viol' }, `✗ Sec-WebSocket-Accept should be ${x.accept} for this key; the server sent ${x.sent}.`));
+    res.push(h('h4', {}, 'In your page'), p
+      ? h('ul', { class: 'wtl-timeline' }, h('li', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `close event, code ${p.code}, wasClean=${p.wasClean}`))
+      : h('p', {}, 'Nothing yet.'));
+    if (f) {
+      res.push(h('p', { class: 'wtl-fetch' }, h('b', {}, 'fetch() of the same URL: '),
+        f.status ? `status ${f.status}${f.version ? `, Sec-WebSocket-Version: ${f.version}` : ''}: the answer the socket could not show.` : `failed (${f.error}).`));
+    }
+    if (p) {
+      res.push(h('p', { class: 'wtl-verdict' }, run.events.some((e) => e.kind === 'open')
+        ? 'Your browser accepted this handshake, though the RFC says it MUST fail the connection.'
+        : `Your browser refused the handshake. Your page only learns ${p.code}${p.wasClean ? '' : ', wasClean=false'}: not the status, not the header that was wrong (the browser's console says more).`));
+    }
+    result.replaceChildren(...res);
+    const ds = result.dataset;
+    ds.rule = r.id;
+    ds.response = x ? x.response.join('\n') : '';
+    ds.pageCode = p ? p.code : '';
+    ds.pageClean = p ? p.wasClean : '';
+    ds.opened = String(run.events.some((e) => e.kind === 'open'));
+    ds.fetch = f ? `${f.status} ${f.version}`.trim() : '';
+    for (const k of ['sent', 'server', 'browserCode', 'browserReason', 'messages', 'order']) ds[k] = '';
+  }
   function draw() {
+    if (run.hs) return drawHandshake();
     const r = run.rule;
     // Frames in wire order (the feed's sequence), then what the page saw.
     const frames = run.events.filter((e) => e.kind === 'frame').sort((a, b) => a.seq - b.seq);

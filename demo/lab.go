@@ -38,6 +38,12 @@ type LabRule struct {
 	Expect int `json:"expect"`
 	// Bytes are the frames the server sends, in hex, one string a frame.
 	Bytes []string `json:"bytes"`
+	// Handshake is set for a control of the handshake lab: the page opens
+	// a new socket, whose opening handshake gets this broken answer
+	// (lab_handshake.go). Fetch says the page also fetch()es the URL, to
+	// see the status the socket cannot show.
+	Handshake string `json:"handshake,omitempty"`
+	Fetch     bool   `json:"fetch,omitempty"`
 	// Drop is set when the server drops TCP instead of sending anything.
 	Drop bool `json:"drop,omitempty"`
 	// Field is the part of the last frame that breaks the rule, for the
@@ -135,6 +141,20 @@ func labRules() []LabRule {
 			frames: [][]byte{{0x88, 0}}},
 		{ID: "drop", Group: "valid", Title: "Drop TCP without a close", Valid: true, Drop: true,
 			Rule: `§7.1.5: "If _The WebSocket Connection is Closed_ and no Close control frame was received by the endpoint (such as could occur if the underlying transport connection is lost), _The WebSocket Connection Close Code_ is considered to be 1006." The server closes its socket and sends nothing.`},
+		{ID: "hs-accept", Group: "handshake", Handshake: "accept", Title: "Wrong Sec-WebSocket-Accept",
+			Rule: `§4.1: "If the response lacks a |Sec-WebSocket-Accept| header field or the |Sec-WebSocket-Accept| contains a value other than the base64-encoded SHA-1 of the concatenation of the |Sec-WebSocket-Key| (as a string, not base64-decoded) with the string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" ... the client MUST _Fail the WebSocket Connection_." This one is the RFC example's answer, to another key.`},
+		{ID: "hs-noupgrade", Group: "handshake", Handshake: "noupgrade", Title: "101 without Upgrade",
+			Rule: `§4.1: "If the response lacks an |Upgrade| header field or the |Upgrade| header field contains a value that is not an ASCII case-insensitive match for the value "websocket", the client MUST _Fail the WebSocket Connection_."`},
+		{ID: "hs-subprotocol", Group: "handshake", Handshake: "subprotocol", Title: "A subprotocol not offered",
+			Rule: `§4.1: "If the response includes a |Sec-WebSocket-Protocol| header field and this header field indicates the use of a subprotocol that was not present in the client's handshake ... the client MUST _Fail the WebSocket Connection_." This page offered none; the server says "superchat".`},
+		{ID: "hs-extension", Group: "handshake", Handshake: "extension", Title: "An extension not offered",
+			Rule: `§4.1: "If the response includes a |Sec-WebSocket-Extensions| header field and this header field indicates the use of an extension that was not present in the client's handshake ... the client MUST _Fail the WebSocket Connection_." Your browser offered permessage-deflate; the server answers x-wiretalk-lab.`},
+		{ID: "hs-403", Group: "handshake", Handshake: "403", Title: "403 Forbidden", Fetch: true,
+			Rule: `§4.1: "If the status code received from the server is not 101, the client handles the response per HTTP procedures." A server refuses an unexpected Origin this way (§10.2); the page learns nothing but 1006.`},
+		{ID: "hs-426", Group: "handshake", Handshake: "426", Title: "426 with Sec-WebSocket-Version", Fetch: true,
+			Rule: `§4.4: a server that does not speak the client's version answers with "an appropriate HTTP error code (such as 426 Upgrade Required) and a |Sec-WebSocket-Version| header field indicating the version(s) the server is capable of understanding". Here: 8 only. Browsers speak 13 only, so they cannot retry.`},
+		{ID: "hs-302", Group: "handshake", Handshake: "302", Title: "302 redirect",
+			Rule: `§4.1: a status other than 101 is handled "per HTTP procedures"; browsers (and the WHATWG standard) do not follow a redirect for a WebSocket: the connection fails.`},
 	}
 	for i := range rules {
 		rules[i].Bytes = []string{} // [] in JSON, for drop too

@@ -2,6 +2,8 @@ package demo
 
 import (
 	"encoding/hex"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +51,53 @@ func (p tab) runLab(r LabRule) labResult {
 	return labResult{Sent: get("sent"), BrowserCode: get("browserCode"), BrowserReason: get("browserReason"),
 		PageCode: get("pageCode"), PageClean: get("pageClean"), Messages: get("messages"), Order: get("order"),
 		Verdict: p.eval(`document.querySelector('.wtl-verdict').textContent`)}
+}
+
+// handshakeResult is what the lab page shows after a handshake control.
+type handshakeResult struct {
+	Response, PageCode, PageClean, Opened, Fetch string
+}
+
+// runHandshakeLab taps handshake control r and waits for the page's
+// close event (and its fetch, if any).
+func (p tab) runHandshakeLab(r LabRule) handshakeResult {
+	p.t.Helper()
+	p.poll("the lab's controls", `document.querySelector('.wtl-buttons button[data-rule=`+jsString(r.ID)+`]')`)
+	p.click(`.wtl-buttons button[data-rule=` + jsString(r.ID) + `]`)
+	p.poll(r.ID+" to end", `(() => { const d = document.querySelector('.wtl-result')?.dataset;
+		return d && d.rule === `+jsString(r.ID)+` && d.response !== '' && d.pageCode !== '' && (d.fetch !== '' || !`+jsString(fmt.Sprint(r.Fetch))+`.startsWith('t')) })()`)
+	get := func(k string) string { return p.eval(`document.querySelector('.wtl-result').dataset.` + k) }
+	return handshakeResult{get("response"), get("pageCode"), get("pageClean"), get("opened"), get("fetch")}
+}
+
+// checkHandshakeLab asserts what every browser must show for handshake
+// control r: the exact broken response, the page's 1006, and for 403 and
+// 426 the status a fetch() sees. A browser that accepted the handshake
+// (opened) is only allowed where accepted says so.
+func checkHandshakeLab(t *testing.T, r LabRule, res handshakeResult, accepted bool) {
+	t.Helper()
+	wantResp := strings.ReplaceAll(strings.SplitN(brokenResponse(r.ID, "KEY"), "\r\n\r\n", 2)[0], "\r\n", "\n")
+	if r.ID != "hs-accept" { // the others carry the right accept, for the browser's key
+		wantResp = regexp.MustCompile(`Sec-WebSocket-Accept: .*`).ReplaceAllString(wantResp, "")
+	}
+	for _, line := range strings.Split(wantResp, "\n") {
+		if line != "" && !strings.Contains(res.Response, line) {
+			t.Errorf("the page shows the response\n%s\nwithout the line %q", res.Response, line)
+		}
+	}
+	if accepted {
+		if res.Opened != "true" {
+			t.Errorf("expected this browser to accept the handshake; opened=%s", res.Opened)
+		}
+		return
+	}
+	if res.Opened != "false" || res.PageCode != "1006" || res.PageClean != "false" {
+		t.Errorf("page: opened=%s close %s wasClean=%s; want a refused handshake, 1006, not clean", res.Opened, res.PageCode, res.PageClean)
+	}
+	want := map[string]string{"hs-403": "403", "hs-426": "426 8"}[r.ID]
+	if res.Fetch != want {
+		t.Errorf("fetch() of the same URL: %q, want %q", res.Fetch, want)
+	}
 }
 
 // wantSent is r's frames as the lab's records show them: each header with
@@ -113,6 +162,14 @@ func TestBrowserLab(t *testing.T) {
 	}
 	p.click(`.wtl-summary`)
 	for _, r := range labRules() {
+		if r.Handshake != "" {
+			t.Run(r.ID, func(t *testing.T) {
+				p.t = t
+				res := p.runHandshakeLab(r)
+				checkHandshakeLab(t, r, res, false)
+			})
+			continue
+		}
 		want, ok := chromiumLab[r.ID]
 		if !ok {
 			t.Errorf("no expectation for lab control %q", r.ID)

@@ -33,6 +33,19 @@ func TestLabRulesAreCaughtByTheInspector(t *testing.T) {
 		}
 		seen[r.ID] = true
 		t.Run(r.ID, func(t *testing.T) {
+			if r.Handshake != "" {
+				const key = "AQIDBAUGBwgJCgsMDQ4PEA=="
+				resp := brokenResponse(r.ID, key)
+				good := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+					protocol.ComputeAccept(key) + "\r\n\r\n"
+				if resp == "" || resp == good || !strings.Contains(resp, "\r\n\r\n") {
+					t.Fatalf("handshake lab %s answers %q", r.ID, resp)
+				}
+				if len(r.frames) != 0 || r.Valid {
+					t.Error("a handshake control sends no frames and is not valid")
+				}
+				return
+			}
 			if r.Drop {
 				if len(r.frames) != 0 {
 					t.Fatal("a drop sends no frames")

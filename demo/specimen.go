@@ -31,6 +31,10 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such inspector feed: open /demo/feed first", http.StatusNotFound)
 		return
 	}
+	if id := r.URL.Query().Get("handshake"); id != "" {
+		i.serveBrokenHandshake(w, r, f, id) // the handshake lab (lab_handshake.go)
+		return
+	}
 	n := f.nextConn()
 	obs := &observer{feed: f, conn: n}
 	opts := &protocol.AcceptOptions{
