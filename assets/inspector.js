@@ -116,7 +116,13 @@ export function mount(root) {
       try {
         spec.close(+ui.code.value, ui.reason.value);
       } catch (err) {
-        say(`The browser refused: ${err.message} (a page may only send 1000 or 3000-4999).`, true);
+        // Name the real cause: a reason over 123 bytes of UTF-8 (not
+        // characters) is a SyntaxError; a code a page may not send is an
+        // InvalidAccessError.
+        const bytes = new TextEncoder().encode(ui.reason.value).length;
+        say(err.name === 'SyntaxError'
+          ? `The browser refused: the reason is ${bytes} bytes of UTF-8 (${ui.reason.value.length} characters), and a close reason may have at most 123 bytes (125 for a control frame, minus the 2-byte code) (${err.name}).`
+          : `The browser refused: ${err.message} (a page may only send 1000 or 3000-4999).`, true);
       }
     },
     'close-server': () => {

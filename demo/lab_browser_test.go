@@ -227,3 +227,23 @@ func TestBrowserLab(t *testing.T) {
 		t.Errorf("inspector status after the lab: %q", s)
 	}
 }
+
+// A close reason of 62 "é" is 62 characters but 124 bytes: the browser
+// throws a SyntaxError, and the inspector says the reason is too long in
+// bytes, not that the code is wrong.
+func TestBrowserInspectorCountsReasonBytes(t *testing.T) {
+	srv, _ := pageServer(t)
+	ctx, _ := browsertest.New(t)
+	p := tab{t, ctx}
+	p.open(srv.URL + "/demo")
+	p.eval(`document.querySelector('.wti-code').value = '1000'; document.querySelector('.wti-reason').value = ` + jsString(strings.Repeat("é", 62)) + `; ''`)
+	p.click(`[data-act=close-browser]`)
+	s := p.poll("the refusal", `(() => { const s = document.querySelector('.wti-status').textContent; return s.includes('refused') ? s : '' })()`)
+	contains(t, "status", s, "124 bytes", "62 characters", "at most 123 bytes", "SyntaxError")
+	if strings.Contains(s, "1000 or 3000-4999") {
+		t.Errorf("the status blames the code: %s", s)
+	}
+	if s := p.eval(`document.querySelector('.wti-status').textContent`); !strings.Contains(s, "refused") {
+		t.Errorf("status %q", s)
+	}
+}
