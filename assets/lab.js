@@ -14,6 +14,7 @@ const GROUPS = [
   ['frame', 'Break a framing rule'],
   ['close', 'Break a closing rule'],
   ['handshake', 'Break the opening handshake (a new socket)'],
+  ['page', 'Negotiation and limits (your page acts)'],
   ['valid', 'Valid, but worth seeing'],
 ];
 // Where an engine differs from the RFC or from the other engine, as
@@ -139,12 +140,16 @@ export function mountLab(root) {
       reconnect.hidden = false;
     };
   }
-  function openSpecimen() {
+  function openSpecimen(protocols) {
     reconnect.hidden = true;
-    const s = spec = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id)));
+    const s = spec = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id)), protocols || []);
     s.onopen = () => {
       say('Connected. Pick a rule to break.');
       buttons.toggleAttribute('data-open', true);
+      if (run && run.neg && run.rule.page === 'subprotocols') {
+        run.proto = { protocol: s.protocol, extensions: s.extensions };
+        draw();
+      }
     };
     s.onmessage = (e) => {
       if (s !== spec || !run) return;
@@ -196,15 +201,84 @@ export function mountLab(root) {
     };
     draw();
   }
+  // Controls where the page acts: offer subprotocols (the lab's socket
+  // is reopened), meet a strict Origin check (a socket of its own), send a
+  // message over the limit.
+  function startPage(rule) {
+    if (!id) return say('The lab is not connected: reconnect first.', true);
+    if (rule.page === 'big') {
+      if (!spec || spec.readyState !== 1) return say('The lab\'s connection is not open: reconnect first.', true);
+      run = { rule, conn, events: [], browser: null, page: null };
+      spec.send('x'.repeat(2 << 20));
+      return draw();
+    }
+    const r = run = { rule, neg: true, events: [], handshake: null, proto: null, page: null, server: '' };
+    if (rule.page === 'subprotocols') {
+      if (spec) {
+        spec.onclose = null;
+        spec.close(1000, 'reconnecting with subprotocols');
+      }
+      openSpecimen(['chat', 'superchat']);
+      return draw();
+    }
+    const s = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id) + '&origin=strict'));
+    s.onopen = () => {
+      r.events.push({ kind: 'open' });
+      s.close();
+    };
+    s.onclose = (e) => {
+      r.page = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+      if (run === r) draw();
+    };
+    draw();
+  }
+  function drawNeg() {
+    const r = run.rule, x = run.handshake, p = run.page;
+    const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
+    const header = (lines, name) => (lines || []).find((l) => l.toLowerCase().startsWith(name.toLowerCase() + ':'))?.slice(name.length + 1).trim() ?? '';
+    const ds = result.dataset;
+    for (const k of Object.keys(ds)) delete ds[k];
+    ds.rule = r.id;
+    if (r.page === 'subprotocols') {
+      const offered = header(x?.request, 'Sec-WebSocket-Protocol'), chosen = header(x?.response, 'Sec-WebSocket-Protocol');
+      const extOffered = header(x?.request, 'Sec-WebSocket-Extensions'), extChosen = header(x?.response, 'Sec-WebSocket-Extensions');
+      res.push(x ? h('ul', { class: 'wtl-timeline' },
+        h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser offered: '), `Sec-WebSocket-Protocol: ${offered}`),
+        h('li', { class: 'wtl-out' }, h('b', {}, 'The server chose: '), chosen ? `Sec-WebSocket-Protocol: ${chosen}` : 'none'),
+        h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser also offered: '), extOffered ? `Sec-WebSocket-Extensions: ${extOffered}` : 'no extension'),
+        h('li', { class: 'wtl-out' }, h('b', {}, 'The server: '), extChosen ? `accepted Sec-WebSocket-Extensions: ${extChosen}` : 'declined it (no Sec-WebSocket-Extensions in its answer): frames go uncompressed, and RSV1 stays 0'))
+        : h('p', {}, 'Waiting…'));
+      if (run.proto) res.push(h('p', { class: 'wtl-verdict' }, `Your page reads ws.protocol = "${run.proto.protocol}" and ws.extensions = "${run.proto.extensions}".`));
+      Object.assign(ds, { offered, chosen, extOffered, extChosen, protocol: run.proto ? run.proto.protocol : '', extensions: run.proto ? run.proto.extensions : '' });
+    } else {
+      res.push(h('p', {}, h('b', {}, 'Your page\'s origin: '), location.origin));
+      if (run.server) res.push(h('p', { class: 'wtl-server' }, h('b', {}, 'The server: '), run.server));
+      if (p) res.push(h('p', { class: 'wtl-verdict' }, `Your page only learns ${p.code}${p.wasClean ? '' : ', wasClean=false'}: not that its Origin was refused.`));
+      Object.assign(ds, { server: run.server, pageCode: p ? p.code : '', pageClean: p ? p.wasClean : '', opened: String(run.events.some((e) => e.kind === 'open')) });
+    }
+    result.replaceChildren(...res);
+  }
   function start(rule) {
     if (!rule) return;
     if (rule.handshake) return startHandshake(rule);
+    if (rule.page) return startPage(rule);
     if (!spec || spec.readyState !== 1) return say('The lab\'s connection is not open: reconnect first.', true);
     run = { rule, conn, events: [], browser: null, page: null };
     feed.send(JSON.stringify({ type: 'lab', rule: rule.id }));
     draw();
   }
   function record(r) {
+    if (run && run.neg) {
+      if (r.type === 'handshake' && !run.handshake && !r.handshake.request[0].includes('handshake=')) {
+        run.handshake = r.handshake;
+        conn = r.conn;
+        return draw();
+      }
+      if (r.type === 'notice' && r.notice.code === 'origin') {
+        run.server = r.notice.text;
+        return draw();
+      }
+    }
     if (run && run.hs && r.type === 'handshake' && !run.handshake && r.handshake.request[0].includes('handshake=')) {
       run.handshake = r.handshake;
       return draw();
@@ -254,6 +328,7 @@ export function mountLab(root) {
   }
   function draw() {
     if (run.hs) return drawHandshake();
+    if (run.neg) return drawNeg();
     const r = run.rule;
     // Frames in wire order (the feed's sequence), then what the page saw.
     const frames = run.events.filter((e) => e.kind === 'frame').sort((a, b) => a.seq - b.seq);
@@ -294,7 +369,9 @@ export function mountLab(root) {
     const r = run.rule, b = run.browser, p = run.page;
     const got = run.events.some((e) => e.kind === 'message');
     const parts = [];
-    if (!r.valid && !r.expect) {
+    if (r.page === 'big') {
+      if (b || p) parts.push('The server read the header, saw a message over its limit, and closed with 1009 without reading the rest.');
+    } else if (!r.valid && !r.expect) {
       parts.push('Here the server broke the rule, not your browser: a browser that has received a close frame sends no more data and reads nothing after it.');
     } else if (!r.valid) {
       if (got && !p) {

@@ -44,6 +44,10 @@ type LabRule struct {
 	// see the status the socket cannot show.
 	Handshake string `json:"handshake,omitempty"`
 	Fetch     bool   `json:"fetch,omitempty"`
+	// Page is set for a control where the page acts, not the server:
+	// "subprotocols" reconnects offering chat and superchat, "origin"
+	// connects to the strict-origin variant, "big" sends 2 MiB.
+	Page string `json:"page,omitempty"`
 	// Drop is set when the server drops TCP instead of sending anything.
 	Drop bool `json:"drop,omitempty"`
 	// Field is the part of the last frame that breaks the rule, for the
@@ -141,6 +145,12 @@ func labRules() []LabRule {
 			frames: [][]byte{{0x88, 0}}},
 		{ID: "drop", Group: "valid", Title: "Drop TCP without a close", Valid: true, Drop: true,
 			Rule: `§7.1.5: "If _The WebSocket Connection is Closed_ and no Close control frame was received by the endpoint (such as could occur if the underlying transport connection is lost), _The WebSocket Connection Close Code_ is considered to be 1006." The server closes its socket and sends nothing.`},
+		{ID: "subprotocols", Group: "page", Page: "subprotocols", Valid: true, Title: "Offer subprotocols chat, superchat",
+			Rule: `§4.1: the client may list subprotocols in |Sec-WebSocket-Protocol|, "ordered by preference"; §4.2.2: the server picks one of them, or none. This server prefers superchat, so it answers superchat: the choice is the server's, and your page reads it in ws.protocol.`},
+		{ID: "origin", Group: "page", Page: "origin", Title: "Connect to a strict-origin server",
+			Rule: `§10.2: a server that only wants pages of some origins "SHOULD verify the |Origin| field" and, if it does not accept it, "SHOULD respond to the WebSocket handshake with a reply containing an appropriate error code (such as 403 Forbidden)". Your browser sends its page's origin and cannot lie about it; a non-browser client can send any Origin it likes, so Origin protects users of browsers, not servers.`},
+		{ID: "big", Group: "page", Page: "big", Title: "Send 2 MiB (the limit is 1 MiB)",
+			Rule: `§10.4: an implementation "SHOULD impose a limit on frame sizes and the total message size"; §7.4.1: 1009 "indicates that an endpoint is terminating the connection because it has received a message that is too big for it to process." The server reads the header, sees 2 MiB announced, and closes before reading the rest.`},
 		{ID: "hs-accept", Group: "handshake", Handshake: "accept", Title: "Wrong Sec-WebSocket-Accept",
 			Rule: `§4.1: "If the response lacks a |Sec-WebSocket-Accept| header field or the |Sec-WebSocket-Accept| contains a value other than the base64-encoded SHA-1 of the concatenation of the |Sec-WebSocket-Key| (as a string, not base64-decoded) with the string "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" ... the client MUST _Fail the WebSocket Connection_." This one is the RFC example's answer, to another key.`},
 		{ID: "hs-noupgrade", Group: "handshake", Handshake: "noupgrade", Title: "101 without Upgrade",

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -51,6 +52,59 @@ func (p tab) runLab(r LabRule) labResult {
 	return labResult{Sent: get("sent"), BrowserCode: get("browserCode"), BrowserReason: get("browserReason"),
 		PageCode: get("pageCode"), PageClean: get("pageClean"), Messages: get("messages"), Order: get("order"),
 		Verdict: p.eval(`document.querySelector('.wtl-verdict').textContent`)}
+}
+
+// pageLabDone is, per control where the page acts, the JavaScript test
+// on the result's dataset d that says it has ended.
+var pageLabDone = map[string]string{
+	"subprotocols": `d.protocol !== undefined && d.protocol !== ''`,
+	"origin":       `d.pageCode !== undefined && d.pageCode !== '' && d.server !== ''`,
+	"big":          `d.pageCode !== undefined && d.pageCode !== '' && d.server !== ''`,
+}
+
+// runPageLab taps control r, where the page acts, and returns the
+// result's dataset once it has ended.
+func (p tab) runPageLab(r LabRule) map[string]string {
+	p.t.Helper()
+	p.poll("the lab to connect", `document.querySelector('.wtl-buttons[data-open] button[data-rule=`+jsString(r.ID)+`]')`)
+	p.click(`.wtl-buttons button[data-rule=` + jsString(r.ID) + `]`)
+	p.poll(r.ID+" to end", `(() => { const d = document.querySelector('.wtl-result')?.dataset; return d && d.rule === `+jsString(r.ID)+` && `+pageLabDone[r.ID]+` })()`)
+	var ds map[string]string
+	if err := json.Unmarshal([]byte(p.eval(`JSON.stringify(document.querySelector('.wtl-result').dataset)`)), &ds); err != nil {
+		p.t.Fatal(err)
+	}
+	return ds
+}
+
+// checkPageLab asserts what every browser shows for control r, where the
+// page acts: the server's choice of subprotocol (not the page's first)
+// beside ws.protocol, and the declined extension; the strict Origin
+// check's 403 as the server's notice, with 1006 in the page; the 1009 of
+// a message over the limit.
+func checkPageLab(t *testing.T, r LabRule, d map[string]string) {
+	t.Helper()
+	switch r.Page {
+	case "subprotocols":
+		if d["offered"] != "chat, superchat" || d["chosen"] != "superchat" || d["protocol"] != "superchat" {
+			t.Errorf("subprotocols: offered %q, chosen %q, ws.protocol %q; want chat, superchat -> superchat", d["offered"], d["chosen"], d["protocol"])
+		}
+		if !strings.Contains(d["extOffered"], "permessage-deflate") || d["extChosen"] != "" || d["extensions"] != "" {
+			t.Errorf("extensions: offered %q, chosen %q, ws.extensions %q; want permessage-deflate offered and declined", d["extOffered"], d["extChosen"], d["extensions"])
+		}
+	case "origin":
+		contains(t, "server's notice", d["server"], "403 Forbidden", "https://talk.example", "any other client can send whatever Origin")
+		if d["pageCode"] != "1006" || d["pageClean"] != "false" || d["opened"] != "false" {
+			t.Errorf("strict origin: page close %s clean %s opened %s, want 1006, false, false", d["pageCode"], d["pageClean"], d["opened"])
+		}
+	case "big":
+		contains(t, "server's notice", d["server"], "over the 1 MiB limit", "1009")
+		if d["pageCode"] != "1009" {
+			t.Errorf("2 MiB: page close %s, want 1009", d["pageCode"])
+		}
+		if !strings.HasPrefix(d["order"], "in:text") || !strings.Contains(d["order"], "out:close") {
+			t.Errorf("2 MiB: frames %q, want the browser's message, then the server's close", d["order"])
+		}
+	}
 }
 
 // handshakeResult is what the lab page shows after a handshake control.
@@ -162,6 +216,17 @@ func TestBrowserLab(t *testing.T) {
 	}
 	p.click(`.wtl-summary`)
 	for _, r := range labRules() {
+		if r.Page != "" {
+			t.Run(r.ID, func(t *testing.T) {
+				p.t = t
+				checkPageLab(t, r, p.runPageLab(r))
+				if r.Page == "big" {
+					p.poll("the reconnect button", `!document.querySelector('.wtl-reconnect').hidden`)
+					p.click(`.wtl-reconnect`)
+				}
+			})
+			continue
+		}
 		if r.Handshake != "" {
 			t.Run(r.ID, func(t *testing.T) {
 				p.t = t

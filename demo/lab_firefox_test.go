@@ -63,6 +63,22 @@ func TestFirefoxLab(t *testing.T) {
 	ff.Poll(ctx, "the lab", `return !!document.querySelector('.wtl-summary')`, 20*time.Second)
 	eval(`document.querySelector('.wtl-summary').click(); return ''`)
 	for _, r := range labRules() {
+		if r.Page != "" {
+			sel := jsString(r.ID)
+			ff.Poll(ctx, r.ID+" ready", `return !!document.querySelector('.wtl-buttons[data-open] button[data-rule=`+sel+`]')`, 20*time.Second)
+			eval(`document.querySelector('.wtl-buttons button[data-rule=` + sel + `]').click(); return ''`)
+			ff.Poll(ctx, r.ID+" to end", `const d = document.querySelector('.wtl-result')?.dataset; return !!d && d.rule === `+sel+` && `+pageLabDone[r.ID], 20*time.Second)
+			var d map[string]string
+			if err := json.Unmarshal([]byte(eval(`return JSON.stringify(document.querySelector('.wtl-result').dataset)`)), &d); err != nil {
+				t.Fatal(err)
+			}
+			checkPageLab(t, r, d)
+			if r.Page == "big" {
+				ff.Poll(ctx, "the reconnect button", `return !document.querySelector('.wtl-reconnect').hidden`, 10*time.Second)
+				eval(`document.querySelector('.wtl-reconnect').click(); return ''`)
+			}
+			continue
+		}
 		if r.Handshake != "" {
 			sel := jsString(r.ID)
 			eval(`document.querySelector('.wtl-buttons button[data-rule=` + sel + `]').click(); return ''`)

@@ -37,10 +37,15 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 	}
 	n := f.nextConn()
 	obs := &observer{feed: f, conn: n}
+	checkOrigin, strict := i.opts.CheckOrigin, r.URL.Query().Get("origin") == "strict"
+	if strict {
+		checkOrigin = strictOrigin // the lab's refusal (lab_negotiate.go)
+	}
 	opts := &protocol.AcceptOptions{
-		CheckOrigin: i.opts.CheckOrigin,
-		ReadLimit:   i.opts.MaxMessage,
-		Observer:    obs,
+		CheckOrigin:  checkOrigin,
+		Subprotocols: labSubprotocols(), // chosen only when the page offers them
+		ReadLimit:    i.opts.MaxMessage,
+		Observer:     obs,
 	}
 	if r.URL.Query().Get("deflate") == "1" {
 		opts.Deflate = specimenDeflate
@@ -50,6 +55,9 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 	c, lab, err := protocol.AcceptLab(w, r, opts)
 	if err != nil {
 		f.abandon()
+		if strict {
+			f.notice(n, "warn", "origin", refusedOrigin(r))
+		}
 		i.opts.Logf("demo: specimen: %v", err)
 		return
 	}
