@@ -207,6 +207,18 @@ export function mount(root) {
   }
 
   connect();
+  // On a slide, the lab (lab.js) comes with the inspector, closed until
+  // opened; the stand-alone page has a lab of its own.
+  let lab = null, labOff = null;
+  if (!root.hasAttribute('data-autostart')) {
+    lab = document.createElement('div');
+    lab.className = 'wt-lab';
+    root.after(lab);
+    import('./lab.js' + new URL(import.meta.url).search).then((m) => {
+      if (!dead) labOff = m.mountLab(lab);
+    }, (err) => console.warn('lab:', err));
+  }
+
   return function unmount() {
     dead = true;
     ac.abort();
@@ -217,6 +229,8 @@ export function mount(root) {
     }
     root.replaceChildren();
     root.classList.remove('wti');
+    labOff?.();
+    lab?.remove();
   };
 }
 
