@@ -4,10 +4,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp/device"
 
 	"wiretalk/internal/browsertest"
 	"wiretalk/protocol"
@@ -310,5 +313,53 @@ func TestBrowserInspectorCountsReasonBytes(t *testing.T) {
 	}
 	if s := p.eval(`document.querySelector('.wti-status').textContent`); !strings.Contains(s, "refused") {
 		t.Errorf("status %q", s)
+	}
+}
+
+// The lab's pictures for the README: on a phone after the masked frame
+// (the bits, the browser's 1002, the page's 1006), and on a desktop after
+// the 426. The inspector above it is hidden for the picture. Each run
+// checks that the lab does not scroll sideways on a phone. With
+// -screenshots they are written to docs/img.
+func TestBrowserLabScreenshots(t *testing.T) {
+	srv, _ := pageServer(t)
+	phone := device.GalaxyS5.Device()
+	phone.Scale = 2
+	dir := t.TempDir()
+	if *screenshots {
+		dir = filepath.Join("..", "docs", "img")
+	}
+	rules := map[string]LabRule{}
+	for _, r := range labRules() {
+		rules[r.ID] = r
+	}
+	for _, tt := range []struct {
+		name, rule string
+		opts       []browsertest.Option
+	}{
+		{"phone", "masked", []browsertest.Option{browsertest.Device(phone)}},
+		{"desktop", "hs-426", []browsertest.Option{browsertest.WindowSize(1280, 900)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, _ := browsertest.New(t, tt.opts...)
+			p := tab{t, ctx}
+			p.open(srv.URL + "/demo")
+			p.click(`.wtl-summary`)
+			p.poll("the lab to connect", `document.querySelector('.wtl-buttons[data-open]')`)
+			p.eval(`document.querySelector('.wt-inspector').style.display = 'none'; document.querySelector('header').style.display = 'none'; ''`)
+			if r := rules[tt.rule]; r.Handshake != "" {
+				p.runHandshakeLab(r)
+			} else {
+				p.runLab(r)
+			}
+			if over := p.eval(`String(document.documentElement.scrollWidth - document.documentElement.clientWidth)`); over != "0" {
+				t.Errorf("the lab scrolls sideways by %s px", over)
+			}
+			if tt.name == "phone" { // the result alone: the controls fill a phone's screen many times over
+				p.eval(`for (const e of document.querySelectorAll('.wtl-buttons, .wtl-intro')) e.style.display = 'none'; ''`)
+			}
+			p.eval(`document.activeElement.blur(); ''`)
+			browsertest.Screenshot(t, ctx, filepath.Join(dir, "lab-"+tt.name+".png"))
+		})
 	}
 }
