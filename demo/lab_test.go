@@ -231,3 +231,37 @@ func TestLabIsForgottenWithItsSpecimen(t *testing.T) {
 		t.Errorf("after the specimen closed: %q", n.Notice.Text)
 	}
 }
+
+// Lab commands are rate-limited with the feed's other commands: past the
+// burst, a command is ignored with a notice, and sends nothing.
+func TestLabCommandsAreRateLimited(t *testing.T) {
+	_, srv := newServer(t, Options{Rate: 0.5, Burst: 1})
+	v := openViewer(t, srv)
+	v.openSpecimen(srv)
+	v.wait("the handshake", func(rs []Record) bool { return len(rs) > 0 })
+	for range 3 {
+		v.command(command{Type: "lab", Rule: "pong"})
+	}
+	v.waitNotice("rate", 2)
+	v.wait("the one pong", func(rs []Record) bool {
+		for _, r := range rs {
+			if r.Frame != nil && r.Frame.Opcode == 0xA {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(200 * time.Millisecond) // for a second one, which must not come
+	v.mu.Lock()
+	rs := v.records
+	v.mu.Unlock()
+	pongs := 0
+	for _, r := range rs {
+		if r.Frame != nil && r.Frame.Opcode == 0xA {
+			pongs++
+		}
+	}
+	if pongs != 1 {
+		t.Errorf("%d lab frames sent for 3 commands with a burst of 1, want 1:\n%s", pongs, dump(rs))
+	}
+}
