@@ -287,6 +287,10 @@ export function mountLab(root) {
     if (!run || r.conn !== run.conn) return;
     if (r.type === 'notice') {
       if (r.notice.code === 'command') say(r.notice.text, true);
+      if (r.notice.code === 'tcp') {
+        run.events.push({ kind: 'frame', tcp: r.notice.text, fin: /server closed/.test(r.notice.text) ? 'fin-sent' : 'fin-received', seq: r.seq });
+        return draw();
+      }
       if (r.notice.code === 'closed' || r.notice.code === 'limit') {
         run.server = r.notice.text;
         draw();
@@ -331,11 +335,13 @@ export function mountLab(root) {
     if (run.neg) return drawNeg();
     const r = run.rule;
     // Frames in wire order (the feed's sequence), then what the page saw.
-    const frames = run.events.filter((e) => e.kind === 'frame').sort((a, b) => a.seq - b.seq);
+    const wireAll = run.events.filter((e) => e.kind === 'frame').sort((a, b) => a.seq - b.seq);
+    const frames = wireAll.filter((e) => !e.tcp);
     const page = run.events.filter((e) => e.kind !== 'frame');
     const sent = frames.filter((e) => e.f.dir === 'out').slice(0, r.bytes.length);
     const lastBad = r.valid ? -1 : r.bytes.length - 1;
-    const wire = h('ol', { class: 'wtl-timeline' }, frames.map((e) => {
+    const wire = h('ol', { class: 'wtl-timeline' }, wireAll.map((e) => {
+      if (e.tcp) return h('li', { class: 'wtl-tcp' }, h('b', {}, 'TCP: '), e.tcp);
       const f = e.f, i = sent.indexOf(e);
       if (i >= 0) return h('li', { class: 'wtl-out' }, h('b', {}, `Server → browser: ${f.opName}`), bits(f, i === lastBad ? r.field : ''));
       const what = f.close ? (f.length ? `close ${f.close.code} (${f.close.name})${f.close.reason ? `, reason "${f.close.reason}"` : ', no reason'}` : 'close with no code (1005 stands for none)')
@@ -349,7 +355,7 @@ export function mountLab(root) {
       : h('li', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `close event, code ${e.e.code}, wasClean=${e.e.wasClean}${e.e.reason ? `, reason "${e.e.reason}"` : ''}`)));
     const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
     if (r.drop) res.push(h('p', {}, 'The server closes its TCP socket: no frame at all.'));
-    res.push(h('h4', {}, 'On the wire'), frames.length ? wire : h('p', {}, r.drop ? '(nothing)' : 'Waiting…'),
+    res.push(h('h4', {}, 'On the wire'), wireAll.length ? wire : h('p', {}, r.drop ? '(nothing)' : 'Waiting…'),
       run.server ? h('p', { class: 'wtl-server' }, h('b', {}, 'The server: '), run.server) : null,
       h('h4', {}, 'In your page'), page.length ? seen : h('p', {}, 'Nothing yet.'),
       h('p', { class: 'wtl-verdict' }, verdict()));
@@ -364,6 +370,7 @@ export function mountLab(root) {
     ds.pageClean = run.page ? run.page.wasClean : '';
     ds.messages = page.filter((e) => e.kind === 'message').map((e) => e.data).join('\n');
     ds.order = frames.map((e) => `${e.f.dir}:${e.f.opName}`).concat(page.map((e) => e.kind)).join(' ');
+    ds.tcp = wireAll.filter((e) => e.tcp).map((e) => e.fin).join(' ');
   }
   function verdict() {
     const r = run.rule, b = run.browser, p = run.page;

@@ -279,6 +279,9 @@ func TestBrowserLab(t *testing.T) {
 					t.Errorf("ping between fragments: messages %q, order %q", res.Messages, res.Order)
 				}
 			}
+			if r.ID == "emptyclose" {
+				checkServerClosesFirst(t, p.poll("the end of TCP", `document.querySelector('.wtl-result').dataset.tcp`))
+			}
 			if !r.Valid && !strings.Contains(p.eval(`document.querySelector('.wtl-result').innerText`), "✗") {
 				t.Error("the page does not name the rule broken")
 			}
@@ -361,5 +364,15 @@ func TestBrowserLabScreenshots(t *testing.T) {
 			p.eval(`document.activeElement.blur(); ''`)
 			browsertest.Screenshot(t, ctx, filepath.Join(dir, "lab-"+tt.name+".png"))
 		})
+	}
+}
+
+// checkServerClosesFirst asserts the TCP steps the lab showed after a
+// clean close: the server's FIN first (RFC 6455 §7.1.1), and the
+// browser's, if it came, after it.
+func checkServerClosesFirst(t *testing.T, tcp string) {
+	t.Helper()
+	if !strings.HasPrefix(tcp, "fin-sent") || strings.Count(tcp, "fin-sent") != 1 {
+		t.Errorf("TCP steps %q, want the server's FIN first", tcp)
 	}
 }

@@ -128,6 +128,9 @@ func TestFirefoxLab(t *testing.T) {
 		if want.page == "1006" && want.browser == "" && r.ID != "drop" && !strings.Contains(res.Server, "without a close frame") {
 			t.Errorf("%s: the server's notice %q does not say the browser sent no close frame", r.ID, res.Server)
 		}
+		if r.ID == "emptyclose" {
+			checkServerClosesFirst(t, ff.Poll(ctx, "the end of TCP", `return document.querySelector('.wtl-result').dataset.tcp`, 10*time.Second))
+		}
 		if want := map[string]string{"pingmid": "out:text out:ping in:pong out:continuation message", "pong": "out:pong",
 			"twopings": "out:ping out:ping in:pong in:pong"}[r.ID]; want != "" && res.Order != want {
 			t.Errorf("%s: order %q, want %q", r.ID, res.Order, want)
