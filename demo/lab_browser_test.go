@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,13 +38,13 @@ var openControls = map[string]string{"splitutf8": "3", "pingmid": "5", "pong": "
 // page has seen the end of it.
 func (p tab) runLab(r LabRule) labResult {
 	p.t.Helper()
-	p.poll("the lab to connect", `document.querySelector('.wtl-buttons[data-open] button[data-rule=`+jsString(r.ID)+`]')`)
-	p.click(`.wtl-buttons button[data-rule=` + jsString(r.ID) + `]`)
+	p.poll("the lab to connect", `document.querySelector('.wtl-buttons[data-open] button[data-rule=`+browsertest.JS(r.ID)+`]')`)
+	p.click(`.wtl-buttons button[data-rule=` + browsertest.JS(r.ID) + `]`)
 	done := `(() => { const d = document.querySelector('.wtl-result')?.dataset;
-		return d && d.rule === ` + jsString(r.ID) + ` && d.pageCode !== '' && (d.browserCode !== '' || d.pageClean === 'true' || ` + jsString(r.ID) + ` === 'drop') })()`
+		return d && d.rule === ` + browsertest.JS(r.ID) + ` && d.pageCode !== '' && (d.browserCode !== '' || d.pageClean === 'true' || ` + browsertest.JS(r.ID) + ` === 'drop') })()`
 	if n, open := openControls[r.ID]; open {
 		done = `(() => { const d = document.querySelector('.wtl-result')?.dataset;
-			return d && d.rule === ` + jsString(r.ID) + ` && d.order.split(' ').length >= ` + n + ` })()`
+			return d && d.rule === ` + browsertest.JS(r.ID) + ` && d.order.split(' ').length >= ` + n + ` })()`
 	}
 	p.poll(r.ID+" to end", done)
 	if _, open := openControls[r.ID]; open {
@@ -69,9 +68,9 @@ var pageLabDone = map[string]string{
 // result's dataset once it has ended.
 func (p tab) runPageLab(r LabRule) map[string]string {
 	p.t.Helper()
-	p.poll("the lab to connect", `document.querySelector('.wtl-buttons[data-open] button[data-rule=`+jsString(r.ID)+`]')`)
-	p.click(`.wtl-buttons button[data-rule=` + jsString(r.ID) + `]`)
-	p.poll(r.ID+" to end", `(() => { const d = document.querySelector('.wtl-result')?.dataset; return d && d.rule === `+jsString(r.ID)+` && `+pageLabDone[r.ID]+` })()`)
+	p.poll("the lab to connect", `document.querySelector('.wtl-buttons[data-open] button[data-rule=`+browsertest.JS(r.ID)+`]')`)
+	p.click(`.wtl-buttons button[data-rule=` + browsertest.JS(r.ID) + `]`)
+	p.poll(r.ID+" to end", `(() => { const d = document.querySelector('.wtl-result')?.dataset; return d && d.rule === `+browsertest.JS(r.ID)+` && `+pageLabDone[r.ID]+` })()`)
 	var ds map[string]string
 	if err := json.Unmarshal([]byte(p.eval(`JSON.stringify(document.querySelector('.wtl-result').dataset)`)), &ds); err != nil {
 		p.t.Fatal(err)
@@ -119,10 +118,10 @@ type handshakeResult struct {
 // close event (and its fetch, if any).
 func (p tab) runHandshakeLab(r LabRule) handshakeResult {
 	p.t.Helper()
-	p.poll("the lab's controls", `document.querySelector('.wtl-buttons button[data-rule=`+jsString(r.ID)+`]')`)
-	p.click(`.wtl-buttons button[data-rule=` + jsString(r.ID) + `]`)
+	p.poll("the lab's controls", `document.querySelector('.wtl-buttons button[data-rule=`+browsertest.JS(r.ID)+`]')`)
+	p.click(`.wtl-buttons button[data-rule=` + browsertest.JS(r.ID) + `]`)
 	p.poll(r.ID+" to end", `(() => { const d = document.querySelector('.wtl-result')?.dataset;
-		return d && d.rule === `+jsString(r.ID)+` && d.response !== '' && d.pageCode !== '' && (d.fetch !== '' || !`+jsString(fmt.Sprint(r.Fetch))+`.startsWith('t')) })()`)
+		return d && d.rule === `+browsertest.JS(r.ID)+` && d.response !== '' && d.pageCode !== '' && (d.fetch !== '' || !`+browsertest.JS(fmt.Sprint(r.Fetch))+`.startsWith('t')) })()`)
 	get := func(k string) string { return p.eval(`document.querySelector('.wtl-result').dataset.` + k) }
 	return handshakeResult{get("response"), get("pageCode"), get("pageClean"), get("opened"), get("fetch")}
 }
@@ -307,7 +306,7 @@ func TestBrowserInspectorCountsReasonBytes(t *testing.T) {
 	ctx, _ := browsertest.New(t)
 	p := tab{t, ctx}
 	p.open(srv.URL + "/demo")
-	p.eval(`document.querySelector('.wti-code').value = '1000'; document.querySelector('.wti-reason').value = ` + jsString(strings.Repeat("é", 62)) + `; ''`)
+	p.eval(`document.querySelector('.wti-code').value = '1000'; document.querySelector('.wti-reason').value = ` + browsertest.JS(strings.Repeat("é", 62)) + `; ''`)
 	p.click(`[data-act=close-browser]`)
 	s := p.poll("the refusal", `(() => { const s = document.querySelector('.wti-status').textContent; return s.includes('refused') ? s : '' })()`)
 	contains(t, "status", s, "124 bytes", "62 characters", "at most 123 bytes", "SyntaxError")
@@ -323,15 +322,11 @@ func TestBrowserInspectorCountsReasonBytes(t *testing.T) {
 // (the bits, the browser's 1002, the page's 1006), and on a desktop after
 // the 426. The inspector above it is hidden for the picture. Each run
 // checks that the lab does not scroll sideways on a phone. With
-// -screenshots they are written to docs/img.
+// WIRETALK_SHOTS=docs/img they are written there (browsertest.Shot).
 func TestBrowserLabScreenshots(t *testing.T) {
 	srv, _ := pageServer(t)
 	phone := device.GalaxyS5.Device()
 	phone.Scale = 2
-	dir := t.TempDir()
-	if *screenshots {
-		dir = filepath.Join("..", "docs", "img")
-	}
 	rules := map[string]LabRule{}
 	for _, r := range labRules() {
 		rules[r.ID] = r
@@ -362,7 +357,7 @@ func TestBrowserLabScreenshots(t *testing.T) {
 				p.eval(`for (const e of document.querySelectorAll('.wtl-buttons, .wtl-intro')) e.style.display = 'none'; ''`)
 			}
 			p.eval(`document.activeElement.blur(); ''`)
-			browsertest.Screenshot(t, ctx, filepath.Join(dir, "lab-"+tt.name+".png"))
+			browsertest.Shot(t, ctx, "lab-"+tt.name)
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"wiretalk/internal/browsertest"
 	"wiretalk/internal/marionette"
 )
 
@@ -64,7 +65,7 @@ func TestFirefoxLab(t *testing.T) {
 	eval(`document.querySelector('.wtl-summary').click(); return ''`)
 	for _, r := range labRules() {
 		if r.Page != "" {
-			sel := jsString(r.ID)
+			sel := browsertest.JS(r.ID)
 			ff.Poll(ctx, r.ID+" ready", `return !!document.querySelector('.wtl-buttons[data-open] button[data-rule=`+sel+`]')`, 20*time.Second)
 			eval(`document.querySelector('.wtl-buttons button[data-rule=` + sel + `]').click(); return ''`)
 			ff.Poll(ctx, r.ID+" to end", `const d = document.querySelector('.wtl-result')?.dataset; return !!d && d.rule === `+sel+` && `+pageLabDone[r.ID], 20*time.Second)
@@ -80,10 +81,10 @@ func TestFirefoxLab(t *testing.T) {
 			continue
 		}
 		if r.Handshake != "" {
-			sel := jsString(r.ID)
+			sel := browsertest.JS(r.ID)
 			eval(`document.querySelector('.wtl-buttons button[data-rule=` + sel + `]').click(); return ''`)
 			ff.Poll(ctx, r.ID+" to end", `const d = document.querySelector('.wtl-result')?.dataset;
-				return !!d && d.rule === `+sel+` && d.response !== '' && (d.opened === 'true' || d.pageCode !== '' && (d.fetch !== '' || !`+jsString(fmt.Sprint(r.Fetch))+`.startsWith('t')))`, 20*time.Second)
+				return !!d && d.rule === `+sel+` && d.response !== '' && (d.opened === 'true' || d.pageCode !== '' && (d.fetch !== '' || !`+browsertest.JS(fmt.Sprint(r.Fetch))+`.startsWith('t')))`, 20*time.Second)
 			var res handshakeResult
 			if err := json.Unmarshal([]byte(eval(`return JSON.stringify(document.querySelector('.wtl-result').dataset)`)), &res); err != nil {
 				t.Fatal(err)
@@ -100,14 +101,14 @@ func TestFirefoxLab(t *testing.T) {
 			t.Errorf("no expectation for lab control %q", r.ID)
 			continue
 		}
-		sel := jsString(r.ID)
+		sel := browsertest.JS(r.ID)
 		ff.Poll(ctx, r.ID+" ready", `return !!document.querySelector('.wtl-buttons[data-open] button[data-rule=`+sel+`]')`, 20*time.Second)
 		eval(`document.querySelector('.wtl-buttons button[data-rule=` + sel + `]').click(); return ''`)
 		// Done: the page's close event, or the messages expected on a
 		// connection that stays open.
 		ff.Poll(ctx, r.ID+" to end", `const d = document.querySelector('.wtl-result')?.dataset;
 			return !!d && d.rule === `+sel+` && (d.pageCode !== '' && (d.browserCode !== '' || d.pageClean !== 'true') && (d.pageClean === 'true' || d.server !== '' || d.rule === 'drop')
-				|| `+jsString(want.page)+` === '' && d.messages === `+jsString(want.messages)+`)`, 20*time.Second)
+				|| `+browsertest.JS(want.page)+` === '' && d.messages === `+browsertest.JS(want.messages)+`)`, 20*time.Second)
 		if n, open := openControls[r.ID]; open {
 			ff.Poll(ctx, r.ID+" frames", `return document.querySelector('.wtl-result').dataset.order.split(' ').length >= `+n, 10*time.Second)
 			time.Sleep(300 * time.Millisecond) // for anything that should not happen

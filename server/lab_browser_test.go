@@ -30,14 +30,14 @@ func TestBrowserLabOnTheDemoSlide(t *testing.T) {
 	if err := chromedp.Do(phone, chromedp.Navigate(ls.url("/"))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, phone, "the first slide", shows("frame", 0))
+	browsertest.WaitFor(t, phone, "the first slide", browsertest.Shows("frame", 0))
 	ls.srv.Goto(demo)
-	waitFor(t, phone, "the demo slide", shows("frame", demo))
-	waitFor(t, phone, "the lab under the inspector", `!!document.querySelector('.wt-inspector + .wt-lab .wtl-summary')`)
+	browsertest.WaitFor(t, phone, "the demo slide", browsertest.Shows("frame", demo))
+	browsertest.WaitFor(t, phone, "the lab under the inspector", `!!document.querySelector('.wt-inspector + .wt-lab .wtl-summary')`)
 	if err := chromedp.Do(phone, chromedp.Click(`.wtl-summary`)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, phone, "the lab to connect", `!!document.querySelector('.wtl-buttons[data-open] button[data-rule="masked"]')`)
+	browsertest.WaitFor(t, phone, "the lab to connect", `!!document.querySelector('.wtl-buttons[data-open] button[data-rule="masked"]')`)
 	// The slide scrolls inside its frame: bring the button into view as
 	// a thumb would, then tap it.
 	if err := chromedp.Do(phone, chromedp.Evaluate[chromedp.Void](`document.querySelector('.wtl-buttons button[data-rule="masked"]').scrollIntoView({block: 'center'})`)); err != nil {
@@ -52,12 +52,12 @@ func TestBrowserLabOnTheDemoSlide(t *testing.T) {
 			t.Logf("the lab's result: %s", d)
 		}
 	}()
-	waitFor(t, phone, "the browser's 1002 and the page's 1006", `(() => { const d = document.querySelector('.wtl-result')?.dataset;
+	browsertest.WaitFor(t, phone, "the browser's 1002 and the page's 1006", `(() => { const d = document.querySelector('.wtl-result')?.dataset;
 		return d && d.sent === '818537fa213d7f9f4d5158' && d.browserCode === '1002' && d.pageCode === '1006' && d.pageClean === 'false' })()`)
 	// The inspector beside it kept its own connection.
-	waitFor(t, phone, "the inspector still connected", `document.querySelector('.wt-inspector .wti-status')?.textContent.startsWith('Connected')`)
+	browsertest.WaitFor(t, phone, "the inspector still connected", `document.querySelector('.wt-inspector .wti-status')?.textContent.startsWith('Connected')`)
 
 	ls.srv.Goto(demo + 1)
-	waitFor(t, phone, "the next slide", shows("frame", demo+1))
-	waitFor(t, phone, "the lab to be gone", `document.querySelectorAll('.wtl, .wt-lab').length === 0`)
+	browsertest.WaitFor(t, phone, "the next slide", browsertest.Shows("frame", demo+1))
+	browsertest.WaitFor(t, phone, "the lab to be gone", `document.querySelectorAll('.wtl, .wt-lab').length === 0`)
 }
