@@ -30,7 +30,10 @@ RSV bit, a control frame over 125 bytes or fragmented, a length not in
 its shortest form, text that is not UTF-8, a continuation with nothing
 to continue, a close code that may not be sent) is still printed, with a
 line saying which rule it breaks. Masked and unmasked frames are both
-accepted: which one is wrong depends on who sent it.
+accepted: which one is wrong depends on who sent it. Say who with -from:
+"-from client" requires every frame to be masked (RFC 6455 §5.3), "-from
+server" requires none to be (§5.1). A data frame after a close frame is
+flagged too (§5.5.1): nothing may follow a close but control frames.
 
 The exit status is 0 if every frame is valid, 1 if the input is not hex,
 ends inside a frame, or holds a frame that breaks a rule, and 2 for a
@@ -44,11 +47,15 @@ func runDecode(e *env, args []string) int {
 	fs := newFlagSet("decode", "wiretalk decode [flags] [HEX ...]", decodeDescription+decodeDeflateDescription)
 	show := fs.Int("show", 64, "show at most `N` bytes of each payload (0 shows all)")
 	deflate := fs.Bool("deflate", false, "read the frames as permessage-deflate (RFC 7692) was negotiated, and inflate compressed messages")
+	from := fs.String("from", "", "who sent the frames: `client` (each MUST be masked) or server (none may be); empty accepts both")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
 	if *show < 0 {
 		return usageError(e, fs, "-show must be 0 or more, not %d", *show)
+	}
+	if *from != "" && *from != "client" && *from != "server" {
+		return usageError(e, fs, "-from must be client or server, not %q", *from)
 	}
 	var input string
 	if fs.NArg() > 0 {
@@ -71,6 +78,17 @@ func runDecode(e *env, args []string) int {
 		return exitFail
 	}
 	d := newFrameDecoder(e.stdout, *show)
+	switch *from {
+	case "client":
+		// The server receives them: RFC 6455 §5.3.
+		d.dec.AnyMask, d.dec.Role = false, protocol.RoleServer
+		fmt.Fprintln(e.stdout, "frames from a client: each MUST be masked, with a fresh key (RFC 6455 §5.3)")
+		fmt.Fprintln(e.stdout)
+	case "server":
+		d.dec.AnyMask, d.dec.Role = false, protocol.RoleClient
+		fmt.Fprintln(e.stdout, "frames from a server: none may be masked (RFC 6455 §5.1)")
+		fmt.Fprintln(e.stdout)
+	}
 	if *deflate {
 		d.useDeflate()
 	}

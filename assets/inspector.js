@@ -116,7 +116,13 @@ export function mount(root) {
       try {
         spec.close(+ui.code.value, ui.reason.value);
       } catch (err) {
-        say(`The browser refused: ${err.message} (a page may only send 1000 or 3000-4999).`, true);
+        // Name the real cause: a reason over 123 bytes of UTF-8 (not
+        // characters) is a SyntaxError; a code a page may not send is an
+        // InvalidAccessError.
+        const bytes = new TextEncoder().encode(ui.reason.value).length;
+        say(err.name === 'SyntaxError'
+          ? `The browser refused: the reason is ${bytes} bytes of UTF-8 (${ui.reason.value.length} characters), and a close reason may have at most 123 bytes (125 for a control frame, minus the 2-byte code) (${err.name}).`
+          : `The browser refused: ${err.message} (a page may only send 1000 or 3000-4999).`, true);
       }
     },
     'close-server': () => {
@@ -201,6 +207,18 @@ export function mount(root) {
   }
 
   connect();
+  // On a slide, the lab (lab.js) comes with the inspector, closed until
+  // opened; the stand-alone page has a lab of its own.
+  let lab = null, labOff = null;
+  if (!root.hasAttribute('data-autostart')) {
+    lab = document.createElement('div');
+    lab.className = 'wt-lab';
+    root.after(lab);
+    import('./lab.js' + new URL(import.meta.url).search).then((m) => {
+      if (!dead) labOff = m.mountLab(lab);
+    }, (err) => console.warn('lab:', err));
+  }
+
   return function unmount() {
     dead = true;
     ac.abort();
@@ -211,6 +229,8 @@ export function mount(root) {
     }
     root.replaceChildren();
     root.classList.remove('wti');
+    labOff?.();
+    lab?.remove();
   };
 }
 

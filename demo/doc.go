@@ -11,6 +11,10 @@
 //   - inspector.go: Inspector and its Options, the set of open feeds
 //   - feed.go: the feed socket, its writer and the page's commands
 //   - specimen.go: the specimen echo socket, its observer and its limits
+//   - lab.go: the lab's controls, which make the server break one rule on
+//     the asking viewer's specimen (through its protocol.Lab)
+//   - lab_handshake.go: broken opening handshakes, one request at a time
+//   - lab_negotiate.go: subprotocols and a strict Origin check
 //
 // A viewer's page opens two sockets. The feed (GET /demo/feed) first sends
 // {"type":"feed","id":ID,"maxMessage":…,"rate":…,"burst":…}; the page then
@@ -26,6 +30,8 @@
 //	{"type":"ping","payload":"…"}               the server pings the specimen
 //	{"type":"fragments","on":true}              echoes go out in 3 fragments
 //	{"type":"close","code":4000,"reason":"…"}   the server closes the specimen
+//	{"type":"lab-rules"}                         the lab's controls, as JSON
+//	{"type":"lab","rule":"masked"}               the server breaks one rule (lab.go)
 //
 // It may import protocol; it must not import server, slides or main.
 package demo

@@ -31,14 +31,15 @@ type feed struct {
 	tee       Tee // gets a copy of every record, or nil; set before any is published
 
 	mu       sync.Mutex
-	seq      int            // the last record's Seq
-	conns    int            // specimen connections so far
-	conn     *protocol.Conn // the feed socket, once accepted
-	specimen *protocol.Conn // the live specimen, or nil
-	specN    int            // its number
-	pending  int            // specimens in their opening handshake
-	changed  chan struct{}  // closed and replaced when specimen or pending change
-	done     bool           // no more specimens
+	seq      int                              // the last record's Seq
+	conns    int                              // specimen connections so far
+	conn     *protocol.Conn                   // the feed socket, once accepted
+	specimen *protocol.Conn                   // the live specimen, or nil
+	specN    int                              // its number
+	labs     map[*protocol.Conn]*protocol.Lab // each live specimen's raw writer (lab.go)
+	pending  int                              // specimens in their opening handshake
+	changed  chan struct{}                    // closed and replaced when specimen or pending change
+	done     bool                             // no more specimens
 }
 
 // hello is the feed's first message.
@@ -61,6 +62,7 @@ type command struct {
 	On      bool   `json:"on"`
 	Code    int    `json:"code"`
 	Reason  string `json:"reason"`
+	Rule    string `json:"rule"` // for "lab": which rule to break (lab.go)
 }
 
 // ServeFeed serves the inspector feed socket (GET /demo/feed). Its first
@@ -125,6 +127,14 @@ func (i *Inspector) ServeFeed(w http.ResponseWriter, r *http.Request) {
 
 // do carries out a command from the page.
 func (f *feed) do(cmd command) {
+	switch cmd.Type {
+	case "lab":
+		f.runLab(cmd.Rule)
+		return
+	case "lab-rules":
+		f.write(labRulesMessage())
+		return
+	}
 	if cmd.Type == "fragments" {
 		f.fragments.Store(cmd.On)
 		state := "off: each message is echoed in one frame"

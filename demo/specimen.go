@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -30,19 +31,33 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such inspector feed: open /demo/feed first", http.StatusNotFound)
 		return
 	}
+	if id := r.URL.Query().Get("handshake"); id != "" {
+		i.serveBrokenHandshake(w, r, f, id) // the handshake lab (lab_handshake.go)
+		return
+	}
 	n := f.nextConn()
 	obs := &observer{feed: f, conn: n}
+	checkOrigin, strict := i.opts.CheckOrigin, r.URL.Query().Get("origin") == "strict"
+	if strict {
+		checkOrigin = strictOrigin // the lab's refusal (lab_negotiate.go)
+	}
 	opts := &protocol.AcceptOptions{
-		CheckOrigin: i.opts.CheckOrigin,
-		ReadLimit:   i.opts.MaxMessage,
-		Observer:    obs,
+		CheckOrigin:  checkOrigin,
+		Subprotocols: labSubprotocols(), // chosen only when the page offers them
+		ReadLimit:    i.opts.MaxMessage,
+		Observer:     obs,
 	}
 	if r.URL.Query().Get("deflate") == "1" {
 		opts.Deflate = specimenDeflate
 	}
-	c, err := protocol.Accept(w, r, opts)
+	// The specimen, and only it, may be asked to break the protocol: the
+	// lab (lab.go) sends through this connection's Lab.
+	c, lab, err := protocol.AcceptLab(w, r, opts)
 	if err != nil {
 		f.abandon()
+		if strict {
+			f.notice(n, "warn", "origin", refusedOrigin(r))
+		}
 		i.opts.Logf("demo: specimen: %v", err)
 		return
 	}
@@ -53,6 +68,8 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.detach(c)
+	f.setLab(c, lab)
+	defer f.setLab(c, nil)
 	// The handshake is shown once the specimen takes commands, so a
 	// page (or test) that has seen it can ping at once. Frames come
 	// after it: none is read or written before this.
@@ -139,6 +156,8 @@ func describeEnd(n int, err error, maxMessage int64) string {
 		return fmt.Sprintf("Connection #%d closed: %s, %q.", n, ce.Code, ce.Reason)
 	case errors.As(err, &ce):
 		return fmt.Sprintf("Connection #%d closed: %s.", n, ce.Code)
+	case errors.Is(err, io.EOF):
+		return fmt.Sprintf("Connection #%d: the browser closed TCP without a close frame (1006).", n)
 	case err == nil:
 		return fmt.Sprintf("Connection #%d closed.", n)
 	}

@@ -3,6 +3,7 @@ package protocol
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -364,14 +365,17 @@ func (c *Conn) shutdown(wait time.Duration) {
 		return
 	}
 	if c.role == RoleServer {
-		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
+		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+			c.observeTCP(TCPFinSent)
 		}
 	}
 	c.nc.SetReadDeadline(time.Now().Add(wait))
 	c.rpos, c.rend = 0, 0
 	for {
 		if _, err := c.nc.Read(c.rbuf); err != nil {
+			if errors.Is(err, io.EOF) {
+				c.observeTCP(TCPFinReceived)
+			}
 			break
 		}
 	}

@@ -31,6 +31,7 @@ type Decoder struct {
 	utf8     UTF8Validator
 	utf8Bad  bool // the text message is already known not to be UTF-8
 	deflated bool // the message is compressed (Deflate, RSV1 on its first frame)
+	closed   bool // a close frame has been decoded
 }
 
 // ErrShortFrame is returned by Decoder.Decode when the bytes end inside
@@ -88,8 +89,15 @@ func (d *Decoder) Decode(b []byte) (f Frame, n int, err error) {
 		f.Unmasked = bytes.Clone(f.Payload)
 		Mask(f.Unmasked, h.Key, 0)
 	}
+	// RFC 6455 §5.5.1: "After sending a Close frame, the endpoint MUST
+	// NOT send any further data frames." A reader stops at the close and
+	// never sees them; a Decoder, which reads on, says so.
+	if d.closed && !h.Opcode.IsControl() && !h.Opcode.IsReserved() {
+		errs = append(errs, violationf("5.5.1", "a %s frame after the close frame: no data may follow a close", h.Opcode))
+	}
 	switch {
 	case h.Opcode == OpClose:
+		d.closed = true
 		if _, err := ParseClosePayload(f.Unmasked); err != nil {
 			errs = append(errs, err)
 		}

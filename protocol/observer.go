@@ -174,3 +174,32 @@ func (c *Conn) observeOut(h Header, raw, payload, unmasked []byte) {
 		Message:  msg,
 	})
 }
+
+// TCPEvent is a step of the TCP connection's end, in the closing
+// handshake (RFC 6455 §7.1.1).
+type TCPEvent uint8
+
+const (
+	// TCPFinSent: this side closed its half of TCP (sent its FIN). A
+	// server does so as soon as the closing handshake is done: "the
+	// server SHOULD close the underlying TCP connection first".
+	TCPFinSent TCPEvent = iota + 1
+	// TCPFinReceived: the peer closed its half of TCP.
+	TCPFinReceived
+)
+
+// TCPObserver is an Observer that is also told how the TCP connection
+// ended, so that "the server closes first" can be seen. It is called
+// from the goroutine closing the connection, and must not block long.
+type TCPObserver interface {
+	Observer
+	ObserveTCP(TCPEvent, time.Time)
+}
+
+// observeTCP tells the observer, if it wants to know, of a step of the
+// TCP connection's end.
+func (c *Conn) observeTCP(e TCPEvent) {
+	if o, ok := c.observer.(TCPObserver); ok {
+		o.ObserveTCP(e, time.Now())
+	}
+}

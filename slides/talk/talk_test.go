@@ -196,7 +196,7 @@ func TestSlideNames(t *testing.T) {
 		}
 		seen[name] = true
 	}
-	for _, want := range []string{"title", "handshake", "accept", "frame", "masking", "fragmentation", "heartbeat", "close", "codes", "demo", "refs"} {
+	for _, want := range []string{"title", "handshake", "accept", "frame", "masking", "fragmentation", "heartbeat", "close", "codes", "fail", "demo", "refs"} {
 		if !seen[want] {
 			t.Errorf("no slide is named %q", want)
 		}

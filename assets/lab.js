@@ -1,0 +1,425 @@
+// The inspector lab (demo/lab.go): one tap makes the server send one thing
+// RFC 6455 forbids, on this page's own specimen socket and no other, and the
+// page shows what happened on all three sides: the bad frame bit by bit with
+// the rule it breaks, the close frame this browser sent back (the server's
+// observer saw it), and the close event this page got.
+//
+//   const unmount = mountLab(element)   // unmount() closes both sockets
+//
+// The lab has its own feed and specimen, apart from the inspector's, so a
+// broken connection here never disturbs the inspector beside it. Wire data
+// is only ever inserted with textContent, never as HTML.
+
+const GROUPS = [
+  ['frame', 'Break a framing rule'],
+  ['close', 'Break a closing rule'],
+  ['handshake', 'Break the opening handshake (a new socket)'],
+  ['page', 'Negotiation and limits (your page acts)'],
+  ['valid', 'Valid, but worth seeing'],
+];
+// Where an engine differs from the RFC or from the other engine, as
+// demo/lab_browser_test.go (Chromium) and demo/lab_firefox_test.go (Firefox)
+// check: the engine, the controls concerned, and what it does.
+const ENGINE_NOTES = [
+  ['Chromium', 'badutf8', 'Chromium answers text that is not UTF-8 with 1002 (protocol error), not the 1007 that RFC 6455 §7.4.1 suggests.'],
+  ['Chromium', 'masked rsv1 op3 opB ping126 fragping nonminimal msb64 orphan interleave badutf8', 'Chromium sends a close frame with 1002 before dropping TCP, with a reason ("Masked frame from server", "Unknown opcode"…) for most frame errors.'],
+  ['Firefox', 'masked', 'Firefox accepts a masked frame from the server and hands the message to the page, though §5.1 says a client MUST close the connection.'],
+  ['Firefox', 'rsv1 op3 opB ping126 fragping nonminimal msb64 orphan interleave badutf8', 'Firefox fails the connection without a close frame: it closes TCP, so the server sees only the end of the stream. §7.1.7 says an endpoint SHOULD send a close frame with a code first.'],
+  ['Firefox', 'close1 close1005', 'Firefox takes a 1-byte close payload, and a close with code 1005, as a clean close with no code: the page sees 1005, wasClean=true, and Firefox answers with an empty close. Chromium fails the connection with 1002.'],
+  ['Chromium', 'afterclose', 'Chromium answers the server\'s close, then fails the connection when data follows it: the page sees 1006, wasClean=false, though the closing handshake was done. Firefox ignores the late frame, and its page sees a clean 1000.'],
+  ['Firefox', 'hs-subprotocol', 'Firefox accepts a Sec-WebSocket-Protocol that the page never offered and opens the socket, though §4.1 says the client MUST fail the connection. Chromium refuses it.'],
+  ['Both', 'code999 code1004 code2000 code5000', 'Both Chromium and Firefox let close codes 999, 1004, 2000 and 5000 through to the page as a clean close, and echo them back; the RFC defines none of them.'],
+  ['Both', '', 'In every browser, the close code and reason a failing browser sends never reach the page: it sees 1006 with wasClean=false.'],
+];
+const ENGINE = /Firefox\//.test(navigator.userAgent) ? 'Firefox' : /Chrom(e|ium)\//.test(navigator.userAgent) ? 'Chromium' : '';
+
+const hex2 = (n) => n.toString(16).padStart(2, '0');
+
+function h(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') e.className = v;
+    else if (v !== false && v != null) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat(3)) if (k != null && k !== false) e.append(k);
+  return e;
+}
+
+function wsURL(path) {
+  const u = new URL(path, location.href);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.href;
+}
+
+function ensureCSS() {
+  if (document.querySelector('link[href*="lab.css"]')) return;
+  const url = new URL('lab.css' + new URL(import.meta.url).search, import.meta.url);
+  document.head.append(h('link', { rel: 'stylesheet', href: url.href }));
+}
+
+// bits draws one frame the server sent: byte 0 and byte 1 bit by bit (as
+// the record gives them: the header is decoded once, in Go), then the rest
+// in hex, with the field that breaks the rule marked.
+function bits(f, bad) {
+  const badBit = {
+    fin: (i, b) => b === 0 && i === 0,
+    rsv1: (i, b) => b === 0 && i === 1,
+    opcode: (i, b) => b === 0 && i >= 4,
+    mask: (i, b) => b === 1 && i === 0,
+    length: (i, b) => b === 1 && i > 0,
+  }[bad] || (() => false);
+  const names0 = ['FIN', 'RSV1', 'RSV2', 'RSV3', 'opcode', 'opcode', 'opcode', 'opcode'];
+  const cells = (byte, b) => [...byte].map((v, i) => h('span', {
+    class: `wtl-bit${badBit(i, b) ? ' wtl-bad' : ''}`,
+    title: b === 0 ? names0[i] : i ? 'payload length' : 'MASK',
+  }, v));
+  const rest = [];
+  if (f.extLen) rest.push(h('span', { class: `wtl-hex${bad === 'length' ? ' wtl-bad' : ''}`, title: `${f.lengthBits}-bit length` }, f.extLen.replace(/(..)(?=.)/g, '$1 ')));
+  if (f.mask) rest.push(h('span', { class: 'wtl-hex wtl-key', title: 'masking key' }, f.key.replace(/(..)(?=.)/g, '$1 ')));
+  const payload = f.rows.map((x) => hex2(x.masked)).join(' ');
+  if (payload) rest.push(h('span', { class: `wtl-hex${bad === 'payload' ? ' wtl-bad' : ''}`, title: 'payload' }, payload + (f.rows.length < f.length ? ' …' : '')));
+  return h('div', { class: 'wtl-frame' },
+    h('div', { class: 'wtl-bits', role: 'img', 'aria-label': `byte 0 ${f.bits[0]}, byte 1 ${f.bits[1]}` }, cells(f.bits[0], 0), h('span', { class: 'wtl-gap' }), cells(f.bits[1], 1)),
+    h('p', { class: 'wtl-fields' }, `FIN=${+f.fin} RSV1=${+f.rsv1} RSV2=${+f.rsv2} RSV3=${+f.rsv3} opcode=0x${f.opcode.toString(16)} (${f.opName}) MASK=${+f.mask} length=${f.length}` +
+      (f.lengthBits === 7 ? '' : ` (7-bit field ${f.len7}, then ${f.lengthBits} bits)`)),
+    rest.length ? h('p', { class: 'wtl-rest' }, 'then ', rest) : null,
+    f.close ? h('p', { class: 'wtl-fields' }, `close payload: ${f.close.code} ${f.close.name}${f.close.reason ? ` "${f.close.reason}"` : ''}`) : null,
+    (f.violations || []).map((v) => h('p', { class: 'wtl-viol' }, `✗ ${v.rule ? `RFC 6455 §${v.rule}: ` : ''}${v.reason}${v.code ? ` (close ${v.code})` : ''}`)));
+}
+
+export function mountLab(root) {
+  ensureCSS();
+  const ac = new AbortController();
+  let feed = null, spec = null, id = '', rules = [], conn = 0, run = null, dead = false;
+
+  const status = h('p', { class: 'wtl-status', 'aria-live': 'polite' }, 'Connecting the lab…');
+  const buttons = h('div', { class: 'wtl-buttons' });
+  const result = h('section', { class: 'wtl-result', 'aria-live': 'polite', 'aria-label': 'What happened' });
+  const reconnect = h('button', { type: 'button', class: 'wtl-reconnect', hidden: true }, 'Reconnect');
+  const notes = h('ul', { class: 'wtl-notes' }, ENGINE_NOTES.map(([engine, rules, text]) =>
+    h('li', { 'data-engine': engine, 'data-rules': rules, class: engine === ENGINE ? 'wtl-yours' : '' }, h('b', {}, `${engine}: `), text)));
+  // The lab connects when opened: a viewer who never opens it costs the
+  // server no sockets.
+  const box = h('details', { class: 'wtl-box' }, h('summary', { class: 'wtl-summary' }, 'Lab: break a rule, and watch your browser fail the connection'));
+  root.classList.add('wtl');
+  root.replaceChildren(box);
+  box.addEventListener('toggle', () => {
+    if (box.open && !feed) connect();
+  }, { signal: ac.signal });
+  box.append(
+    h('p', { class: 'wtl-intro' }, 'One tap makes the server send one thing RFC 6455 forbids, on this lab\'s own connection and nobody else\'s. ' +
+      'Watch your browser fail the connection: the bad frame, the close frame your browser sends back, and the close event this page gets.'),
+    status, buttons, reconnect, result, h('details', { class: 'wtl-more' }, h('summary', {}, `Where browsers differ${ENGINE ? ` (you are on ${ENGINE})` : ''}`), notes));
+  reconnect.addEventListener('click', () => (feed && feed.readyState === 1 ? openSpecimen() : connect()), { signal: ac.signal });
+  buttons.addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-rule]');
+    if (b) start(rules.find((r) => r.id === b.dataset.rule));
+  }, { signal: ac.signal });
+
+  function say(text, warn) {
+    status.textContent = text;
+    status.classList.toggle('wtl-warn', !!warn);
+  }
+  function connect() {
+    say('Connecting the lab…');
+    feed = new WebSocket(wsURL('/demo/feed'));
+    feed.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === 'feed') {
+        id = m.id;
+        feed.send(JSON.stringify({ type: 'lab-rules' }));
+        openSpecimen();
+      } else if (m.type === 'lab-rules') {
+        rules = m.rules;
+        drawButtons();
+      } else record(m);
+    };
+    feed.onclose = () => {
+      if (dead) return;
+      say('The lab\'s feed closed. Reconnect to go on.', true);
+      reconnect.hidden = false;
+    };
+  }
+  function openSpecimen(protocols) {
+    reconnect.hidden = true;
+    const s = spec = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id)), protocols || []);
+    s.onopen = () => {
+      say('Connected. Pick a rule to break.');
+      buttons.toggleAttribute('data-open', true);
+      if (run && run.neg && run.rule.page === 'subprotocols') {
+        run.proto = { protocol: s.protocol, extensions: s.extensions };
+        draw();
+      }
+    };
+    s.onmessage = (e) => {
+      if (s !== spec || !run) return;
+      run.events.push({ kind: 'message', data: typeof e.data === 'string' ? e.data : `${e.data.size} bytes` });
+      draw();
+    };
+    s.onclose = (e) => {
+      if (dead || s !== spec) return;
+      buttons.removeAttribute('data-open');
+      if (run) {
+        run.page = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+        run.events.push({ kind: 'close', e: run.page });
+        draw();
+      }
+      say('This lab\'s connection is closed. Reconnect with one tap.', true);
+      reconnect.hidden = false;
+      reconnect.focus({ preventScroll: true });
+    };
+  }
+  function drawButtons() {
+    buttons.replaceChildren(...GROUPS.map(([g, title]) => h('fieldset', { class: `wtl-group wtl-${g}` }, h('legend', {}, title),
+      rules.filter((r) => r.group === g).map((r) => h('button', { type: 'button', 'data-rule': r.id }, r.title)))));
+  }
+  // A handshake control opens a socket of its own whose handshake the
+  // server answers wrongly; the lab's connection stays as it is.
+  function startHandshake(rule) {
+    if (!id) return say('The lab is not connected: reconnect first.', true);
+    const r = run = { rule, hs: true, events: [], handshake: null, browser: null, page: null, fetch: null };
+    const url = '/demo/specimen?feed=' + encodeURIComponent(id) + '&handshake=' + encodeURIComponent(rule.id);
+    const s = new WebSocket(wsURL(url));
+    s.onopen = () => {
+      r.events.push({ kind: 'open' });
+      s.close();
+      draw();
+    };
+    s.onclose = (e) => {
+      r.page = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+      r.events.push({ kind: 'close', e: r.page });
+      if (run === r) draw();
+      if (!rule.fetch) return;
+      // A plain request to the same URL: fetch() sees what the socket could not.
+      fetch(url, { cache: 'no-store' }).then((res) => {
+        r.fetch = { status: res.status, version: res.headers.get('Sec-WebSocket-Version') || '' };
+        if (run === r) draw();
+      }, (err) => {
+        r.fetch = { status: 0, version: '', error: String(err) };
+        if (run === r) draw();
+      });
+    };
+    draw();
+  }
+  // Controls where the page acts: offer subprotocols (the lab's socket
+  // is reopened), meet a strict Origin check (a socket of its own), send a
+  // message over the limit.
+  function startPage(rule) {
+    if (!id) return say('The lab is not connected: reconnect first.', true);
+    if (rule.page === 'big') {
+      if (!spec || spec.readyState !== 1) return say('The lab\'s connection is not open: reconnect first.', true);
+      run = { rule, conn, events: [], browser: null, page: null };
+      spec.send('x'.repeat(2 << 20));
+      return draw();
+    }
+    const r = run = { rule, neg: true, events: [], handshake: null, proto: null, page: null, server: '' };
+    if (rule.page === 'subprotocols') {
+      if (spec) {
+        spec.onclose = null;
+        spec.close(1000, 'reconnecting with subprotocols');
+      }
+      openSpecimen(['chat', 'superchat']);
+      return draw();
+    }
+    const s = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id) + '&origin=strict'));
+    s.onopen = () => {
+      r.events.push({ kind: 'open' });
+      s.close();
+    };
+    s.onclose = (e) => {
+      r.page = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+      if (run === r) draw();
+    };
+    draw();
+  }
+  function drawNeg() {
+    const r = run.rule, x = run.handshake, p = run.page;
+    const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
+    const header = (lines, name) => (lines || []).find((l) => l.toLowerCase().startsWith(name.toLowerCase() + ':'))?.slice(name.length + 1).trim() ?? '';
+    const ds = result.dataset;
+    for (const k of Object.keys(ds)) delete ds[k];
+    ds.rule = r.id;
+    if (r.page === 'subprotocols') {
+      const offered = header(x?.request, 'Sec-WebSocket-Protocol'), chosen = header(x?.response, 'Sec-WebSocket-Protocol');
+      const extOffered = header(x?.request, 'Sec-WebSocket-Extensions'), extChosen = header(x?.response, 'Sec-WebSocket-Extensions');
+      res.push(x ? h('ul', { class: 'wtl-timeline' },
+        h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser offered: '), `Sec-WebSocket-Protocol: ${offered}`),
+        h('li', { class: 'wtl-out' }, h('b', {}, 'The server chose: '), chosen ? `Sec-WebSocket-Protocol: ${chosen}` : 'none'),
+        h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser also offered: '), extOffered ? `Sec-WebSocket-Extensions: ${extOffered}` : 'no extension'),
+        h('li', { class: 'wtl-out' }, h('b', {}, 'The server: '), extChosen ? `accepted Sec-WebSocket-Extensions: ${extChosen}` : 'declined it (no Sec-WebSocket-Extensions in its answer): frames go uncompressed, and RSV1 stays 0'))
+        : h('p', {}, 'Waiting…'));
+      if (run.proto) res.push(h('p', { class: 'wtl-verdict' }, `Your page reads ws.protocol = "${run.proto.protocol}" and ws.extensions = "${run.proto.extensions}".`));
+      Object.assign(ds, { offered, chosen, extOffered, extChosen, protocol: run.proto ? run.proto.protocol : '', extensions: run.proto ? run.proto.extensions : '' });
+    } else {
+      res.push(h('p', {}, h('b', {}, 'Your page\'s origin: '), location.origin));
+      if (run.server) res.push(h('p', { class: 'wtl-server' }, h('b', {}, 'The server: '), run.server));
+      if (p) res.push(h('p', { class: 'wtl-verdict' }, `Your page only learns ${p.code}${p.wasClean ? '' : ', wasClean=false'}: not that its Origin was refused.`));
+      Object.assign(ds, { server: run.server, pageCode: p ? p.code : '', pageClean: p ? p.wasClean : '', opened: String(run.events.some((e) => e.kind === 'open')) });
+    }
+    result.replaceChildren(...res);
+  }
+  function start(rule) {
+    if (!rule) return;
+    if (rule.handshake) return startHandshake(rule);
+    if (rule.page) return startPage(rule);
+    if (!spec || spec.readyState !== 1) return say('The lab\'s connection is not open: reconnect first.', true);
+    run = { rule, conn, events: [], browser: null, page: null };
+    feed.send(JSON.stringify({ type: 'lab', rule: rule.id }));
+    draw();
+  }
+  function record(r) {
+    if (run && run.neg) {
+      if (r.type === 'handshake' && !run.handshake && !r.handshake.request[0].includes('handshake=')) {
+        run.handshake = r.handshake;
+        conn = r.conn;
+        return draw();
+      }
+      if (r.type === 'notice' && r.notice.code === 'origin') {
+        run.server = r.notice.text;
+        return draw();
+      }
+    }
+    if (run && run.hs && r.type === 'handshake' && !run.handshake && r.handshake.request[0].includes('handshake=')) {
+      run.handshake = r.handshake;
+      return draw();
+    }
+    if (r.type === 'handshake' && !r.handshake.request[0].includes('handshake=')) conn = r.conn;
+    if (!run || r.conn !== run.conn) return;
+    if (r.type === 'notice') {
+      if (r.notice.code === 'command') say(r.notice.text, true);
+      if (r.notice.code === 'tcp') {
+        run.events.push({ kind: 'frame', tcp: r.notice.text, fin: /server closed/.test(r.notice.text) ? 'fin-sent' : 'fin-received', seq: r.seq });
+        return draw();
+      }
+      if (r.notice.code === 'closed' || r.notice.code === 'limit') {
+        run.server = r.notice.text;
+        draw();
+      }
+      return;
+    }
+    if (!r.frame) return;
+    run.events.push({ kind: 'frame', f: r.frame, seq: r.seq });
+    if (r.frame.dir === 'in' && r.frame.close && !run.browser) run.browser = r.frame.close;
+    draw();
+  }
+
+  function drawHandshake() {
+    const r = run.rule, x = run.handshake, p = run.page, f = run.fetch;
+    const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule), h('h4', {}, 'The server answered')];
+    res.push(x ? h('pre', { class: 'wtl-http' }, x.response.join('\n')) : h('p', {}, 'Waiting…'));
+    if (x && x.sent && !x.match) res.push(h('p', { class: 'wtl-viol' }, `✗ Sec-WebSocket-Accept should be ${x.accept} for this key; the server sent ${x.sent}.`));
+    res.push(h('h4', {}, 'In your page'), p
+      ? h('ul', { class: 'wtl-timeline' }, h('li', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `close event, code ${p.code}, wasClean=${p.wasClean}`))
+      : h('p', {}, 'Nothing yet.'));
+    if (f) {
+      res.push(h('p', { class: 'wtl-fetch' }, h('b', {}, 'fetch() of the same URL: '),
+        f.status ? `status ${f.status}${f.version ? `, Sec-WebSocket-Version: ${f.version}` : ''}: the answer the socket could not show.` : `failed (${f.error}).`));
+    }
+    if (p) {
+      res.push(h('p', { class: 'wtl-verdict' }, run.events.some((e) => e.kind === 'open')
+        ? 'Your browser accepted this handshake, though the RFC says it MUST fail the connection.'
+        : `Your browser refused the handshake. Your page only learns ${p.code}${p.wasClean ? '' : ', wasClean=false'}: not the status, not the header that was wrong (the browser's console says more).`));
+    }
+    result.replaceChildren(...res);
+    const ds = result.dataset;
+    ds.rule = r.id;
+    ds.response = x ? x.response.join('\n') : '';
+    ds.pageCode = p ? p.code : '';
+    ds.pageClean = p ? p.wasClean : '';
+    ds.opened = String(run.events.some((e) => e.kind === 'open'));
+    ds.fetch = f ? `${f.status} ${f.version}`.trim() : '';
+    for (const k of ['sent', 'server', 'browserCode', 'browserReason', 'messages', 'order']) ds[k] = '';
+  }
+  function draw() {
+    if (run.hs) return drawHandshake();
+    if (run.neg) return drawNeg();
+    const r = run.rule;
+    // Frames in wire order (the feed's sequence), then what the page saw.
+    const wireAll = run.events.filter((e) => e.kind === 'frame').sort((a, b) => a.seq - b.seq);
+    const frames = wireAll.filter((e) => !e.tcp);
+    const page = run.events.filter((e) => e.kind !== 'frame');
+    const sent = frames.filter((e) => e.f.dir === 'out').slice(0, r.bytes.length);
+    const lastBad = r.valid ? -1 : r.bytes.length - 1;
+    const wire = h('ol', { class: 'wtl-timeline' }, wireAll.map((e) => {
+      if (e.tcp) return h('li', { class: 'wtl-tcp' }, h('b', {}, 'TCP: '), e.tcp);
+      const f = e.f, i = sent.indexOf(e);
+      if (i >= 0) return h('li', { class: 'wtl-out' }, h('b', {}, `Server → browser: ${f.opName}`), bits(f, i === lastBad ? r.field : ''));
+      const what = f.close ? (f.length ? `close ${f.close.code} (${f.close.name})${f.close.reason ? `, reason "${f.close.reason}"` : ', no reason'}` : 'close with no code (1005 stands for none)')
+        : `${f.opName}${f.payload ? ` "${f.payload}"` : ''}`;
+      return f.dir === 'in'
+        ? h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser → server: '), what)
+        : h('li', { class: 'wtl-out' }, h('b', {}, 'Server → browser, answering: '), what);
+    }));
+    const seen = h('ul', { class: 'wtl-timeline' }, page.map((e) => e.kind === 'message'
+      ? h('li', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `onmessage fired with "${e.data}"`)
+      : h('li', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `close event, code ${e.e.code}, wasClean=${e.e.wasClean}${e.e.reason ? `, reason "${e.e.reason}"` : ''}`)));
+    const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
+    if (r.drop) res.push(h('p', {}, 'The server closes its TCP socket: no frame at all.'));
+    res.push(h('h4', {}, 'On the wire'), wireAll.length ? wire : h('p', {}, r.drop ? '(nothing)' : 'Waiting…'),
+      run.server ? h('p', { class: 'wtl-server' }, h('b', {}, 'The server: '), run.server) : null,
+      h('h4', {}, 'In your page'), page.length ? seen : h('p', {}, 'Nothing yet.'),
+      h('p', { class: 'wtl-verdict' }, verdict()));
+    result.replaceChildren(...res);
+    const ds = result.dataset;
+    ds.rule = r.id;
+    ds.sent = sent.map((e) => e.f.header + e.f.rows.map((x) => hex2(x.masked)).join('')).join(' ');
+    ds.server = run.server || '';
+    ds.browserCode = run.browser ? run.browser.code : '';
+    ds.browserReason = run.browser ? run.browser.reason : '';
+    ds.pageCode = run.page ? run.page.code : '';
+    ds.pageClean = run.page ? run.page.wasClean : '';
+    ds.messages = page.filter((e) => e.kind === 'message').map((e) => e.data).join('\n');
+    ds.order = frames.map((e) => `${e.f.dir}:${e.f.opName}`).concat(page.map((e) => e.kind)).join(' ');
+    ds.tcp = wireAll.filter((e) => e.tcp).map((e) => e.fin).join(' ');
+  }
+  function verdict() {
+    const r = run.rule, b = run.browser, p = run.page;
+    const got = run.events.some((e) => e.kind === 'message');
+    const parts = [];
+    if (r.page === 'big') {
+      if (b || p) parts.push('The server read the header, saw a message over its limit, and closed with 1009 without reading the rest.');
+    } else if (!r.valid && !r.expect) {
+      parts.push('Here the server broke the rule, not your browser: a browser that has received a close frame sends no more data and reads nothing after it.');
+    } else if (!r.valid) {
+      if (got && !p) {
+        parts.push('Your browser accepted this and handed the message to your page, though RFC 6455 says it MUST fail the connection.');
+      } else if (p && p.wasClean) {
+        parts.push(`Your browser let this through: its page saw a clean close with ${p.code}, though RFC 6455 says the browser MUST fail the connection.`);
+        if (b && b.code !== 1005) parts.push(`It even sent ${b.code} back, which a strict server (this one) answers by failing the connection with 1002.`);
+        return parts.join(' ');
+      } else if (b) {
+        parts.push(b.code === r.expect
+          ? `Your browser failed the connection with ${b.code}, as the RFC says.`
+          : `Your browser failed the connection with ${b.code}, where the RFC suggests ${r.expect}: here this browser and the RFC's advice differ.`);
+      } else if (p) {
+        parts.push('Your browser failed the connection without a close frame: it closed TCP, so the server never learns why. §7.1.7 says it SHOULD send a close frame with a code first.');
+      } else {
+        return 'Waiting for your browser…';
+      }
+    } else if (b) {
+      parts.push(b.code === 1005 ? 'Your browser answered with an empty close.' : `Your browser answered with close ${b.code}.`);
+    }
+    if (p) {
+      parts.push(p.wasClean
+        ? `Your page saw a clean close with code ${p.code}.`
+        : `Your page only learns ${p.code}, wasClean=false: ${b ? 'the code and reason your browser sent the server never reach the page' : 'no close frame crossed the wire'}.`);
+    }
+    return parts.join(' ');
+  }
+
+  return function unmount() {
+    dead = true;
+    ac.abort();
+    for (const s of [spec, feed]) {
+      if (!s) continue;
+      s.onmessage = s.onclose = s.onopen = null;
+      s.close(1000, 'lab closed');
+    }
+    root.replaceChildren();
+    root.classList.remove('wtl');
+  };
+}
+
+// On the stand-alone page (templates/demo.html), mount at once.
+const auto = document.querySelector('.wt-lab[data-autostart]');
+if (auto && !auto.classList.contains('wtl')) mountLab(auto);
