@@ -1,9 +1,7 @@
 package demo
 
 import (
-	"bytes"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,7 +72,7 @@ func (i *Inspector) serveBrokenHandshake(w http.ResponseWriter, r *http.Request,
 	}
 	n := f.nextConn()
 	defer f.abandon()
-	rec := FromHandshake(protocol.Handshake{Request: requestHead(r), Response: []byte(resp), Key: key})
+	rec := FromHandshake(protocol.Handshake{Request: protocol.RequestHead(r), Response: []byte(resp), Key: key})
 	rec.Conn = n
 	f.publish(rec)
 	f.notice(n, "warn", "lab", "Handshake lab: "+rule.Title+".")
@@ -89,27 +87,4 @@ func (i *Inspector) serveBrokenHandshake(w http.ResponseWriter, r *http.Request,
 			}
 		}
 	}
-}
-
-// requestHead rebuilds r's request line and headers in wire form, sorted,
-// as the protocol's observer shows a request it accepted.
-func requestHead(r *http.Request) []byte {
-	var b bytes.Buffer
-	b.WriteString(r.Method + " " + r.RequestURI + " " + r.Proto + "\r\nHost: " + r.Host + "\r\n")
-	keys := make([]string, 0, len(r.Header))
-	for k := range r.Header {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		name := k
-		if rest, ok := strings.CutPrefix(k, "Sec-Websocket-"); ok {
-			name = "Sec-WebSocket-" + rest
-		}
-		for _, v := range r.Header[k] {
-			b.WriteString(name + ": " + v + "\r\n")
-		}
-	}
-	b.WriteString("\r\n")
-	return b.Bytes()
 }

@@ -120,7 +120,7 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	})
 	if opts.Observer != nil {
 		opts.Observer.ObserveHandshake(Handshake{
-			Request:     rebuildRequest(r),
+			Request:     RequestHead(r),
 			Response:    resp,
 			Key:         key,
 			Accept:      accept,
@@ -217,11 +217,11 @@ func selectSubprotocol(r *http.Request, server []string) string {
 	return ""
 }
 
-// rebuildRequest writes r's request line and headers in wire form: Host
-// first, then the headers sorted, in canonical form except that the
-// WebSocket headers get the RFC's spelling (Sec-WebSocket-Key, not Go's
-// Sec-Websocket-Key).
-func rebuildRequest(r *http.Request) []byte {
+// RequestHead writes r's request line and headers in wire form, as an
+// observer's Handshake.Request shows them: Host first, then the headers
+// sorted, in canonical form except that the WebSocket headers get the
+// RFC's spelling (Sec-WebSocket-Key, not Go's Sec-Websocket-Key).
+func RequestHead(r *http.Request) []byte {
 	var b bytes.Buffer
 	b.WriteString(r.Method + " " + r.RequestURI + " " + r.Proto + "\r\nHost: " + r.Host + "\r\n")
 	keys := make([]string, 0, len(r.Header))
