@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,21 +119,8 @@ func writePDF(file string, b []byte) error {
 			return fmt.Errorf("%s exists and is not a PDF: choose another -pdf file", file)
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".handout-*.pdf")
-	if err != nil {
+	return replaceFile(file, ".handout-*.pdf", func(w io.Writer) error {
+		_, err := w.Write(b)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), file)
+	})
 }

@@ -3,8 +3,8 @@ package export
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -92,21 +92,8 @@ func (rc *Recorder) write(rec *Recording) error {
 	if err := CheckRecordingFile(rc.file); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(rc.file), ".recording-*.json")
-	if err != nil {
+	return replaceFile(rc.file, ".recording-*.json", func(w io.Writer) error {
+		_, err := rec.WriteTo(w)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := rec.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), rc.file)
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -139,12 +140,24 @@ func writeSingle(file string, b []byte) error {
 			return fmt.Errorf("%s exists and is not an earlier wiretalk export: choose another -o", file)
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))+"-*.tmp")
+	pattern := "." + strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)) + "-*.tmp"
+	return replaceFile(file, pattern, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// replaceFile writes file through write into a temporary file beside it
+// (named by pattern, as os.CreateTemp takes it), then renames that over
+// file, so a failure leaves the old file whole and no reader sees half of
+// the new one.
+func replaceFile(file, pattern string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(file), pattern)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
