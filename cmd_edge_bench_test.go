@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +34,10 @@ import (
 // processes share.
 //
 //	go test -run '^$' -bench RelayProcesses -benchtime 50x -relay.n 10000 .
-var relayN = flag.Int("relay.n", 1000, "audience sockets per server in BenchmarkRelayProcesses")
+var (
+	relayN   = flag.Int("relay.n", 1000, "audience sockets per server in BenchmarkRelayProcesses")
+	relayPin = flag.Bool("relay.pin", true, "in BenchmarkRelayProcesses, pin each audience server with its client process to a CPU of its own (with taskset), as if on machines of their own")
+)
 
 func TestMain(m *testing.M) {
 	if spec := os.Getenv("WIRETALK_BENCH_CLIENTS"); spec != "" {
@@ -42,14 +47,16 @@ func TestMain(m *testing.M) {
 }
 
 // benchClients is a client process: "URL N" opens N audience sockets on
-// URL, prints "ready", then "K UNIXNANO" once all N have received their
-// K-th change of step, until stdin closes.
+// URL, prints "ready", then "K FIRST LAST" once all N have received their
+// K-th change of step (FIRST and LAST: when the first and the last socket
+// had it, in Unix nanoseconds), until stdin closes.
 func benchClients(spec string) int {
 	url, ns, _ := strings.Cut(spec, " ")
 	n, _ := strconv.Atoi(ns)
 	var (
 		mu      sync.Mutex
 		arrived = map[int]int{}
+		first   = map[int]int64{}
 		joined  atomic.Int64
 	)
 	out := bufio.NewWriter(os.Stdout)
@@ -106,12 +113,17 @@ func benchClients(spec string) int {
 				}
 				last = m.Index
 				changes++
+				now := time.Now().UnixNano()
 				mu.Lock()
 				arrived[changes]++
+				if arrived[changes] == 1 {
+					first[changes] = now
+				}
 				all := arrived[changes] == n
+				firstAt := first[changes]
 				mu.Unlock()
 				if all {
-					say("%d %d", changes, time.Now().UnixNano())
+					say("%d %d %d", changes, firstAt, now)
 				}
 			}
 		}()
@@ -129,13 +141,16 @@ func benchClients(spec string) int {
 type clientProc struct {
 	cmd   *exec.Cmd
 	stdin interface{ Close() error }
-	times chan [2]int64
+	times chan arrival
 	ready chan struct{}
 }
 
-func startClients(b *testing.B, url string, n int) *clientProc {
+// arrival is what a client process reports for one change of step.
+type arrival struct{ k, first, last int64 }
+
+func startClients(b *testing.B, cpu, url string, n int) *clientProc {
 	b.Helper()
-	cmd := exec.Command(os.Args[0])
+	cmd := pinned(cpu, os.Args[0])
 	cmd.Env = append(os.Environ(), "WIRETALK_BENCH_CLIENTS="+url+" "+strconv.Itoa(n))
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -143,7 +158,7 @@ func startClients(b *testing.B, url string, n int) *clientProc {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	c := &clientProc{cmd: cmd, stdin: stdin, times: make(chan [2]int64, 1024), ready: make(chan struct{})}
+	c := &clientProc{cmd: cmd, stdin: stdin, times: make(chan arrival, 1024), ready: make(chan struct{})}
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -151,9 +166,9 @@ func startClients(b *testing.B, url string, n int) *clientProc {
 				close(c.ready)
 				continue
 			}
-			var k, at int64
-			fmt.Sscanf(sc.Text(), "%d %d", &k, &at)
-			c.times <- [2]int64{k, at}
+			var a arrival
+			fmt.Sscanf(sc.Text(), "%d %d %d", &a.k, &a.first, &a.last)
+			c.times <- a
 		}
 	}()
 	b.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
@@ -165,16 +180,30 @@ func startClients(b *testing.B, url string, n int) *clientProc {
 	return c
 }
 
-// pressAndTime sends b.N gotos on the presenter's socket and reports the
-// time to the last socket of every client process, p50 and p99.
-func pressAndTime(b *testing.B, presenterAddr, key string, clients []*clientProc) {
+// pinned is the command for name and args, run on the CPUs cpu names
+// (taskset's list) when -relay.pin is on and cpu is not empty.
+func pinned(cpu, name string, args ...string) *exec.Cmd {
+	if !*relayPin || cpu == "" {
+		return exec.Command(name, args...)
+	}
+	return exec.Command("taskset", append([]string{"-c", cpu, name}, args...)...)
+}
+
+// talk is one way of presenting: a presenter's socket, and the client
+// processes whose sockets follow it.
+type talk struct {
+	ps      *protocol.Conn
+	clients []*clientProc
+}
+
+func dialTalk(b *testing.B, presenterAddr, key string, clients []*clientProc) *talk {
 	b.Helper()
 	ctx := context.Background()
 	ps, _, err := protocol.Dial(ctx, "ws://"+presenterAddr+"/ws/presenter?key="+key, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ps.CloseNow()
+	b.Cleanup(func() { ps.CloseNow() })
 	go func() {
 		for {
 			if _, _, err := ps.Read(ctx); err != nil {
@@ -182,34 +211,47 @@ func pressAndTime(b *testing.B, presenterAddr, key string, clients []*clientProc
 			}
 		}
 	}()
-	var took []time.Duration
-	b.ResetTimer()
-	for i := 1; i <= b.N; i++ {
-		start := time.Now()
-		if err := ps.Write(ctx, protocol.OpText, fmt.Appendf(nil, `{"type":"goto","index":%d}`, 1+i%2)); err != nil {
-			b.Fatal(err)
-		}
-		var last int64
-		for _, c := range clients {
-			select {
-			case t := <-c.times:
-				if t[0] != int64(i) {
-					b.Fatalf("press %d: a client process reported change %d", i, t[0])
-				}
-				last = max(last, t[1])
-			case <-time.After(time.Minute):
-				b.Fatalf("press %d: not every socket had it within a minute", i)
-			}
-		}
-		took = append(took, time.Duration(last-start.UnixNano()))
-	}
-	b.StopTimer()
-	slices.Sort(took)
-	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(0, "ns/op")
+	return &talk{ps: ps, clients: clients}
 }
 
+// press is the presenter's i-th key press: it returns the time from the
+// press to the first socket and to the last socket of every client process.
+func (t *talk) press(b *testing.B, i int) (first, last time.Duration) {
+	start := time.Now()
+	if err := t.ps.Write(context.Background(), protocol.OpText, fmt.Appendf(nil, `{"type":"goto","index":%d}`, 1+i%2)); err != nil {
+		b.Fatal(err)
+	}
+	var f, l int64
+	for _, c := range t.clients {
+		select {
+		case a := <-c.times:
+			if a.k != int64(i) {
+				b.Fatalf("press %d: a client process reported change %d", i, a.k)
+			}
+			if f == 0 || a.first < f {
+				f = a.first
+			}
+			l = max(l, a.last)
+		case <-time.After(time.Minute):
+			b.Fatalf("press %d: not every socket had it within a minute", i)
+		}
+	}
+	return time.Duration(f - start.UnixNano()), time.Duration(l - start.UnixNano())
+}
+
+// BenchmarkRelayProcesses holds, at once, one "wiretalk serve" with
+// -relay.n sockets and a talk through the relay (nats-server, a presenter,
+// two "wiretalk edge" with -relay.n sockets each), and presses a key on
+// each in turn, so that whatever else the machine does falls on both
+// alike. With -relay.pin each audience server shares one CPU with its own
+// client process: the one server and the first edge CPU 0, the second edge
+// CPU 1, as if each were a machine of its own; the presenter and the
+// broker are not pinned. It reports, in ms, p50 and p99 to the last phone
+// for each, the p50 to the first phone (the relay's hop with one write),
+// and the median of the paired differences (relay minus one server, press
+// by press) with its 95% bootstrap interval: what the relay adds.
+//
+//	go test -run '^$' -bench RelayProcesses -benchtime 50x -relay.n 10000 .
 func BenchmarkRelayProcesses(b *testing.B) {
 	natsBin, err := exec.LookPath("nats-server")
 	if err != nil {
@@ -217,6 +259,9 @@ func BenchmarkRelayProcesses(b *testing.B) {
 		if _, err := os.Stat(natsBin); err != nil {
 			b.Skip("nats-server is not installed")
 		}
+	}
+	if _, err := exec.LookPath("taskset"); err != nil && *relayPin {
+		b.Skip("taskset is not installed (util-linux); run with -relay.pin=false")
 	}
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "wiretalk")
@@ -228,14 +273,13 @@ func BenchmarkRelayProcesses(b *testing.B) {
 	const key = "bench-presenter-key"
 	n := *relayN
 	maxConns := strconv.Itoa(n + 100)
-	run := func(b *testing.B, args ...string) {
-		cmd := exec.Command(bin, args...)
+	start := func(cmd *exec.Cmd) {
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	}
-	listening := func(b *testing.B, addr string) {
+	listening := func(addr string) {
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			if c, err := net.Dial("tcp", addr); err == nil {
 				c.Close()
@@ -252,32 +296,96 @@ func BenchmarkRelayProcesses(b *testing.B) {
 		return ln.Addr().String()
 	}
 
-	b.Run(fmt.Sprintf("one-server-%d", n), func(b *testing.B) {
-		addr := free()
-		run(b, "serve", "-addr", addr, "-no-state", "-key", key, "-max-conns", maxConns, deck)
-		listening(b, addr)
-		c := startClients(b, "ws://"+addr+"/ws", n)
-		pressAndTime(b, addr, key, []*clientProc{c})
-	})
-	b.Run(fmt.Sprintf("relay-2x%d", n), func(b *testing.B) {
-		natsAddr := free()
-		host, port, _ := net.SplitHostPort(natsAddr)
-		cmd := exec.Command(natsBin, "-a", host, "-p", port, "-js", "-sd", b.TempDir())
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
+	// One server, on CPU 0 with its clients.
+	addr := free()
+	start(pinned("0", bin, "serve", "-addr", addr, "-no-state", "-key", key, "-max-conns", maxConns, deck))
+	listening(addr)
+	one := dialTalk(b, addr, key, []*clientProc{startClients(b, "0", "ws://"+addr+"/ws", n)})
+
+	// The relay: broker and presenter anywhere, edge i on CPU i.
+	natsAddr := free()
+	host, port, _ := net.SplitHostPort(natsAddr)
+	start(exec.Command(natsBin, "-a", host, "-p", port, "-js", "-sd", b.TempDir()))
+	listening(natsAddr)
+	paddr := free()
+	start(exec.Command(bin, "serve", "-addr", paddr, "-no-state", "-key", key, "-relay", "nats://"+natsAddr, "-talk", "bench", deck))
+	listening(paddr)
+	var clients []*clientProc
+	for i := range 2 {
+		cpu := strconv.Itoa(i % runtime.NumCPU())
+		eaddr := free()
+		start(pinned(cpu, bin, "edge", "-addr", eaddr, "-name", fmt.Sprintf("edge-%d", i+1), "-max-conns", maxConns, "-relay", "nats://"+natsAddr, "-talk", "bench"))
+		listening(eaddr)
+		clients = append(clients, startClients(b, cpu, "ws://"+eaddr+"/ws", n))
+	}
+	relayed := dialTalk(b, paddr, key, clients)
+
+	var oneFirst, oneLast, relFirst, relLast, added []time.Duration
+	b.ResetTimer()
+	for i := 1; i <= b.N; i++ {
+		f1, l1 := one.press(b, i)
+		f2, l2 := relayed.press(b, i)
+		oneFirst, oneLast = append(oneFirst, f1), append(oneLast, l1)
+		relFirst, relLast = append(relFirst, f2), append(relLast, l2)
+		added = append(added, l2-l1)
+	}
+	b.StopTimer()
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(quantile(oneLast, 0.5)), "one-p50-ms")
+	b.ReportMetric(ms(quantile(oneLast, 0.99)), "one-p99-ms")
+	b.ReportMetric(ms(quantile(relLast, 0.5)), "relay-p50-ms")
+	b.ReportMetric(ms(quantile(relLast, 0.99)), "relay-p99-ms")
+	b.ReportMetric(ms(quantile(oneFirst, 0.5)), "one-first-p50-ms")
+	b.ReportMetric(ms(quantile(relFirst, 0.5)), "relay-first-p50-ms")
+	lo, mid, hi := medianInterval(added, 2000)
+	b.ReportMetric(ms(mid), "added-p50-ms")
+	b.ReportMetric(ms(lo), "added-lo-ms")
+	b.ReportMetric(ms(hi), "added-hi-ms")
+	b.ReportMetric(0, "ns/op")
+}
+
+// quantile is the q-quantile of ds (nearest rank), which it sorts a copy of.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+// medianInterval is the median of ds and a 95% percentile-bootstrap
+// interval for it, from rounds resamples with a fixed seed.
+func medianInterval(ds []time.Duration, rounds int) (lo, mid, hi time.Duration) {
+	r := rand.New(rand.NewPCG(1, 2))
+	meds := make([]time.Duration, rounds)
+	s := make([]time.Duration, len(ds))
+	for i := range meds {
+		for j := range s {
+			s[j] = ds[r.IntN(len(ds))]
 		}
-		b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		listening(b, natsAddr)
-		paddr := free()
-		run(b, "serve", "-addr", paddr, "-no-state", "-key", key, "-relay", "nats://"+natsAddr, "-talk", "bench", deck)
-		listening(b, paddr)
-		var clients []*clientProc
-		for i := range 2 {
-			eaddr := free()
-			run(b, "edge", "-addr", eaddr, "-name", fmt.Sprintf("edge-%d", i+1), "-max-conns", maxConns, "-relay", "nats://"+natsAddr, "-talk", "bench")
-			listening(b, eaddr)
-			clients = append(clients, startClients(b, "ws://"+eaddr+"/ws", n))
-		}
-		pressAndTime(b, paddr, key, clients)
-	})
+		meds[i] = quantile(s, 0.5)
+	}
+	return quantile(meds, 0.025), quantile(ds, 0.5), quantile(meds, 0.975)
+}
+
+func TestBenchQuantileAndInterval(t *testing.T) {
+	var ds []time.Duration
+	for i := 100; i >= 1; i-- {
+		ds = append(ds, time.Duration(i))
+	}
+	if q := quantile(ds, 0.5); q != 51 {
+		t.Errorf("median of 1..100 by nearest rank = %d, want 51", q)
+	}
+	if q := quantile(ds, 0.99); q != 100 {
+		t.Errorf("p99 of 1..100 = %d, want 100", q)
+	}
+	if ds[0] != 100 {
+		t.Error("quantile sorted its argument in place")
+	}
+	lo, mid, hi := medianInterval(ds, 500)
+	if !(lo < mid && mid < hi) || lo < 35 || hi > 65 {
+		t.Errorf("median interval of 1..100 = [%d, %d, %d]", lo, mid, hi)
+	}
+	same := []time.Duration{7, 7, 7, 7}
+	if lo, mid, hi := medianInterval(same, 100); lo != 7 || mid != 7 || hi != 7 {
+		t.Errorf("interval of a constant = [%d, %d, %d], want all 7", lo, mid, hi)
+	}
 }
