@@ -10,14 +10,6 @@ import (
 	"wiretalk/slides"
 )
 
-func checkCommand() command {
-	return command{
-		name:    "check",
-		summary: "check a Markdown deck for problems, or print it as JSON",
-		run:     runCheck,
-	}
-}
-
 // runCheck parses a deck and reports its problems. Problems go to stdout,
 // one "file:line: message" per line, so that they can be piped to an
 // editor or grep; the exit status says whether there were any.

@@ -39,10 +39,6 @@ The exit status is 0 if every frame is valid, 1 if the input is not hex,
 ends inside a frame, or holds a frame that breaks a rule, and 2 for a
 bad command line.`
 
-func decodeCommand() command {
-	return command{name: "decode", summary: "print WebSocket frames given in hex, field by field", run: runDecode}
-}
-
 func runDecode(e *env, args []string) int {
 	fs := newFlagSet("decode", "wiretalk decode [flags] [HEX ...]", decodeDescription+decodeDeflateDescription)
 	show := fs.Int("show", 64, "show at most `N` bytes of each payload (0 shows all)")

@@ -2,27 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
 	"wiretalk/protocol"
 )
-
-func echoCommand() command {
-	return command{
-		name:    "echo",
-		summary: "run an RFC 6455 echo server, to try clients against",
-		run:     runEcho,
-	}
-}
 
 func runEcho(e *env, args []string) int {
 	fs := newFlagSet("echo", "wiretalk echo [flags]",
@@ -43,17 +32,11 @@ func runEcho(e *env, args []string) int {
 	if maxMessage <= 0 {
 		return usageError(e, fs, "-max-message must be positive")
 	}
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(e.stderr, "wiretalk echo: "+format+"\n", args...)
-		return exitFail
-	}
+	fail := failer(e, "echo")
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := listenTCP(*addr)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fail("%s is already in use; pick another port with -addr", *addr)
-		}
-		return fail("cannot listen on %s: %v", *addr, err)
+		return fail("%v", err)
 	}
 	es := &echoServer{readLimit: int64(maxMessage), conns: map[*protocol.Conn]bool{}}
 	if *deflate {
@@ -66,19 +49,13 @@ func runEcho(e *env, args []string) int {
 	}
 	hs := &http.Server{Handler: es, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(e.stderr, "wiretalk echo: listening on ws://%s/\n", ln.Addr())
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-
-	select {
-	case err := <-served:
+	err = serveUntilStopped(e, "echo", hs, ln, func(ctx context.Context) {
+		hs.Shutdown(ctx) // stops listening; WebSockets are hijacked, so not waited for
+		es.shutdown(ctx)
+	})
+	if err != nil {
 		return fail("%v", err)
-	case <-e.ctx.Done():
 	}
-	fmt.Fprintln(e.stderr, "wiretalk echo: shutting down")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	hs.Shutdown(ctx) // stops listening; WebSockets are hijacked, so not waited for
-	es.shutdown(ctx)
 	return exitOK
 }
 

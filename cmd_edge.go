@@ -2,27 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"os"
 	"strings"
-	"syscall"
-	"time"
 
 	"wiretalk/relay"
 	"wiretalk/server"
 )
-
-func edgeCommand() command {
-	return command{
-		name:    "edge",
-		summary: "serve the audience of a talk presented elsewhere, following it through NATS",
-		run:     runEdge,
-	}
-}
 
 // relayFlags are the flags that reach the broker, for serve and edge.
 type relayFlags struct {
@@ -77,14 +66,8 @@ func runEdge(e *env, args []string) int {
 			"and no presenter console (/presenter answers 404). Put several behind a load\n"+
 			"balancer for a large audience (docs/deploy.md).")
 	rf := addRelayFlags(fs, "the NATS broker's `URL` (nats://HOST:4222, or tls://; user:password@ allowed)")
-	addr := fs.String("addr", ":8000", "`address` to listen on")
+	lf := addListenFlags(fs, "`address` to listen on")
 	name := fs.String("name", "", "this edge's `name` in the presenter's audience counts (default: host name and port)")
-	var origins stringList
-	fs.Var(&origins, "allow-origin", "also accept sockets from this `origin` (e.g. https://talks.example.org); repeatable")
-	maxConns := fs.Int("max-conns", 10000, "most audience and inspector `sockets` at once; more get 503")
-	tlsCert := fs.String("tls-cert", "", "TLS certificate `file` (PEM): serve https and wss")
-	tlsKey := fs.String("tls-key", "", "TLS private key `file` (PEM), with -tls-cert")
-	ping := fs.Duration("ping", 15*time.Second, "heartbeat `interval`: phones that vanish are dropped within two")
 	if done, code := parseFlags(e, fs, args); done {
 		return code
 	}
@@ -94,44 +77,20 @@ func runEdge(e *env, args []string) int {
 	if err := rf.check(true); err != nil {
 		return usageError(e, fs, "%v", err)
 	}
-	if (*tlsCert == "") != (*tlsKey == "") {
-		return usageError(e, fs, "-tls-cert and -tls-key go together")
-	}
-	if *maxConns <= 0 {
-		return usageError(e, fs, "-max-conns must be positive")
-	}
-	if *ping <= 0 {
-		return usageError(e, fs, "-ping must be positive")
+	if err := lf.check(); err != nil {
+		return usageError(e, fs, "%v", err)
 	}
 	if *name != "" {
 		if relay.CheckTalk(*name) != nil {
 			return usageError(e, fs, "-name %q: use letters, digits, - and _", *name)
 		}
 	}
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(e.stderr, "wiretalk edge: "+format+"\n", args...)
-		return exitFail
-	}
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(e.stderr, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
-	}
+	fail := failer(e, "edge")
+	logf := logger(e)
 
-	var tlsConfig *tls.Config
-	scheme := "http"
-	if *tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
-		if err != nil {
-			return fail("cannot load the TLS certificate: %v", err)
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		scheme = "https"
-	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := lf.listen()
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fail("%s is already in use; pick another port with -addr", *addr)
-		}
-		return fail("cannot listen on %s: %v", *addr, err)
+		return fail("%v", err)
 	}
 	defer ln.Close()
 	if *name == "" {
@@ -152,34 +111,26 @@ func runEdge(e *env, args []string) int {
 		return fail("%v", err)
 	}
 	srv, err := server.NewEdge(server.Config{
-		AllowOrigins: origins,
-		MaxConns:     *maxConns,
-		PingInterval: *ping,
+		AllowOrigins: lf.origins,
+		MaxConns:     *lf.maxConns,
+		PingInterval: *lf.ping,
 		Logf:         logf,
 	}, follower, first)
 	if err != nil {
 		return fail("%v", err)
 	}
 	follower.Serve(srv)
-	if tlsConfig != nil {
-		ln = tls.NewListener(ln, tlsConfig)
-	}
 	fmt.Fprintf(e.stdout, "wiretalk edge %s is serving talk %q (%s)\n\nAudience: %s://%s/\n\nPress Ctrl-C to stop.\n",
-		*name, *rf.talk, first.Deck.Title, scheme, ln.Addr())
+		*name, *rf.talk, first.Deck.Title, ln.scheme, ln.Addr())
 
-	hs := srv.HTTPServer(*addr, tlsConfig)
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	select {
-	case err := <-served:
+	hs := srv.HTTPServer(*lf.addr, ln.tls)
+	err = serveUntilStopped(e, "edge", hs, ln, func(ctx context.Context) {
+		srv.Shutdown(ctx)
+		hs.Shutdown(ctx)
+	})
+	if err != nil {
 		return fail("%v", err)
-	case <-e.ctx.Done():
 	}
-	fmt.Fprintln(e.stderr, "wiretalk edge: shutting down")
-	shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
-	defer done()
-	srv.Shutdown(shutdownCtx)
-	hs.Shutdown(shutdownCtx)
 	return exitOK
 }
 

@@ -7,14 +7,6 @@ import (
 	"wiretalk/export"
 )
 
-func exportCommand() command {
-	return command{
-		name:    "export",
-		summary: "write a talk as a static site or one HTML file to read offline",
-		run:     runExport,
-	}
-}
-
 func runExport(e *env, args []string) int {
 	fs := newFlagSet("export", "wiretalk export [flags] [DECK.md]",
 		"Export writes DECK.md (or wiretalk's own talk) as a static site that works\n"+

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"wiretalk/demo"
@@ -18,28 +15,14 @@ import (
 	"wiretalk/server"
 )
 
-func serveCommand() command {
-	return command{
-		name:    "serve",
-		summary: "present a talk live: the presenter drives, phones follow (the default)",
-		run:     runServe,
-	}
-}
-
 func runServe(e *env, args []string) int {
 	fs := newFlagSet("serve", "wiretalk serve [flags] [DECK.md]",
 		"Presents DECK.md (a Markdown deck in remark's dialect), or wiretalk's own talk\n"+
 			"about WebSockets when no deck is given. The audience opens the printed URL on\n"+
 			"their phones and follows the presenter; edits to the deck reload every page.")
-	addr := fs.String("addr", ":8000", "`address` to listen on (all interfaces by default, so phones can join)")
+	lf := addListenFlags(fs, "`address` to listen on (all interfaces by default, so phones can join)")
 	key := fs.String("key", "", "presenter `key` (default: a random 128-bit key, printed at start)")
 	study := fs.Bool("study", false, "self-study: everyone steps freely through the talk, notes shown as a transcript")
-	var origins stringList
-	fs.Var(&origins, "allow-origin", "also accept sockets from this `origin` (e.g. https://talks.example.org); repeatable")
-	maxConns := fs.Int("max-conns", 10000, "most audience and inspector `sockets` at once; more get 503")
-	tlsCert := fs.String("tls-cert", "", "TLS certificate `file` (PEM): serve https and wss")
-	tlsKey := fs.String("tls-key", "", "TLS private key `file` (PEM), with -tls-cert")
-	ping := fs.Duration("ping", 15*time.Second, "heartbeat `interval`: phones that vanish are dropped within two")
 	noState := fs.Bool("no-state", false, "do not resume at the slide where the talk was, nor keep the audience's votes and questions, across a restart")
 	moderate := fs.Bool("moderate", false, "hold the audience's questions until the presenter approves each")
 	resultsFile := fs.String("results", "", "write the polls' and questions' results as JSON to `file` when the server shuts down")
@@ -56,30 +39,19 @@ func runServe(e *env, args []string) int {
 	if fs.NArg() > 1 {
 		return usageError(e, fs, "one deck at most, got %d arguments", fs.NArg())
 	}
-	if (*tlsCert == "") != (*tlsKey == "") {
-		return usageError(e, fs, "-tls-cert and -tls-key go together")
-	}
-	if *maxConns <= 0 {
-		return usageError(e, fs, "-max-conns must be positive")
-	}
-	if *ping <= 0 {
-		return usageError(e, fs, "-ping must be positive")
+	if err := lf.check(); err != nil {
+		return usageError(e, fs, "%v", err)
 	}
 	if *duration < 0 || *duration > 24*time.Hour {
 		return usageError(e, fs, "-duration must be between 0 and 24h, got %v", *duration)
 	}
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(e.stderr, "wiretalk serve: "+format+"\n", args...)
-		return exitFail
-	}
+	fail := failer(e, "serve")
 
 	presenterKey := *key
 	if presenterKey == "" {
 		presenterKey = server.NewKey()
 	}
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(e.stderr, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
-	}
+	logf := logger(e)
 	var recordTo func() demo.Tee
 	if *record != "" {
 		if err := export.CheckRecordingFile(*record); err != nil {
@@ -92,9 +64,9 @@ func runServe(e *env, args []string) int {
 		Deck:         fs.Arg(0),
 		Key:          presenterKey,
 		Study:        *study,
-		AllowOrigins: origins,
-		MaxConns:     *maxConns,
-		PingInterval: *ping,
+		AllowOrigins: lf.origins,
+		MaxConns:     *lf.maxConns,
+		PingInterval: *lf.ping,
 		Duration:     *duration,
 		NoState:      *noState,
 		Moderate:     *moderate,
@@ -114,45 +86,23 @@ func runServe(e *env, args []string) int {
 		defer pub.Close()
 	}
 
-	var tlsConfig *tls.Config
-	scheme := "http"
-	if *tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
-		if err != nil {
-			return fail("cannot load the TLS certificate: %v", err)
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		scheme = "https"
-	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := lf.listen()
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fail("%s is already in use; pick another port with -addr", *addr)
-		}
-		return fail("cannot listen on %s: %v", *addr, err)
+		return fail("%v", err)
 	}
-	if tlsConfig != nil {
-		ln = tls.NewListener(ln, tlsConfig)
-	}
-	printURLs(e.stdout, scheme, ln.Addr().(*net.TCPAddr), presenterKey, srv.DeckPath())
+	printURLs(e.stdout, ln.scheme, ln.Addr().(*net.TCPAddr), presenterKey, srv.DeckPath())
 
-	hs := srv.HTTPServer(*addr, tlsConfig)
+	hs := srv.HTTPServer(*lf.addr, ln.tls)
 	ctx, cancel := context.WithCancel(e.ctx)
 	defer cancel()
 	go srv.Watch(ctx)
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-
-	select {
-	case err := <-served:
+	err = serveUntilStopped(e, "serve", hs, ln, func(ctx context.Context) {
+		srv.Shutdown(ctx)
+		hs.Shutdown(ctx)
+	})
+	if err != nil {
 		return fail("%v", err)
-	case <-e.ctx.Done():
 	}
-	fmt.Fprintln(e.stderr, "wiretalk serve: shutting down")
-	shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
-	defer done()
-	srv.Shutdown(shutdownCtx)
-	hs.Shutdown(shutdownCtx)
 	if *resultsFile != "" {
 		if err := srv.WriteResults(*resultsFile); err != nil {
 			return fail("cannot write the results: %v", err)

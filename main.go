@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Exit statuses, as the usual Unix tools use them.
@@ -46,12 +47,12 @@ type command struct {
 // A subcommand appears here only once it is implemented.
 func commands() []command {
 	return []command{
-		serveCommand(),
-		edgeCommand(),
-		decodeCommand(),
-		checkCommand(),
-		exportCommand(),
-		echoCommand(),
+		{"serve", "present a talk live: the presenter drives, phones follow (the default)", runServe},
+		{"edge", "serve the audience of a talk presented elsewhere, following it through NATS", runEdge},
+		{"decode", "print WebSocket frames given in hex, field by field", runDecode},
+		{"check", "check a Markdown deck for problems, or print it as JSON", runCheck},
+		{"export", "write a talk as a static site or one HTML file to read offline", runExport},
+		{"echo", "run an RFC 6455 echo server, to try clients against", runEcho},
 	}
 }
 
@@ -160,4 +161,21 @@ func usageError(e *env, fs *flag.FlagSet, format string, args ...any) int {
 	fs.SetOutput(e.stderr)
 	fs.Usage()
 	return exitUsage
+}
+
+// failer returns the function with which command name reports a failure
+// on stderr and returns exitFail.
+func failer(e *env, name string) func(format string, args ...any) int {
+	return func(format string, args ...any) int {
+		fmt.Fprintf(e.stderr, "wiretalk "+name+": "+format+"\n", args...)
+		return exitFail
+	}
+}
+
+// logger returns the function with which a serving command logs, each
+// line on stderr behind the time of day.
+func logger(e *env) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		fmt.Fprintf(e.stderr, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	}
 }
