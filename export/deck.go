@@ -99,7 +99,7 @@ func (dk *deck) remote(notes bool) []string {
 		return from
 	}
 	for _, s := range dk.d.Slides {
-		texts := []string{s.HTML, slideStyle(s.Properties)}
+		texts := []string{s.HTML, s.Style()}
 		if notes {
 			texts = append(texts, s.NotesHTML)
 		}

@@ -70,7 +70,7 @@ func steps(d *slides.Deck, notes bool, rewrite func(string) string) []step {
 			Count:   number(d, i) + " / " + lastNumber,
 			Last:    i == len(d.Slides)-1 || d.Slides[i+1].StepOf != s.StepOf,
 			Classes: strings.Join(s.Classes, " "),
-			Style:   template.CSS(rewrite(slideStyle(s.Properties))),
+			Style:   template.CSS(rewrite(s.Style())),
 			HTML:    template.HTML(rewrite(s.HTML)),
 		}
 		if s.Continued {
@@ -90,21 +90,6 @@ func number(d *slides.Deck, i int) string {
 		return "0"
 	}
 	return strconv.Itoa(d.Slides[i].Number)
-}
-
-// slideStyle turns a slide's background properties into a CSS declaration
-// list, as the server does for the live pages (server/deckview.go).
-func slideStyle(props map[string]string) string {
-	var b strings.Builder
-	for _, k := range []string{"background-image", "background-color", "background-size", "background-position"} {
-		if v := strings.TrimSpace(props[k]); v != "" && !strings.ContainsAny(v, ";{}") {
-			b.WriteString(k + ": " + v + "; ")
-		}
-	}
-	if props["background-image"] != "" && props["background-size"] == "" {
-		b.WriteString("background-size: cover; background-position: center; ")
-	}
-	return strings.TrimSpace(b.String())
 }
 
 // deckTitle is the deck's title (its first heading), or "wiretalk".

@@ -72,7 +72,7 @@ func newDeckView(d *slides.Deck, salt string, study bool) *deckView {
 			StepOf:    s.StepOf,
 			HTML:      s.HTML,
 			Notes:     s.NotesHTML,
-			Style:     slideStyle(s.Properties),
+			Style:     s.Style(),
 			Macros:    s.Macros,
 			Poll:      pollID(s.Poll),
 			Minutes:   slideMinutes(s.Properties),
@@ -128,21 +128,6 @@ func slideMinutes(props map[string]string) float64 {
 		return 0
 	}
 	return m
-}
-
-// slideStyle turns a slide's background properties into a CSS
-// declaration list, values as the author wrote them (remark does the same).
-func slideStyle(props map[string]string) string {
-	var b strings.Builder
-	for _, k := range []string{"background-image", "background-color", "background-size", "background-position"} {
-		if v := strings.TrimSpace(props[k]); v != "" && !strings.ContainsAny(v, ";{}") {
-			b.WriteString(k + ": " + v + "; ")
-		}
-	}
-	if props["background-image"] != "" && props["background-size"] == "" {
-		b.WriteString("background-size: cover; background-position: center; ")
-	}
-	return strings.TrimSpace(b.String())
 }
 
 // deckTitle is the deck's title for the pages, "wiretalk" if it has none.

@@ -93,3 +93,21 @@ func splitClasses(v string) []string {
 	}
 	return out
 }
+
+// Style turns the slide's background properties into a CSS declaration
+// list for its style attribute, values as the author wrote them (remark
+// does the same). A value holding ";", "{" or "}" is left out, so that it
+// cannot end the declaration and start another. An image without a size
+// covers the slide, centred. The live pages and the export both use it.
+func (s *Slide) Style() string {
+	var b strings.Builder
+	for _, k := range []string{"background-image", "background-color", "background-size", "background-position"} {
+		if v := strings.TrimSpace(s.Properties[k]); v != "" && !strings.ContainsAny(v, ";{}") {
+			b.WriteString(k + ": " + v + "; ")
+		}
+	}
+	if s.Properties["background-image"] != "" && s.Properties["background-size"] == "" {
+		b.WriteString("background-size: cover; background-position: center; ")
+	}
+	return strings.TrimSpace(b.String())
+}
