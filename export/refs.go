@@ -2,8 +2,6 @@ package export
 
 import (
 	"html"
-	"net/url"
-	"path"
 	"strings"
 )
 
@@ -90,29 +88,6 @@ func mapRefs(h string, f func(ref string) (string, bool)) string {
 func isRemote(ref string) bool {
 	r := strings.ToLower(strings.TrimSpace(ref))
 	return strings.HasPrefix(r, "http://") || strings.HasPrefix(r, "https://") || strings.HasPrefix(r, "//")
-}
-
-// localPath returns ref as a cleaned path relative to the deck's folder,
-// or false if it is a URL, an absolute path or a fragment: the rule
-// slides uses to list Deck.Files.
-func localPath(ref string) (string, bool) {
-	ref = strings.TrimSpace(ref)
-	if ref == "" || strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "#") {
-		return "", false
-	}
-	if u, err := url.Parse(ref); err == nil && u.Scheme != "" {
-		return "", false
-	}
-	if i := strings.IndexAny(ref, "?#"); i >= 0 {
-		ref = ref[:i]
-	}
-	if u, err := url.PathUnescape(ref); err == nil {
-		ref = u
-	}
-	if ref == "" {
-		return "", false
-	}
-	return path.Clean(ref), true
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"wiretalk/slides"
 )
 
 // single returns the export as one self-contained HTML file: stylesheets
@@ -22,7 +24,7 @@ func (dk *deck) single(notes bool) ([]byte, error) {
 	}
 	rewrite := func(s string) string {
 		return mapRefs(s, func(ref string) (string, bool) {
-			name, ok := localPath(ref)
+			name, ok := slides.LocalPath(ref)
 			if !ok {
 				return "", false
 			}

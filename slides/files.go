@@ -24,7 +24,7 @@ func checkFiles(d *Deck, shown []*built, src string, lines lineIndex, fsys fs.FS
 	files := []string{}
 	// check looks at ref once; line finds where it is written, if needed.
 	check := func(ref string, line func() int) {
-		name, ok := localPath(ref)
+		name, ok := LocalPath(ref)
 		if !ok || seen[name] {
 			return
 		}
@@ -74,9 +74,11 @@ func lineOf(src string, lines lineIndex, ref string, from, fallback int) int {
 	return fallback
 }
 
-// localPath returns ref as a cleaned path relative to the deck's folder,
-// or false if it is a URL, an absolute path or a fragment.
-func localPath(ref string) (string, bool) {
+// LocalPath returns ref, a reference written in a deck (an image's src,
+// a url(...) argument), as a cleaned path relative to the deck's folder,
+// or false if it is a URL, an absolute path or a fragment. It is the rule
+// that lists Deck.Files, so the export finds the files by it too.
+func LocalPath(ref string) (string, bool) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "#") || hasScheme(ref) {
 		return "", false
