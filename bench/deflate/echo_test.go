@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"testing"
@@ -21,6 +22,22 @@ type echoPair struct {
 	close     func()
 }
 
+// readEcho reads the echo of a message of sent bytes, which a library
+// handed out as rd (or failed with err), into buf, and checks its length.
+func readEcho(buf *bytes.Buffer, rd io.Reader, err error, sent int) error {
+	if err != nil {
+		return err
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(rd); err != nil {
+		return err
+	}
+	if buf.Len() != sent {
+		return fmt.Errorf("echo of %d bytes, sent %d", buf.Len(), sent)
+	}
+	return nil
+}
+
 // serve runs h on a loopback listener and returns its ws:// URL.
 func serve(b *testing.B, h http.Handler) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -35,22 +52,7 @@ func serve(b *testing.B, h http.Handler) string {
 
 func oursPair(b *testing.B, takeover bool) echoPair {
 	opts := &protocol.DeflateOptions{NoContextTakeover: !takeover, PeerNoContextTakeover: !takeover}
-	url := serve(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := protocol.Accept(w, r, &protocol.AcceptOptions{ReadLimit: 1 << 20, Deflate: opts})
-		if err != nil {
-			return
-		}
-		go func() {
-			defer c.CloseNow()
-			ctx := context.Background()
-			for {
-				op, p, err := c.Read(ctx)
-				if err != nil || c.Write(ctx, op, p) != nil {
-					return
-				}
-			}
-		}()
-	}))
+	url := serve(b, oursEcho(opts))
 	ctx := context.Background()
 	c, _, err := protocol.Dial(ctx, url, &protocol.DialOptions{ReadLimit: 1 << 20, Deflate: opts})
 	if err != nil {
@@ -79,28 +81,9 @@ func coderPair(b *testing.B, takeover bool) echoPair {
 	if takeover {
 		mode = coder.CompressionContextTakeover
 	}
-	url := serve(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := coder.Accept(w, r, &coder.AcceptOptions{CompressionMode: mode})
-		if err != nil {
-			return
-		}
-		c.SetReadLimit(1 << 20)
-		go func() {
-			defer c.CloseNow()
-			ctx := context.Background()
-			var buf bytes.Buffer
-			for {
-				typ, rd, err := c.Reader(ctx)
-				if err != nil {
-					return
-				}
-				buf.Reset()
-				if _, err := buf.ReadFrom(rd); err != nil || c.Write(ctx, typ, buf.Bytes()) != nil {
-					return
-				}
-			}
-		}()
-	}))
+	// The server compresses every message (CompressionThreshold 1); the
+	// client keeps coder's default threshold, which every size here passes.
+	url := serve(b, coderEcho(takeover))
 	ctx := context.Background()
 	c, _, err := coder.Dial(ctx, url, &coder.DialOptions{CompressionMode: mode})
 	if err != nil {
@@ -114,15 +97,7 @@ func coderPair(b *testing.B, takeover bool) echoPair {
 				return err
 			}
 			_, rd, err := c.Reader(ctx)
-			if err != nil {
-				return err
-			}
-			buf.Reset()
-			_, err = buf.ReadFrom(rd)
-			if err == nil && buf.Len() != len(p) {
-				err = fmt.Errorf("echo of %d bytes, sent %d", buf.Len(), len(p))
-			}
-			return err
+			return readEcho(&buf, rd, err, len(p))
 		},
 		close: func() { c.CloseNow() },
 	}
@@ -131,27 +106,7 @@ func coderPair(b *testing.B, takeover bool) echoPair {
 // gorillaPair: gorilla/websocket compresses without context takeover only
 // (it always negotiates server_ and client_no_context_takeover).
 func gorillaPair(b *testing.B) echoPair {
-	up := websocket.Upgrader{EnableCompression: true}
-	url := serve(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		go func() {
-			defer c.Close()
-			var buf bytes.Buffer
-			for {
-				mt, rd, err := c.NextReader()
-				if err != nil {
-					return
-				}
-				buf.Reset()
-				if _, err := buf.ReadFrom(rd); err != nil || c.WriteMessage(mt, buf.Bytes()) != nil {
-					return
-				}
-			}
-		}()
-	}))
+	url := serve(b, gorillaEcho(true))
 	d := websocket.Dialer{EnableCompression: true}
 	c, resp, err := d.Dial(url, nil)
 	if err != nil {
@@ -167,15 +122,7 @@ func gorillaPair(b *testing.B) echoPair {
 				return err
 			}
 			_, rd, err := c.NextReader()
-			if err != nil {
-				return err
-			}
-			buf.Reset()
-			_, err = buf.ReadFrom(rd)
-			if err == nil && buf.Len() != len(p) {
-				err = fmt.Errorf("echo of %d bytes, sent %d", buf.Len(), len(p))
-			}
-			return err
+			return readEcho(&buf, rd, err, len(p))
 		},
 		close: func() { c.Close() },
 	}

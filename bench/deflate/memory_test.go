@@ -97,7 +97,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 	}{
 		{"uncompressed/wiretalk", func(*testing.B) http.Handler { return oursEcho(nil) }, "", 2000},
 		{"no-takeover/wiretalk", func(*testing.B) http.Handler { return oursEcho(&protocol.DeflateOptions{}) }, noCtx, 2000},
-		{"no-takeover/gorilla", func(*testing.B) http.Handler { return gorillaEcho() }, noCtx, 2000},
+		{"no-takeover/gorilla", func(*testing.B) http.Handler { return gorillaEcho(false) }, noCtx, 2000},
 		{"no-takeover/coder", func(*testing.B) http.Handler { return coderEcho(false) }, noCtx, 2000},
 		{"takeover/wiretalk", func(*testing.B) http.Handler { return oursEcho(&protocol.DeflateOptions{}) }, "permessage-deflate", 200},
 		{"takeover/coder", func(*testing.B) http.Handler { return coderEcho(true) }, "permessage-deflate", 200},

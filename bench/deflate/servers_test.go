@@ -63,7 +63,10 @@ func coderEcho(takeover bool) http.Handler {
 	})
 }
 
-func gorillaEcho() http.Handler {
+// gorillaEcho: with keep, one buffer per connection serves every message,
+// as in the echo benchmark; without, each message reads into a buffer of
+// its own, so that an idle connection holds none (the memory benchmark).
+func gorillaEcho(keep bool) http.Handler {
 	up := websocket.Upgrader{EnableCompression: true}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := up.Upgrade(w, r, nil)
@@ -72,12 +75,20 @@ func gorillaEcho() http.Handler {
 		}
 		go func() {
 			defer c.Close()
+			var kept *bytes.Buffer // not a bytes.Buffer: without keep, none per connection
+			if keep {
+				kept = new(bytes.Buffer)
+			}
 			for {
 				mt, rd, err := c.NextReader()
 				if err != nil {
 					return
 				}
-				var buf bytes.Buffer
+				buf := kept
+				if buf == nil {
+					buf = new(bytes.Buffer)
+				}
+				buf.Reset()
 				if _, err := buf.ReadFrom(rd); err != nil || c.WriteMessage(mt, buf.Bytes()) != nil {
 					return
 				}
