@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"wiretalk/internal/browsertest"
+	"wiretalk/internal/nginxtest"
 	"wiretalk/protocol"
 )
 
@@ -106,27 +107,10 @@ func (p *process) waitListening(t *testing.T, addr string) {
 	}
 }
 
-// edgesNginxConf is the upstream pair of docs/deploy.md, without TLS, and
-// with the second edge as a backup so that the test knows which edge a page
-// is on: all of them on the first while it lives.
-const edgesNginxConf = `
-master_process off;
-daemon off;
-worker_processes 1;
-pid {{dir}}/nginx.pid;
-error_log stderr notice;
-events { worker_connections 256; }
-http {
-	access_log off;
-	client_body_temp_path {{dir}}/body;
-	proxy_temp_path {{dir}}/proxy;
-	fastcgi_temp_path {{dir}}/fastcgi;
-	uwsgi_temp_path {{dir}}/uwsgi;
-	scgi_temp_path {{dir}}/scgi;
-	map $http_upgrade $connection_upgrade {
-		default upgrade;
-		''      close;
-	}
+// edgesNginx is the upstream pair of docs/deploy.md, without TLS, and with
+// the second edge as a backup so that the test knows which edge a page is
+// on: all of them on the first while it lives.
+const edgesNginx = `
 	upstream wiretalk_edges {
 		server {{edge1}} max_fails=1 fail_timeout=30s;
 		server {{edge2}} backup;
@@ -144,7 +128,6 @@ http {
 			proxy_send_timeout 1h;
 		}
 	}
-}
 `
 
 const relayDeck = `name: one
@@ -173,7 +156,7 @@ func TestEdgesBehindNginxFollowThePresenter(t *testing.T) {
 		t.Skip("starts a broker, three wiretalk processes, nginx and Chromium")
 	}
 	natsBin := lookBin(t, "nats-server", ".ci/run builds it from its Go module and puts it on PATH", "/opt/nats/nats-server")
-	nginxBin := lookBin(t, "nginx", "Debian: apt-get install nginx; .ci/run installs it", "/usr/sbin/nginx")
+	nginx := nginxtest.Find(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "wiretalk")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -214,11 +197,10 @@ func TestEdgesBehindNginxFollowThePresenter(t *testing.T) {
 	}
 
 	front := loopbackAddr(t)
-	nginxDir := t.TempDir()
-	conf := strings.NewReplacer("{{dir}}", nginxDir, "{{front}}", front, "{{edge1}}", edgeAddrs[0], "{{edge2}}", edgeAddrs[1]).Replace(edgesNginxConf)
-	os.WriteFile(filepath.Join(nginxDir, "nginx.conf"), []byte(conf), 0o644)
-	nginx := startProcess(t, "nginx", nil, nginxBin, "-p", nginxDir, "-c", filepath.Join(nginxDir, "nginx.conf"), "-e", "stderr")
-	nginx.waitListening(t, front)
+	nginx.Start(t, nginxtest.Config{
+		HTTP:   strings.NewReplacer("{{front}}", front, "{{edge1}}", edgeAddrs[0], "{{edge2}}", edgeAddrs[1]).Replace(edgesNginx),
+		Listen: []string{front},
+	})
 
 	// The presenter's socket, as the presenter's page sends key presses.
 	dialCtx, cancel := context.WithTimeout(t.Context(), 10*time.Second)

@@ -10,73 +10,34 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"wiretalk/internal/nginxtest"
 	"wiretalk/internal/testcert"
 	"wiretalk/protocol"
 )
 
-// nginxConf is the test's nginx configuration: docs/deploy.md's server
-// block, with paths and ports of the test. Two servers: the first passes
-// the browser's Host on ($http_host), as docs/deploy.md says; the second
-// leaves nginx's default (the upstream's address), as a proxy set up
-// without that line would, so that wiretalk needs -allow-origin for it.
-const nginxConf = `
-master_process off;
-daemon off;
-worker_processes 1;
-pid {{dir}}/nginx.pid;
-error_log stderr notice;
-events { worker_connections 256; }
-http {
-	access_log off;
-	client_body_temp_path {{dir}}/body;
-	proxy_temp_path {{dir}}/proxy;
-	fastcgi_temp_path {{dir}}/fastcgi;
-	uwsgi_temp_path {{dir}}/uwsgi;
-	scgi_temp_path {{dir}}/scgi;
-
-	map $http_upgrade $connection_upgrade {
-		default upgrade;
-		''      close;
-	}
-
+// proxyServer is docs/deploy.md's nginx server block with the test's
+// ports: TLS offloaded with the test's certificate, everything (the
+// WebSocket upgrade too) passed to upstream, and extra directives in its
+// location.
+func proxyServer(front, upstream, extra string) string {
+	return `
 	server {
-		listen 127.0.0.1:{{port}} ssl;
+		listen ` + front + ` ssl;
 		ssl_certificate     {{dir}}/cert.pem;
 		ssl_certificate_key {{dir}}/key.pem;
 		location / {
-			proxy_pass http://{{upstream}};
+			proxy_pass http://` + upstream + `;
 			proxy_http_version 1.1;
 			proxy_set_header Upgrade $http_upgrade;
-			proxy_set_header Connection $connection_upgrade;
-			proxy_set_header Host $http_host;
-			proxy_set_header X-Forwarded-Proto $scheme;
-			# The test's heartbeat is 300 ms: 1 s of silence would end
-			# a socket, so pings must be what keeps it open.
-			proxy_read_timeout 1s;
-			proxy_send_timeout 1s;
+			proxy_set_header Connection $connection_upgrade;` + extra + `
 		}
 	}
-
-	server {
-		listen 127.0.0.1:{{port2}} ssl;
-		ssl_certificate     {{dir}}/cert.pem;
-		ssl_certificate_key {{dir}}/key.pem;
-		location / {
-			proxy_pass http://{{upstream}};
-			proxy_http_version 1.1;
-			proxy_set_header Upgrade $http_upgrade;
-			proxy_set_header Connection $connection_upgrade;
-		}
-	}
-}
 `
+}
 
 // freePort returns a loopback address with a port nobody listens on now.
 func freePort(t *testing.T) string {
@@ -89,67 +50,33 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startNginx runs nginx in front of upstream with nginxConf, terminating
-// TLS with cert, and returns the addresses of its two servers.
+// startNginx runs nginx in front of upstream, terminating TLS with cert,
+// on two servers: front passes the browser's Host on ($http_host), as
+// docs/deploy.md says; front2 leaves nginx's default (the upstream's
+// address), as a proxy set up without that line would, so that wiretalk
+// needs -allow-origin for it.
 func startNginx(t *testing.T, upstream string, cert tls.Certificate, front, front2 string) {
 	t.Helper()
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		bin = "/usr/sbin/nginx"
-		if _, err := os.Stat(bin); err != nil {
-			msg := "nginx is not installed (Debian: apt-get install nginx; .ci/run installs it)"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
-	dir := t.TempDir()
+	n := nginxtest.Find(t)
 	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o644)
-	os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600)
-	_, port, _ := net.SplitHostPort(front)
-	_, port2, _ := net.SplitHostPort(front2)
-	conf := strings.NewReplacer("{{dir}}", dir, "{{port}}", port, "{{port2}}", port2, "{{upstream}}", upstream).Replace(nginxConf)
-	confFile := filepath.Join(dir, "nginx.conf")
-	os.WriteFile(confFile, []byte(conf), 0o644)
-
-	var stderr strings.Builder
-	cmd := exec.Command(bin, "-p", dir, "-c", confFile, "-e", "stderr")
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("nginx's log:\n%s", stderr.String())
-		}
+	n.Start(t, nginxtest.Config{
+		HTTP: proxyServer(front, upstream, `
+			proxy_set_header Host $http_host;
+			proxy_set_header X-Forwarded-Proto $scheme;
+			# The test's heartbeat is 300 ms: 1 s of silence would end
+			# a socket, so pings must be what keeps it open.
+			proxy_read_timeout 1s;
+			proxy_send_timeout 1s;`) +
+			proxyServer(front2, upstream, ""),
+		Files: map[string][]byte{
+			"cert.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}),
+			"key.pem":  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}),
+		},
+		Listen: []string{front, front2},
 	})
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("nginx exited: %v\n%s", err, stderr.String())
-		default:
-		}
-		if c, err := net.Dial("tcp", front2); err == nil {
-			c.Close()
-			if c, err = net.Dial("tcp", front); err == nil {
-				c.Close()
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx did not listen within 10 s\n%s", stderr.String())
-		}
-	}
 }
 
 // TestBehindNginx puts a real nginx (Debian's, as docs/deploy.md sets it
