@@ -134,32 +134,13 @@ func FuzzConnReadDeflate(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		for {
-			var op Opcode
-			var p []byte
-			var err error
-			if streaming {
-				var r io.Reader
-				if op, r, err = c.Reader(ctx); err == nil {
-					p, err = io.ReadAll(r)
-				}
-			} else {
-				op, p, err = c.Read(ctx)
-			}
-			if err == nil {
-				if len(p) > limit || op == OpText && !utf8.Valid(p) {
-					t.Fatalf("read a %s message of %d bytes (limit %d), valid UTF-8 %v", op, len(p), limit, utf8.Valid(p))
-				}
-				continue
-			}
-			var pe *ProtocolError
-			var ce *CloseError
-			switch {
-			case errors.As(err, &pe), errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			op, p, err := readMessage(ctx, c, streaming)
+			if err != nil {
+				describeEnd(t, data, err) // fails t unless the end is one of those
 				return
-			case errors.Is(err, context.DeadlineExceeded):
-				t.Fatalf("reads hung on %q", data)
-			default:
-				t.Fatalf("reads ended with %T %v", err, err)
+			}
+			if len(p) > limit || op == OpText && !utf8.Valid(p) {
+				t.Fatalf("read a %s message of %d bytes (limit %d), valid UTF-8 %v", op, len(p), limit, utf8.Valid(p))
 			}
 		}
 	})

@@ -327,27 +327,9 @@ func FuzzConnRead(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		for {
-			var err error
-			if streaming {
-				var r io.Reader
-				if _, r, err = c.Reader(ctx); err == nil {
-					_, err = io.Copy(io.Discard, r)
-				}
-			} else {
-				_, _, err = c.Read(ctx)
-			}
-			if err == nil {
-				continue
-			}
-			var pe *ProtocolError
-			var ce *CloseError
-			switch {
-			case errors.As(err, &pe), errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			if _, _, err := readMessage(ctx, c, streaming); err != nil {
+				describeEnd(t, data, err) // fails t unless the end is one of those
 				return
-			case errors.Is(err, context.DeadlineExceeded):
-				t.Fatalf("reads hung on %q", data)
-			default:
-				t.Fatalf("reads ended with %T %v", err, err)
 			}
 		}
 	})

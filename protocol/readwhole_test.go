@@ -55,17 +55,7 @@ func readAllOver(t *testing.T, data []byte, client bool, limit int64, streaming 
 	defer cancel()
 	var msgs []string
 	for {
-		var op Opcode
-		var p []byte
-		var err error
-		if streaming {
-			var r io.Reader
-			if op, r, err = c.Reader(ctx); err == nil {
-				p, err = io.ReadAll(r)
-			}
-		} else {
-			op, p, err = c.Read(ctx)
-		}
+		op, p, err := readMessage(ctx, c, streaming)
 		if err != nil {
 			return msgs, describeEnd(t, data, err)
 		}
@@ -73,8 +63,23 @@ func readAllOver(t *testing.T, data []byte, client bool, limit int64, streaming 
 	}
 }
 
-// describeEnd names how reads ended: the close code of a protocol
-// violation or of the peer's close frame, or an EOF.
+// readMessage reads one message from c with Read or, streaming, with
+// Reader and io.ReadAll.
+func readMessage(ctx context.Context, c *Conn, streaming bool) (Opcode, []byte, error) {
+	if !streaming {
+		return c.Read(ctx)
+	}
+	op, r, err := c.Reader(ctx)
+	if err != nil {
+		return op, nil, err
+	}
+	p, err := io.ReadAll(r)
+	return op, p, err
+}
+
+// describeEnd names how reads of data ended: the close code of a
+// protocol violation or of the peer's close frame, or an EOF. Any other
+// end fails t, a hang (ctx's deadline) among them.
 func describeEnd(t *testing.T, data []byte, err error) string {
 	var pe *ProtocolError
 	var ce *CloseError
@@ -87,6 +92,8 @@ func describeEnd(t *testing.T, data []byte, err error) string {
 		return "EOF inside a frame or message"
 	case errors.Is(err, io.EOF):
 		return "EOF"
+	case errors.Is(err, context.DeadlineExceeded):
+		t.Fatalf("reads hung on %q", data)
 	}
 	t.Fatalf("reads of %q ended with %T %v", data, err, err)
 	return ""
