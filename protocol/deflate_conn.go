@@ -358,16 +358,5 @@ func (r *rawMsgReader) Read(p []byte) (int, error) {
 	if c == nil {
 		return 0, io.EOF
 	}
-	for c.left == 0 {
-		if !c.msgActive {
-			return 0, io.EOF
-		}
-		if err := c.nextDataFrame(r.ctx); err != nil {
-			return 0, err
-		}
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	return c.readPayload(r.ctx, p)
+	return c.readMessagePayload(r.ctx, p)
 }

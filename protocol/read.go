@@ -429,16 +429,25 @@ func (r *msgReader) read(p []byte) (int, error) {
 	if c.msgCompressed && (c.deflate.pending || c.deflate.inflating) {
 		return c.readInflated(r.ctx, p)
 	}
+	return c.readMessagePayload(r.ctx, p)
+}
+
+// readMessagePayload reads up to len(p) bytes of the current message's
+// payload as it is on the wire (unmasked, not inflated), going on to the
+// message's next frame when this one is done, and io.EOF after its last.
+// Reader's streaming reads and the Inflater's source (rawMsgReader) both
+// read so.
+func (c *Conn) readMessagePayload(ctx context.Context, p []byte) (int, error) {
 	for c.left == 0 {
 		if !c.msgActive {
 			return 0, io.EOF
 		}
-		if err := c.nextDataFrame(r.ctx); err != nil {
+		if err := c.nextDataFrame(ctx); err != nil {
 			return 0, err
 		}
 	}
 	if len(p) == 0 {
 		return 0, nil
 	}
-	return c.readPayload(r.ctx, p)
+	return c.readPayload(ctx, p)
 }
