@@ -39,6 +39,25 @@ func interopPayload(n int, text bool) []byte {
 	return p
 }
 
+// echoEverySize writes a text and a binary message of each of
+// interopSizes with write, and checks that read returns each unchanged
+// and of its type. T is the message type of the client's library.
+func echoEverySize[T comparable](t *testing.T, text, binary T, write func(T, []byte) error, read func() (T, []byte, error)) {
+	t.Helper()
+	for _, n := range interopSizes {
+		for _, typ := range []T{text, binary} {
+			p := interopPayload(n, typ == text)
+			if err := write(typ, p); err != nil {
+				t.Fatal(err)
+			}
+			gotTyp, got, err := read()
+			if err != nil || gotTyp != typ || !bytes.Equal(got, p) {
+				t.Fatalf("%v of %d bytes: echo %v of %d bytes, %v", typ, n, gotTyp, len(got), err)
+			}
+		}
+	}
+}
+
 func wsURL(srv *httptest.Server, path string) string {
 	return "ws" + strings.TrimPrefix(srv.URL, "http") + path
 }
@@ -116,18 +135,9 @@ func TestInteropOurServerCoderClient(t *testing.T) {
 
 	t.Run("messages of every length encoding", func(t *testing.T) {
 		c := coderDial(t, ctx, wsURL(srv, "/echo"))
-		for _, n := range interopSizes {
-			for _, typ := range []websocket.MessageType{websocket.MessageText, websocket.MessageBinary} {
-				p := interopPayload(n, typ == websocket.MessageText)
-				if err := c.Write(ctx, typ, p); err != nil {
-					t.Fatal(err)
-				}
-				gotTyp, got, err := c.Read(ctx)
-				if err != nil || gotTyp != typ || !bytes.Equal(got, p) {
-					t.Fatalf("%v of %d bytes: echo %v of %d bytes, %v", typ, n, gotTyp, len(got), err)
-				}
-			}
-		}
+		echoEverySize(t, websocket.MessageText, websocket.MessageBinary,
+			func(typ websocket.MessageType, p []byte) error { return c.Write(ctx, typ, p) },
+			func() (websocket.MessageType, []byte, error) { return c.Read(ctx) })
 		c.Close(websocket.StatusNormalClosure, "")
 	})
 	t.Run("fragmented message", func(t *testing.T) {
@@ -266,18 +276,9 @@ func TestInteropOurClientCoderServer(t *testing.T) {
 
 	t.Run("messages of every length encoding", func(t *testing.T) {
 		c := ourDial(t, ctx, wsURL(srv, "/echo"))
-		for _, n := range interopSizes {
-			for _, op := range []Opcode{OpText, OpBinary} {
-				p := interopPayload(n, op == OpText)
-				if err := c.Write(ctx, op, p); err != nil {
-					t.Fatal(err)
-				}
-				gotOp, got, err := c.Read(ctx)
-				if err != nil || gotOp != op || !bytes.Equal(got, p) {
-					t.Fatalf("%s of %d bytes: echo %s of %d bytes, %v", op, n, gotOp, len(got), err)
-				}
-			}
-		}
+		echoEverySize(t, OpText, OpBinary,
+			func(op Opcode, p []byte) error { return c.Write(ctx, op, p) },
+			func() (Opcode, []byte, error) { return c.Read(ctx) })
 		if err := c.Close(StatusNormalClosure, ""); err != nil {
 			t.Errorf("Close: %v", err)
 		}
