@@ -25,6 +25,7 @@ type feed struct {
 	queue     chan Record
 	dropped   atomic.Int64
 	fragments atomic.Bool     // the specimen echoes in fragments
+	lab       labState        // the lab's pending close and refusals (lab.go)
 	tasks     sync.WaitGroup  // pings and closes in flight
 	ctx       context.Context // ends with the feed
 	cancel    context.CancelFunc

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"wiretalk/protocol"
@@ -45,9 +46,18 @@ type LabRule struct {
 	Handshake string `json:"handshake,omitempty"`
 	Fetch     bool   `json:"fetch,omitempty"`
 	// Page is set for a control where the page acts, not the server:
-	// "subprotocols" reconnects offering chat and superchat, "origin"
-	// connects to the strict-origin variant, "big" sends 2 MiB.
+	// "subprotocols" reconnects offering the subprotocols typed in the
+	// control's field, "deflate" reconnects with Query added to the
+	// specimen's URL and sends a message, "origin" connects to the
+	// strict-origin variant, "big" sends 2 MiB, "simclose" closes at the
+	// moment the server does (lab_simclose.go), "backoff" reconnects
+	// after refusals with a random, growing delay (lab_backoff.go).
 	Page string `json:"page,omitempty"`
+	// Input is the default value of the control's text field; "" for a
+	// control without one.
+	Input string `json:"input,omitempty"`
+	// Query is added to the specimen's URL by a "deflate" control.
+	Query string `json:"query,omitempty"`
 	// Drop is set when the server drops TCP instead of sending anything.
 	Drop bool `json:"drop,omitempty"`
 	// Field is the part of the last frame that breaks the rule, for the
@@ -145,8 +155,16 @@ func labRules() []LabRule {
 			frames: [][]byte{{0x88, 0}}},
 		{ID: "drop", Group: "valid", Title: "Drop TCP without a close", Valid: true, Drop: true,
 			Rule: `§7.1.5: "If _The WebSocket Connection is Closed_ and no Close control frame was received by the endpoint (such as could occur if the underlying transport connection is lost), _The WebSocket Connection Close Code_ is considered to be 1006." The server closes its socket and sends nothing.`},
-		{ID: "subprotocols", Group: "page", Page: "subprotocols", Valid: true, Title: "Offer subprotocols chat, superchat",
-			Rule: `§4.1: the client may list subprotocols in |Sec-WebSocket-Protocol|, "ordered by preference"; §4.2.2: the server picks one of them, or none. This server prefers superchat, so it answers superchat: the choice is the server's, and your page reads it in ws.protocol.`},
+		{ID: "subprotocols", Group: "page", Page: "subprotocols", Valid: true, Title: "Offer these subprotocols", Input: "chat, superchat",
+			Rule: `§4.1: the client lists the subprotocols it would speak in |Sec-WebSocket-Protocol|, "ordered by preference"; §4.2.2: the server picks one of them, or none. ` +
+				`This server knows two, superchat and chat, and picks the first of its own list that you offered: superchat before chat, whatever your order. ` +
+				`Offer none it knows and it picks none: the socket still opens, with no Sec-WebSocket-Protocol in the answer and ws.protocol "". ` +
+				`A name must be an HTTP token (letters, digits and !#$%&'*+-.^_|~ and backquote, no spaces or commas) and may not repeat: otherwise your browser throws a SyntaxError and sends nothing.`},
+		{ID: "deflate-declined", Group: "page", Page: "deflate", Valid: true, Title: "permessage-deflate declined",
+			Rule: `§9.1: the server may decline an extension the client offers by leaving it out of its answer. Your browser offers permessage-deflate (RFC 7692); this specimen answers without Sec-WebSocket-Extensions, so nothing is compressed: ws.extensions is "", RSV1 stays 0 both ways, and the payload is your text as it is. A frame with RSV1 set would now fail the connection (see "RSV1 without an extension").`},
+		{ID: "deflate-accepted", Group: "page", Page: "deflate", Query: "deflate=lab", Valid: true, Title: "permessage-deflate accepted",
+			Rule: `§9.1, RFC 7692 §5: the server accepts the offer by naming permessage-deflate in its answer, with the parameters it agrees to: here server_no_context_takeover, a promise to compress each of its messages on its own, so your browser keeps no window for them. ` +
+				`Now either side may compress a message: its first frame has RSV1=1 (RFC 7692 §6) and carries DEFLATE bytes, not your text. Your page still gets the text: compression shows only in ws.extensions.`},
 		{ID: "origin", Group: "page", Page: "origin", Title: "Connect to a strict-origin server",
 			Rule: `§10.2: a server that only wants pages of some origins "SHOULD verify the |Origin| field" and, if it does not accept it, "SHOULD respond to the WebSocket handshake with a reply containing an appropriate error code (such as 403 Forbidden)". Your browser sends its page's origin and cannot lie about it; a non-browser client can send any Origin it likes, so Origin protects users of browsers, not servers.`},
 		{ID: "big", Group: "page", Page: "big", Title: "Send 2 MiB (the limit is 1 MiB)",
@@ -163,8 +181,14 @@ func labRules() []LabRule {
 			Rule: `§4.1: "If the status code received from the server is not 101, the client handles the response per HTTP procedures." A server refuses an unexpected Origin this way (§10.2); the page learns nothing but 1006.`},
 		{ID: "hs-426", Group: "handshake", Handshake: "426", Title: "426 with Sec-WebSocket-Version", Fetch: true,
 			Rule: `§4.4: a server that does not speak the client's version answers with "an appropriate HTTP error code (such as 426 Upgrade Required) and a |Sec-WebSocket-Version| header field indicating the version(s) the server is capable of understanding". Here: 8 only. Browsers speak 13 only, so they cannot retry.`},
-		{ID: "hs-302", Group: "handshake", Handshake: "302", Title: "302 redirect",
-			Rule: `§4.1: a status other than 101 is handled "per HTTP procedures"; browsers (and the WHATWG standard) do not follow a redirect for a WebSocket: the connection fails.`},
+		{ID: "hs-302", Group: "handshake", Handshake: "302", Title: "302 redirect", Fetch: true,
+			Rule: `§4.1: a status other than 101 is handled "per HTTP procedures"; browsers (and the WHATWG standard) do not follow a redirect for a WebSocket: the connection fails. fetch() of the same URL follows it to /demo; a page may not read a redirect's status or Location itself (fetch with redirect: "manual" gets an opaque answer), but it sees where it was sent.`},
+		{ID: "simclose", Group: "valid", Page: "simclose", Valid: true, Title: "Close at the same moment as the server",
+			Rule: `§7.1.3, §5.5.1: "It is possible for both endpoints to send a Close frame simultaneously"; each then receives a close after sending its own, answers nothing, and the connection is closed cleanly. ` +
+				`Your page sends a message and calls ws.close() at once; the server answers that message with its own close, before it reads on. So the server's close is sent before it reads yours (that part is certain), and yours was asked for before the server's could arrive; whether the two frames pass each other on the wire or yours is still in your browser's queue when the server's arrives depends on timing this lab cannot promise.`},
+		{ID: "backoff", Group: "page", Page: "backoff", Valid: true, Title: "Server restart: reconnect with backoff",
+			Rule: `§7.2.3: after an abnormal close, "the first reconnect attempt SHOULD be delayed by a random amount of time", and "subsequent reconnect attempts SHOULD be delayed by increasingly longer amounts of time, using a method such as truncated binary exponential backoff": when a server restarts, all its clients lose their connection at once, and without the random delay they would all come back in the same instant (a thundering herd). ` +
+				`The server drops your connection and refuses your next 3 attempts with 503. Your page waits a random 200-800 ms first (the RFC suggests 0 to 5 s; the lab is quicker), then twice as long each time, at most 10 s.`},
 	}
 	for i := range rules {
 		rules[i].Bytes = []string{} // [] in JSON, for drop too
@@ -209,6 +233,18 @@ func (f *feed) runLab(id string) {
 		f.notice(0, "warn", "command", "No specimen connection is open: reconnect first.")
 		return
 	}
+	switch r.Page {
+	case "simclose":
+		f.armSimultaneousClose(n, r) // lab_simclose.go
+		return
+	case "backoff":
+		f.restartForBackoff(n, r, spec) // lab_backoff.go
+		return
+	case "":
+	default:
+		f.notice(n, "warn", "command", "Lab: "+r.Title+" is done by the page, not the server.")
+		return
+	}
 	f.notice(n, "info", "lab", "Lab: "+r.Title+".")
 	f.tasks.Go(func() {
 		defer f.ins.recovered("a lab command", nil)
@@ -234,6 +270,15 @@ func (f *feed) runLab(id string) {
 			f.notice(n, "warn", "command", "The lab could not send: "+err.Error())
 		}
 	})
+}
+
+// labState is what a lab command leaves for later events of the feed's
+// specimens: a simultaneous close to make on the next message
+// (lab_simclose.go), connections to refuse (lab_backoff.go).
+type labState struct {
+	closeNext atomic.Bool
+	refuse    atomic.Int32 // connections still to refuse
+	refused   atomic.Int32 // refused since the last "backoff"
 }
 
 // setLab records (or, with nil, forgets) specimen c's Lab.

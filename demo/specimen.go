@@ -35,6 +35,9 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 		i.serveBrokenHandshake(w, r, f, id) // the handshake lab (lab_handshake.go)
 		return
 	}
+	if f.refuseForLab(w, r) { // the lab's restarting server (lab_backoff.go)
+		return
+	}
 	n := f.nextConn()
 	obs := &observer{feed: f, conn: n}
 	checkOrigin, strict := i.opts.CheckOrigin, r.URL.Query().Get("origin") == "strict"
@@ -47,8 +50,11 @@ func (i *Inspector) ServeSpecimen(w http.ResponseWriter, r *http.Request) {
 		ReadLimit:    i.opts.MaxMessage,
 		Observer:     obs,
 	}
-	if r.URL.Query().Get("deflate") == "1" {
+	switch r.URL.Query().Get("deflate") {
+	case "1":
 		opts.Deflate = specimenDeflate
+	case "lab":
+		opts.Deflate = labDeflate // the lab's accepted offer (lab_negotiate.go)
 	}
 	// The specimen, and only it, may be asked to break the protocol: the
 	// lab (lab.go) sends through this connection's Lab.
@@ -109,6 +115,9 @@ func (i *Inspector) echo(f *feed, n int, c *protocol.Conn) error {
 		op, p, err := c.Read(ctx)
 		if err != nil {
 			return err
+		}
+		if f.closeAtOnce(ctx, c) { // the lab's simultaneous close (lab_simclose.go)
+			continue
 		}
 		if !limit.take() {
 			over++

@@ -1,0 +1,57 @@
+package demo
+
+import (
+	"context"
+
+	"wiretalk/protocol"
+)
+
+// A simultaneous close, live (RFC 6455 §7.1.3, §5.5.1): the page sends
+// {"type":"lab","rule":"simclose"} on the feed and, once the feed's
+// notice says the server is ready, sends one message on its specimen and
+// calls ws.close() in the same breath. The specimen answers that message
+// with its own close frame before it reads on, so its close goes out
+// before it has read the browser's: both sides close, neither answers.
+// The server's side of the crossing is certain; the browser's depends on
+// when it writes the close its page asked for, which the page says.
+
+// simCloseFrame is the server's close: 1000 with a reason, so that it
+// can be told apart from the browser's in the page.
+func simCloseFrame() []byte {
+	return append([]byte{0x88, 2 + byte(len(simCloseReason)), 0x03, 0xe8}, simCloseReason...)
+}
+
+const simCloseReason = "the server closes too"
+
+// armSimultaneousClose makes the feed's live specimen, number n, answer
+// its next message with a close frame.
+func (f *feed) armSimultaneousClose(n int, r LabRule) {
+	f.lab.closeNext.Store(true)
+	f.notice(n, "info", "lab", "Lab: "+r.Title+". The server closes on your next message, before it reads on.")
+}
+
+// closeAtOnce is called by the specimen's echo loop after each message
+// it reads on c. If a simultaneous close is armed, it sends the server's
+// close frame now, in place of the echo, and reports true: the loop then
+// reads on, and the browser's close, already on its way, ends the
+// connection without an answer (§5.5.1: an endpoint that has sent a
+// close does not answer the peer's).
+func (f *feed) closeAtOnce(ctx context.Context, c *protocol.Conn) bool {
+	if !f.lab.closeNext.Load() {
+		return false
+	}
+	f.mu.Lock()
+	lab := f.labs[c]
+	f.mu.Unlock()
+	if lab == nil || !f.lab.closeNext.CompareAndSwap(true, false) {
+		return false
+	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	// A valid close frame, through the specimen's Lab: Conn.Close would
+	// wait for the peer's answer, and this loop is the one that reads it.
+	if err := lab.Send(wctx, simCloseFrame()); err != nil && f.ctx.Err() == nil {
+		f.notice(0, "warn", "command", "The lab could not send its close: "+err.Error())
+	}
+	return true
+}
