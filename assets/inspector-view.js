@@ -23,6 +23,16 @@ export function h(tag, attrs, ...kids) {
   return e;
 }
 
+// closeSockets closes a controller's sockets for good (inspector.js,
+// lab.js): their handlers go first, so that nothing answers the close.
+export function closeSockets(sockets, reason) {
+  for (const s of sockets) {
+    if (!s) continue;
+    s.onmessage = s.onclose = s.onopen = null;
+    s.close(1000, reason);
+  }
+}
+
 const btn = (label, act, attrs) => h('button', { type: 'button', 'data-act': act, ...attrs }, label);
 
 // layout returns the inspector's elements, not yet in the page.

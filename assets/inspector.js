@@ -222,11 +222,7 @@ export function mount(root) {
   return function unmount() {
     dead = true;
     ac.abort();
-    for (const s of [spec, feed]) {
-      if (!s) continue;
-      s.onmessage = s.onclose = s.onopen = null;
-      s.close(1000, 'inspector closed');
-    }
+    view.closeSockets([spec, feed], 'inspector closed');
     root.replaceChildren();
     root.classList.remove('wti');
     labOff?.();

@@ -28,34 +28,27 @@ const ENGINE_NOTES = [
   ['Firefox', 'close1 close1005', 'Firefox takes a 1-byte close payload, and a close with code 1005, as a clean close with no code: the page sees 1005, wasClean=true, and Firefox answers with an empty close. Chromium fails the connection with 1002.'],
   ['Chromium', 'afterclose', 'Chromium answers the server\'s close, then fails the connection when data follows it: the page sees 1006, wasClean=false, though the closing handshake was done. Firefox ignores the late frame, and its page sees a clean 1000.'],
   ['Firefox', 'hs-subprotocol', 'Firefox accepts a Sec-WebSocket-Protocol that the page never offered and opens the socket, though §4.1 says the client MUST fail the connection. Chromium refuses it.'],
+  ['Chromium', 'subprotocols', 'Chromium fails the connection (1006) when the page offered subprotocols and the server chose none, as the WHATWG WebSocket standard says; RFC 6455 §4.2.2 lets the server choose none, and the client fail only on a subprotocol it did not offer.'],
   ['Both', 'code999 code1004 code2000 code5000', 'Both Chromium and Firefox let close codes 999, 1004, 2000 and 5000 through to the page as a clean close, and echo them back; the RFC defines none of them.'],
   ['Both', '', 'In every browser, the close code and reason a failing browser sends never reach the page: it sees 1006 with wasClean=false.'],
 ];
 const ENGINE = /Firefox\//.test(navigator.userAgent) ? 'Firefox' : /Chrom(e|ium)\//.test(navigator.userAgent) ? 'Chromium' : '';
 
+const v = new URL(import.meta.url).search; // our ?v=, for the modules we share with the inspector
+const [{ h, closeSockets }, { wsURL }, { stylesheet }] =
+  await Promise.all(['inspector-view', 'socket', 'deck'].map((m) => import(`./${m}.js${v}`)));
+
 const hex2 = (n) => n.toString(16).padStart(2, '0');
 
-function h(tag, attrs, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === 'class') e.className = v;
-    else if (v !== false && v != null) e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const k of kids.flat(3)) if (k != null && k !== false) e.append(k);
-  return e;
-}
-
-function wsURL(path) {
-  const u = new URL(path, location.href);
-  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-  return u.href;
-}
-
-function ensureCSS() {
-  if (document.querySelector('link[href*="lab.css"]')) return;
-  const url = new URL('lab.css' + new URL(import.meta.url).search, import.meta.url);
-  document.head.append(h('link', { rel: 'stylesheet', href: url.href }));
-}
+// What the deflate controls send: text that compresses well.
+const DEFLATE_TEXT = 'Hello, hello, hello, hello! Again and again and again.';
+// RFC 7230's token: what a subprotocol name may be (RFC 6455 §4.1).
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Reconnecting after a failure (RFC 6455 §7.2.3): a random first delay
+// in [FIRST_MIN, FIRST_MAX) ms, then twice the last one, at most
+// BACKOFF_MAX ms, for at most BACKOFF_TRIES attempts.
+const FIRST_MIN = 200, FIRST_MAX = 800, BACKOFF_MAX = 10000, BACKOFF_TRIES = 8;
+const backoffWindow = (k) => [FIRST_MIN, FIRST_MAX].map((x) => Math.min(x * 2 ** k, BACKOFF_MAX));
 
 // bits draws one frame the server sent: byte 0 and byte 1 bit by bit (as
 // the record gives them: the header is decoded once, in Go), then the rest
@@ -88,7 +81,7 @@ function bits(f, bad) {
 }
 
 export function mountLab(root) {
-  ensureCSS();
+  stylesheet('lab.css');
   const ac = new AbortController();
   let feed = null, spec = null, id = '', rules = [], conn = 0, run = null, dead = false;
 
@@ -115,6 +108,9 @@ export function mountLab(root) {
     const b = e.target.closest('button[data-rule]');
     if (b) start(rules.find((r) => r.id === b.dataset.rule));
   }, { signal: ac.signal });
+  buttons.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target.dataset.input) start(rules.find((r) => r.id === e.target.dataset.input));
+  }, { signal: ac.signal });
 
   function say(text, warn) {
     status.textContent = text;
@@ -140,16 +136,29 @@ export function mountLab(root) {
       reconnect.hidden = false;
     };
   }
-  function openSpecimen(protocols) {
+  // openSpecimen opens the lab's specimen socket, offering protocols,
+  // with query added to its URL; it replaces the one open, if any. It
+  // throws what new WebSocket throws (a SyntaxError for a bad
+  // subprotocol), before anything is sent and with the old socket kept.
+  function openSpecimen(protocols, query) {
+    const s = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id) + (query ? '&' + query : '')), protocols || []);
+    if (spec) closeSockets([spec], 'reconnecting');
     reconnect.hidden = true;
-    const s = spec = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id)), protocols || []);
+    spec = s;
     s.onopen = () => {
       say('Connected. Pick a rule to break.');
       buttons.toggleAttribute('data-open', true);
-      if (run && run.neg && run.rule.page === 'subprotocols') {
-        run.proto = { protocol: s.protocol, extensions: s.extensions };
-        draw();
+      if (!run) return;
+      if (run.neg) run.proto = { protocol: s.protocol, extensions: s.extensions };
+      if (run.rule.page === 'deflate' && !run.asked) {
+        run.asked = true;
+        s.send(DEFLATE_TEXT);
       }
+      if (run.backoff) {
+        run.backoff.tries.push('open');
+        run.backoff.done = true;
+      }
+      draw();
     };
     s.onmessage = (e) => {
       if (s !== spec || !run) return;
@@ -159,6 +168,7 @@ export function mountLab(root) {
     s.onclose = (e) => {
       if (dead || s !== spec) return;
       buttons.removeAttribute('data-open');
+      if (run && run.backoff && !run.backoff.done) return retry(run, e);
       if (run) {
         run.page = { code: e.code, reason: e.reason, wasClean: e.wasClean };
         run.events.push({ kind: 'close', e: run.page });
@@ -169,9 +179,34 @@ export function mountLab(root) {
       reconnect.focus({ preventScroll: true });
     };
   }
+  // retry is the page's own reconnecting after a failure (RFC 6455
+  // §7.2.3): a random first delay, then each one twice the last.
+  function retry(r, e) {
+    const b = r.backoff;
+    if (b.delays.length) b.tries.push(`refused (${e.code})`);
+    else b.lost = { code: e.code, wasClean: e.wasClean };
+    if (b.delays.length === BACKOFF_TRIES) {
+      b.done = true;
+      draw();
+      return say('The lab gave up reconnecting. Reconnect with one tap.', true);
+    }
+    const last = b.delays[b.delays.length - 1];
+    const delay = last ? Math.min(2 * last, BACKOFF_MAX) : Math.round(FIRST_MIN + Math.random() * (FIRST_MAX - FIRST_MIN));
+    b.delays.push(delay);
+    say(`Reconnecting in ${delay} ms (attempt ${b.delays.length})…`, true);
+    draw();
+    b.timer = setTimeout(() => {
+      if (!dead && run === r) openSpecimen();
+    }, delay);
+  }
   function drawButtons() {
     buttons.replaceChildren(...GROUPS.map(([g, title]) => h('fieldset', { class: `wtl-group wtl-${g}` }, h('legend', {}, title),
-      rules.filter((r) => r.group === g).map((r) => h('button', { type: 'button', 'data-rule': r.id }, r.title)))));
+      rules.filter((r) => r.group === g).map((r) => {
+        const b = h('button', { type: 'button', 'data-rule': r.id }, r.title);
+        if (r.input == null) return b;
+        return h('div', { class: 'wtl-field' }, h('label', {}, 'Subprotocols, comma-separated ',
+          h('input', { type: 'text', value: r.input, 'data-input': r.id, spellcheck: 'false', autocomplete: 'off', autocapitalize: 'off' })), b);
+      }))));
   }
   // A handshake control opens a socket of its own whose handshake the
   // server answers wrongly; the lab's connection stays as it is.
@@ -190,35 +225,60 @@ export function mountLab(root) {
       r.events.push({ kind: 'close', e: r.page });
       if (run === r) draw();
       if (!rule.fetch) return;
-      // A plain request to the same URL: fetch() sees what the socket could not.
-      fetch(url, { cache: 'no-store' }).then((res) => {
-        r.fetch = { status: res.status, version: res.headers.get('Sec-WebSocket-Version') || '' };
+      // A plain request to the same URL: fetch() sees what the socket
+      // could not. A redirect's status and Location are hidden from a
+      // page (redirect: 'manual' gets an opaque answer), but fetch()
+      // follows it, and says where it went.
+      const shown = (x) => {
+        r.fetch = x;
         if (run === r) draw();
-      }, (err) => {
-        r.fetch = { status: 0, version: '', error: String(err) };
-        if (run === r) draw();
-      });
+      };
+      const failed = (err) => shown({ status: 0, version: '', error: String(err) });
+      if (rule.handshake === '302') {
+        Promise.all([fetch(url, { cache: 'no-store', redirect: 'manual' }), fetch(url, { cache: 'no-store' })]).then(([m, f]) =>
+          shown({ status: f.status, manual: m.type, redirected: f.redirected, to: new URL(f.url).pathname }), failed);
+      } else {
+        fetch(url, { cache: 'no-store' }).then((res) => shown({ status: res.status, version: res.headers.get('Sec-WebSocket-Version') || '' }), failed);
+      }
     };
     draw();
   }
-  // Controls where the page acts: offer subprotocols (the lab's socket
-  // is reopened), meet a strict Origin check (a socket of its own), send a
-  // message over the limit.
+  // Controls where the page acts: offer subprotocols or take
+  // permessage-deflate (the lab's socket is reopened), meet a strict
+  // Origin check (a socket of its own), send a message over the limit,
+  // close with the server, reconnect after a restart.
   function startPage(rule) {
     if (!id) return say('The lab is not connected: reconnect first.', true);
+    const open = spec && spec.readyState === 1;
+    if (['big', 'simclose', 'backoff'].includes(rule.page) && !open) return say('The lab\'s connection is not open: reconnect first.', true);
     if (rule.page === 'big') {
-      if (!spec || spec.readyState !== 1) return say('The lab\'s connection is not open: reconnect first.', true);
       run = { rule, conn, events: [], browser: null, page: null };
       spec.send('x'.repeat(2 << 20));
       return draw();
     }
+    if (rule.page === 'simclose' || rule.page === 'backoff') {
+      // The server acts first (lab_simclose.go, lab_backoff.go); its
+      // notice tells the page to go on (record).
+      run = { rule, conn, events: [], browser: null, page: null, backoff: rule.page === 'backoff' ? { delays: [], tries: [], refusals: [] } : null };
+      feed.send(JSON.stringify({ type: 'lab', rule: rule.id }));
+      return draw();
+    }
     const r = run = { rule, neg: true, events: [], handshake: null, proto: null, page: null, server: '' };
     if (rule.page === 'subprotocols') {
-      if (spec) {
-        spec.onclose = null;
-        spec.close(1000, 'reconnecting with subprotocols');
+      const field = buttons.querySelector(`input[data-input="${rule.id}"]`);
+      const offer = (field ? field.value : rule.input).split(',').map((x) => x.trim()).filter((x) => x);
+      r.offer = offer;
+      r.bad = offer.filter((x, i) => !TOKEN.test(x) || offer.indexOf(x) !== i);
+      try {
+        openSpecimen(offer);
+      } catch (err) {
+        // The browser refuses before any byte is sent: no server involved.
+        r.refused = `${err.name}: ${err.message}`;
       }
-      openSpecimen(['chat', 'superchat']);
+      return draw();
+    }
+    if (rule.page === 'deflate') {
+      openSpecimen([], rule.query);
       return draw();
     }
     const s = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id) + '&origin=strict'));
@@ -233,7 +293,7 @@ export function mountLab(root) {
     draw();
   }
   function drawNeg() {
-    const r = run.rule, x = run.handshake, p = run.page;
+    const r = run.rule, x = run.handshake, p = run.page, proto = run.proto;
     const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
     const header = (lines, name) => (lines || []).find((l) => l.toLowerCase().startsWith(name.toLowerCase() + ':'))?.slice(name.length + 1).trim() ?? '';
     const ds = result.dataset;
@@ -241,15 +301,54 @@ export function mountLab(root) {
     ds.rule = r.id;
     if (r.page === 'subprotocols') {
       const offered = header(x?.request, 'Sec-WebSocket-Protocol'), chosen = header(x?.response, 'Sec-WebSocket-Protocol');
+      res.push(h('p', {}, h('b', {}, 'Your page called: '), `new WebSocket(url, ${JSON.stringify(run.offer)})`));
+      if (run.refused) {
+        res.push(h('p', { class: 'wtl-viol' }, `✗ Your browser refused: it threw ${run.refused}`),
+          h('p', { class: 'wtl-verdict' }, run.bad.length
+            ? `${run.bad.map((b) => JSON.stringify(b)).join(', ')} ${run.bad.length === 1 ? 'is' : 'are'} not a valid subprotocol (not an HTTP token, or said twice). No request left your browser: the server never heard of it, and the lab's connection is as it was.`
+            : 'No request left your browser: the server never heard of it, and the lab\'s connection is as it was.'));
+      } else {
+        res.push(x ? h('table', { class: 'wtl-side' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Your browser sent (request)'), h('th', {}, 'The server chose (response)'), h('th', {}, 'Your page reads'))),
+          h('tbody', {}, h('tr', {},
+            h('td', { class: 'wtl-in' }, offered ? `Sec-WebSocket-Protocol: ${offered}` : '(no Sec-WebSocket-Protocol: nothing offered)'),
+            h('td', { class: 'wtl-out' }, chosen ? `Sec-WebSocket-Protocol: ${chosen}` : '(no Sec-WebSocket-Protocol: none chosen)'),
+            h('td', {}, proto ? `ws.protocol = "${proto.protocol}"` : '…'))))
+          : h('p', {}, 'Waiting…'));
+        if (proto) {
+          res.push(h('p', { class: 'wtl-verdict' }, chosen
+            ? `The server chose ${chosen}, by its own preference, from what you offered; your page learns it from ws.protocol.`
+            : `The server chose none${offered ? ' of what you offered' : ''}, and the socket opened all the same: ws.protocol is "".`));
+        } else if (p) {
+          res.push(h('p', { class: 'wtl-verdict' }, `Your browser failed the connection: your page offered subprotocols and the server chose none. ` +
+            `RFC 6455 allows that answer (§4.2.2: the server may choose none), but the WHATWG WebSocket standard, which browsers follow, fails the connection then. Your page only learns ${p.code}, wasClean=${p.wasClean}.`));
+        }
+        Object.assign(ds, { offered, chosen, pageCode: p ? p.code : '', pageClean: p ? p.wasClean : '' });
+      }
+      Object.assign(ds, { offer: run.offer.join(','), refused: run.refused || '', bad: run.bad.join(','), protocol: proto ? proto.protocol : '', opened: String(!!proto) });
+    } else if (r.page === 'deflate') {
       const extOffered = header(x?.request, 'Sec-WebSocket-Extensions'), extChosen = header(x?.response, 'Sec-WebSocket-Extensions');
+      const frames = run.events.filter((e) => e.kind === 'frame' && !e.tcp && (e.f.opcode === 1 || e.f.opcode === 0)).sort((a, b) => a.seq - b.seq);
+      const got = run.events.filter((e) => e.kind === 'message');
       res.push(x ? h('ul', { class: 'wtl-timeline' },
-        h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser offered: '), `Sec-WebSocket-Protocol: ${offered}`),
-        h('li', { class: 'wtl-out' }, h('b', {}, 'The server chose: '), chosen ? `Sec-WebSocket-Protocol: ${chosen}` : 'none'),
-        h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser also offered: '), extOffered ? `Sec-WebSocket-Extensions: ${extOffered}` : 'no extension'),
-        h('li', { class: 'wtl-out' }, h('b', {}, 'The server: '), extChosen ? `accepted Sec-WebSocket-Extensions: ${extChosen}` : 'declined it (no Sec-WebSocket-Extensions in its answer): frames go uncompressed, and RSV1 stays 0'))
+        h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser offered: '), extOffered ? `Sec-WebSocket-Extensions: ${extOffered}` : 'no extension'),
+        h('li', { class: 'wtl-out' }, h('b', {}, 'The server: '), extChosen ? `accepted it: Sec-WebSocket-Extensions: ${extChosen}` : 'declined it: no Sec-WebSocket-Extensions in its answer'),
+        proto ? h('li', {}, h('b', {}, 'Your page reads: '), `ws.extensions = "${proto.extensions}"`) : null)
         : h('p', {}, 'Waiting…'));
-      if (run.proto) res.push(h('p', { class: 'wtl-verdict' }, `Your page reads ws.protocol = "${run.proto.protocol}" and ws.extensions = "${run.proto.extensions}".`));
-      Object.assign(ds, { offered, chosen, extOffered, extChosen, protocol: run.proto ? run.proto.protocol : '', extensions: run.proto ? run.proto.extensions : '' });
+      res.push(h('h4', {}, `Your page sent "${DEFLATE_TEXT}" (${DEFLATE_TEXT.length} bytes); the server echoed it`), frames.length
+        ? h('ol', { class: 'wtl-timeline' }, frames.map((e) => h('li', { class: e.f.dir === 'in' ? 'wtl-in' : 'wtl-out' },
+          h('b', {}, e.f.dir === 'in' ? `Your browser → server: ${e.f.opName}` : `Server → browser: ${e.f.opName}`), bits(e.f, e.f.rsv1 ? 'rsv1' : ''),
+          e.f.deflate ? h('p', { class: 'wtl-fields' }, `${e.f.deflate.meaning}.${e.f.deflate.final ? ` ${e.f.deflate.compressed} bytes on the wire inflate to ${e.f.deflate.inflatedLen}: "${e.f.deflate.inflated}".` : ''}`)
+            : h('p', { class: 'wtl-fields' }, 'RSV1=0: not compressed; the payload is the text itself.'))))
+        : h('p', {}, 'Waiting…'));
+      if (got.length) {
+        res.push(h('p', { class: 'wtl-verdict' }, `Your page got "${got[0].data}" in onmessage. ` + (extChosen
+          ? 'The frames carried DEFLATE bytes with RSV1 set; your browser inflated them, and the page never saw the difference.'
+          : 'Nothing was compressed: both frames carry the text as it is, with RSV1=0.')));
+      }
+      const payload = (e) => e ? e.f.rows.map((b) => hex2(b.unmasked)).join('') : '';
+      Object.assign(ds, { extOffered, extChosen, extensions: proto ? proto.extensions : '', messages: got.map((e) => e.data).join('\n'),
+        rsv1: frames.map((e) => `${e.f.dir}:${+e.f.rsv1}`).join(' '), payloadOut: payload(frames.find((e) => e.f.dir === 'out')), length: frames.map((e) => `${e.f.dir}:${e.f.length}`).join(' ') });
     } else {
       res.push(h('p', {}, h('b', {}, 'Your page\'s origin: '), location.origin));
       if (run.server) res.push(h('p', { class: 'wtl-server' }, h('b', {}, 'The server: '), run.server));
@@ -271,7 +370,7 @@ export function mountLab(root) {
     if (run && run.neg) {
       if (r.type === 'handshake' && !run.handshake && !r.handshake.request[0].includes('handshake=')) {
         run.handshake = r.handshake;
-        conn = r.conn;
+        conn = run.conn = r.conn;
         return draw();
       }
       if (r.type === 'notice' && r.notice.code === 'origin') {
@@ -284,9 +383,21 @@ export function mountLab(root) {
       return draw();
     }
     if (r.type === 'handshake' && !r.handshake.request[0].includes('handshake=')) conn = r.conn;
+    if (run && run.backoff && r.type === 'notice' && r.notice.code === 'refused') {
+      run.backoff.refusals.push(r.notice.text);
+      return draw();
+    }
     if (!run || r.conn !== run.conn) return;
     if (r.type === 'notice') {
       if (r.notice.code === 'command') say(r.notice.text, true);
+      if (r.notice.code === 'lab' && run.rule.page === 'simclose' && !run.sent && spec.readyState === 1) {
+        // The server is ready: one message, and close in the same breath.
+        run.sent = true;
+        spec.send('both close now');
+        spec.close(1000, 'the page closes too');
+        run.events.push({ kind: 'called' });
+        return draw();
+      }
       if (r.notice.code === 'tcp') {
         run.events.push({ kind: 'frame', tcp: r.notice.text, fin: /server closed/.test(r.notice.text) ? 'fin-sent' : 'fin-received', seq: r.seq });
         return draw();
@@ -313,7 +424,9 @@ export function mountLab(root) {
       : h('p', {}, 'Nothing yet.'));
     if (f) {
       res.push(h('p', { class: 'wtl-fetch' }, h('b', {}, 'fetch() of the same URL: '),
-        f.status ? `status ${f.status}${f.version ? `, Sec-WebSocket-Version: ${f.version}` : ''}: the answer the socket could not show.` : `failed (${f.error}).`));
+        !f.status ? `failed (${f.error}).` : f.redirected
+          ? `with redirect: 'manual', an ${f.manual} answer (a page may not read a redirect's status or Location); followed, it lands on ${f.to} with status ${f.status}: the redirect your socket would not follow.`
+          : `status ${f.status}${f.version ? `, Sec-WebSocket-Version: ${f.version}` : ''}: the answer the socket could not show.`));
     }
     if (p) {
       res.push(h('p', { class: 'wtl-verdict' }, run.events.some((e) => e.kind === 'open')
@@ -327,13 +440,39 @@ export function mountLab(root) {
     ds.pageCode = p ? p.code : '';
     ds.pageClean = p ? p.wasClean : '';
     ds.opened = String(run.events.some((e) => e.kind === 'open'));
-    ds.fetch = f ? `${f.status} ${f.version}`.trim() : '';
+    ds.fetch = !f ? '' : f.redirected ? `${f.manual} ${f.status} ${f.to} redirected` : `${f.status} ${f.version || ''}`.trim();
     for (const k of ['sent', 'server', 'browserCode', 'browserReason', 'messages', 'order']) ds[k] = '';
+  }
+  // drawBackoff shows the page's reconnecting: each delay it chose, in
+  // its window, and what each attempt met.
+  function drawBackoff() {
+    const r = run.rule, b = run.backoff;
+    const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
+    if (b.lost) res.push(h('p', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `the server dropped the connection: close event, code ${b.lost.code}, wasClean=${b.lost.wasClean}.`));
+    res.push(h('h4', {}, 'Your page reconnecting'), b.delays.length
+      ? h('ol', { class: 'wtl-timeline wtl-backoff' }, b.delays.map((d, k) => {
+        const [lo, hi] = backoffWindow(k);
+        return h('li', { class: b.tries[k] === 'open' ? 'wtl-out' : 'wtl-in' }, h('b', {}, `Attempt ${k + 1}: `),
+          `waited ${d} ms (${k ? `twice ${b.delays[k - 1]} ms, ` : 'random, '}window ${lo}–${hi} ms)`,
+          h('span', { class: 'wtl-bar', style: `width: ${Math.min(100, d / 40)}%` }), b.tries[k] ? ` → ${b.tries[k] === 'open' ? 'connected' : b.tries[k]}` : ' …');
+      }))
+      : h('p', {}, 'Waiting for the server to drop the connection…'));
+    if (b.refusals.length) res.push(h('ul', { class: 'wtl-timeline' }, b.refusals.map((t) => h('li', { class: 'wtl-server' }, h('b', {}, 'The server: '), t))));
+    if (b.done && b.tries.at(-1) === 'open') {
+      res.push(h('p', { class: 'wtl-verdict' }, `Back after ${b.delays.length} attempts and ${b.delays.reduce((a, d) => a + d, 0)} ms of waiting. ` +
+        'Your first delay was random: a thousand pages dropped by the same restart would each pick another, and come back spread out instead of all at once; each later delay doubles, so a server that stays down is asked less and less often.'));
+    }
+    result.replaceChildren(...res);
+    const ds = result.dataset;
+    for (const k of Object.keys(ds)) delete ds[k];
+    Object.assign(ds, { rule: r.id, delays: b.delays.join(' '), windows: b.delays.map((_, k) => backoffWindow(k).join('-')).join(' '),
+      tries: b.tries.join(','), refusals: String(b.refusals.length), lostCode: b.lost ? b.lost.code : '', done: String(!!b.done) });
   }
   function draw() {
     if (run.hs) return drawHandshake();
     if (run.neg) return drawNeg();
-    const r = run.rule;
+    if (run.backoff) return drawBackoff();
+    const r = run.rule, sim = r.page === 'simclose';
     // Frames in wire order (the feed's sequence), then what the page saw.
     const wireAll = run.events.filter((e) => e.kind === 'frame').sort((a, b) => a.seq - b.seq);
     const frames = wireAll.filter((e) => !e.tcp);
@@ -347,12 +486,13 @@ export function mountLab(root) {
       const what = f.close ? (f.length ? `close ${f.close.code} (${f.close.name})${f.close.reason ? `, reason "${f.close.reason}"` : ', no reason'}` : 'close with no code (1005 stands for none)')
         : `${f.opName}${f.payload ? ` "${f.payload}"` : ''}`;
       return f.dir === 'in'
-        ? h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser → server: '), what)
-        : h('li', { class: 'wtl-out' }, h('b', {}, 'Server → browser, answering: '), what);
+        ? h('li', { class: 'wtl-in' }, h('b', {}, sim && f.close ? 'Your browser → server, its own close: ' : 'Your browser → server: '), what)
+        : h('li', { class: 'wtl-out' }, h('b', {}, sim ? 'Server → browser, its own close, sent before it read yours: ' : 'Server → browser, answering: '), what);
     }));
-    const seen = h('ul', { class: 'wtl-timeline' }, page.map((e) => e.kind === 'message'
-      ? h('li', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `onmessage fired with "${e.data}"`)
-      : h('li', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `close event, code ${e.e.code}, wasClean=${e.e.wasClean}${e.e.reason ? `, reason "${e.e.reason}"` : ''}`)));
+    const seen = h('ul', { class: 'wtl-timeline' }, page.map((e) => h('li', { class: 'wtl-page' }, h('b', {}, 'Your page: '), e.kind === 'message'
+      ? `onmessage fired with "${e.data}"`
+      : e.kind === 'called' ? 'ws.send("both close now"), then at once ws.close(1000, "the page closes too")'
+        : `close event, code ${e.e.code}, wasClean=${e.e.wasClean}${e.e.reason ? `, reason "${e.e.reason}"` : ''}`)));
     const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
     if (r.drop) res.push(h('p', {}, 'The server closes its TCP socket: no frame at all.'));
     res.push(h('h4', {}, 'On the wire'), wireAll.length ? wire : h('p', {}, r.drop ? '(nothing)' : 'Waiting…'),
@@ -378,6 +518,16 @@ export function mountLab(root) {
     const parts = [];
     if (r.page === 'big') {
       if (b || p) parts.push('The server read the header, saw a message over its limit, and closed with 1009 without reading the rest.');
+    } else if (r.page === 'simclose') {
+      const order = run.events.filter((e) => e.f && e.f.close).sort((x, y) => x.seq - y.seq).map((e) => e.f.dir);
+      if (!p) return order.length ? 'Both closes are on their way…' : 'Waiting for the server…';
+      if (order.join(' ') === 'out in') {
+        parts.push('Both sides sent a close frame, and neither was an answer to the other: the server sent its own before it read yours, and your page asked for its own before the server\'s could arrive. ' +
+          'Each side, having sent its close, takes the other\'s as the end of the closing handshake (§7.1.3). On most runs the two frames pass each other on the wire; ' +
+          'the lab cannot promise that your browser had written its close before the server\'s arrived, only that each side decided to close on its own.');
+      } else {
+        parts.push(`This time the closes went ${order.join(', then ')}: not crossing.`);
+      }
     } else if (!r.valid && !r.expect) {
       parts.push('Here the server broke the rule, not your browser: a browser that has received a close frame sends no more data and reads nothing after it.');
     } else if (!r.valid) {
@@ -410,11 +560,8 @@ export function mountLab(root) {
   return function unmount() {
     dead = true;
     ac.abort();
-    for (const s of [spec, feed]) {
-      if (!s) continue;
-      s.onmessage = s.onclose = s.onopen = null;
-      s.close(1000, 'lab closed');
-    }
+    if (run && run.backoff) clearTimeout(run.backoff.timer);
+    closeSockets([spec, feed], 'lab closed');
     root.replaceChildren();
     root.classList.remove('wtl');
   };

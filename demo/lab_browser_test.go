@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,10 +60,22 @@ func (p tab) runLab(r LabRule) labResult {
 // pageLabDone is, per control where the page acts, the JavaScript test
 // on the result's dataset d that says it has ended.
 var pageLabDone = map[string]string{
-	"subprotocols": `d.protocol !== undefined && d.protocol !== ''`,
-	"origin":       `d.pageCode !== undefined && d.pageCode !== '' && d.server !== ''`,
-	"big":          `d.pageCode !== undefined && d.pageCode !== '' && d.server !== ''`,
+	"subprotocols":     `d.opened === 'true' || !!d.refused || !!d.pageCode`,
+	"deflate-declined": `!!d.messages && d.rsv1.split(' ').length >= 2`,
+	"deflate-accepted": `!!d.messages && d.rsv1.split(' ').length >= 2`,
+	"origin":           `d.pageCode !== undefined && d.pageCode !== '' && d.server !== ''`,
+	"big":              `d.pageCode !== undefined && d.pageCode !== '' && d.server !== ''`,
+	"simclose":         `!!d.pageCode && !!d.browserCode && d.order.split(' ').length >= 5`,
+	"backoff":          `d.done === 'true'`,
 }
+
+// deflateText is what the deflate controls send (DEFLATE_TEXT in
+// assets/lab.js).
+const deflateText = "Hello, hello, hello, hello! Again and again and again."
+
+// reconnectAfter says whether the lab's connection is closed after page
+// control id, so that the test taps Reconnect.
+func reconnectAfter(id string) bool { return id == "big" || id == "simclose" }
 
 // runPageLab taps control r, where the page acts, and returns the
 // result's dataset once it has ended.
@@ -85,14 +98,56 @@ func (p tab) runPageLab(r LabRule) map[string]string {
 // a message over the limit.
 func checkPageLab(t *testing.T, r LabRule, d map[string]string) {
 	t.Helper()
-	switch r.Page {
+	page := r.Page
+	switch page {
 	case "subprotocols":
 		if d["offered"] != "chat, superchat" || d["chosen"] != "superchat" || d["protocol"] != "superchat" {
 			t.Errorf("subprotocols: offered %q, chosen %q, ws.protocol %q; want chat, superchat -> superchat", d["offered"], d["chosen"], d["protocol"])
 		}
-		if !strings.Contains(d["extOffered"], "permessage-deflate") || d["extChosen"] != "" || d["extensions"] != "" {
-			t.Errorf("extensions: offered %q, chosen %q, ws.extensions %q; want permessage-deflate offered and declined", d["extOffered"], d["extChosen"], d["extensions"])
+	case "deflate":
+		if d["messages"] != deflateText {
+			t.Errorf("%s: the page got %q, want its own text echoed", r.ID, d["messages"])
 		}
+		if !strings.Contains(d["extOffered"], "permessage-deflate") {
+			t.Errorf("%s: the browser offered %q, want permessage-deflate", r.ID, d["extOffered"])
+		}
+		plain := hex.EncodeToString([]byte(deflateText))
+		if r.Query == "" { // declined
+			if d["extChosen"] != "" || d["extensions"] != "" || d["rsv1"] != "in:0 out:0" || d["payloadOut"] != plain {
+				t.Errorf("declined: answer %q, ws.extensions %q, RSV1 %q, server's payload %s; want none, none, 0 both ways, the text itself",
+					d["extChosen"], d["extensions"], d["rsv1"], d["payloadOut"])
+			}
+			break
+		}
+		for _, v := range []string{d["extChosen"], d["extensions"]} {
+			if !strings.HasPrefix(v, "permessage-deflate") || !strings.Contains(v, "server_no_context_takeover") {
+				t.Errorf("accepted: answer %q, ws.extensions %q; want permessage-deflate; server_no_context_takeover in both", d["extChosen"], d["extensions"])
+			}
+		}
+		if d["rsv1"] != "in:1 out:1" || d["payloadOut"] == "" || strings.HasPrefix(plain, d["payloadOut"]) {
+			t.Errorf("accepted: RSV1 %q, server's payload %s; want RSV1=1 both ways and compressed bytes, not the text", d["rsv1"], d["payloadOut"])
+		}
+		var out int
+		fmt.Sscanf(d["length"][strings.Index(d["length"], "out:")+4:], "%d", &out)
+		if out == 0 || out >= len(deflateText) {
+			t.Errorf("accepted: the server's frame is %d bytes for a %d-byte text (%s)", out, len(deflateText), d["length"])
+		}
+	case "simclose":
+		// What is certain: the server sent its own close before it read
+		// the browser's, the browser sent one too (not an answer: it was
+		// asked for before the server's could arrive), and the page saw
+		// a clean close.
+		if !strings.HasPrefix(d["order"], "in:text out:close in:close") || strings.Count(d["order"], "close") != 3 {
+			t.Errorf("simultaneous close: %q, want the page's message, the server's close, the browser's close, then the page's close event", d["order"])
+		}
+		if d["browserCode"] != "1000" || d["browserReason"] != "the page closes too" {
+			t.Errorf("the browser's close: %s %q, want the page's own 1000", d["browserCode"], d["browserReason"])
+		}
+		if d["pageClean"] != "true" || d["pageCode"] != "1000" {
+			t.Errorf("the page's close event: %s wasClean=%s, want 1000, true", d["pageCode"], d["pageClean"])
+		}
+	case "backoff":
+		checkBackoff(t, d)
 	case "origin":
 		contains(t, "server's notice", d["server"], "403 Forbidden", "https://talk.example", "any other client can send whatever Origin")
 		if d["pageCode"] != "1006" || d["pageClean"] != "false" || d["opened"] != "false" {
@@ -150,7 +205,7 @@ func checkHandshakeLab(t *testing.T, r LabRule, res handshakeResult, accepted bo
 	if res.Opened != "false" || res.PageCode != "1006" || res.PageClean != "false" {
 		t.Errorf("page: opened=%s close %s wasClean=%s; want a refused handshake, 1006, not clean", res.Opened, res.PageCode, res.PageClean)
 	}
-	want := map[string]string{"hs-403": "403", "hs-426": "426 8"}[r.ID]
+	want := map[string]string{"hs-403": "403", "hs-426": "426 8", "hs-302": "opaqueredirect 200 /demo redirected"}[r.ID]
 	if res.Fetch != want {
 		t.Errorf("fetch() of the same URL: %q, want %q", res.Fetch, want)
 	}
@@ -222,7 +277,7 @@ func TestBrowserLab(t *testing.T) {
 			t.Run(r.ID, func(t *testing.T) {
 				p.t = t
 				checkPageLab(t, r, p.runPageLab(r))
-				if r.Page == "big" {
+				if reconnectAfter(r.ID) {
 					p.poll("the reconnect button", `!document.querySelector('.wtl-reconnect').hidden`)
 					p.click(`.wtl-reconnect`)
 				}
@@ -369,5 +424,101 @@ func checkServerClosesFirst(t *testing.T, tcp string) {
 	t.Helper()
 	if !strings.HasPrefix(tcp, "fin-sent") || strings.Count(tcp, "fin-sent") != 1 {
 		t.Errorf("TCP steps %q, want the server's FIN first", tcp)
+	}
+}
+
+// checkBackoff asserts the page's reconnecting after the lab's restart:
+// the drop seen as 1006, at least 3 delays, the first in its random
+// window and each later one twice the last (so each in its window, and
+// growing), 3 refusals from the server, then a connection.
+func checkBackoff(t *testing.T, d map[string]string) {
+	t.Helper()
+	var delays []int
+	for _, f := range strings.Fields(d["delays"]) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatalf("delays %q", d["delays"])
+		}
+		delays = append(delays, n)
+	}
+	if len(delays) < 3 {
+		t.Fatalf("%d delays (%q), want at least 3", len(delays), d["delays"])
+	}
+	for k, n := range delays {
+		lo, hi := min(200<<k, 10000), min(800<<k, 10000)
+		if n < lo || n > hi {
+			t.Errorf("delay %d is %d ms, outside its window %d-%d", k+1, n, lo, hi)
+		}
+		if k > 0 && n != min(2*delays[k-1], 10000) {
+			t.Errorf("delay %d is %d ms after %d: not twice the last", k+1, n, delays[k-1])
+		}
+	}
+	if want := strings.Fields(d["windows"]); len(want) != len(delays) || want[0] != "200-800" {
+		t.Errorf("the page shows the windows %q", d["windows"])
+	}
+	if d["lostCode"] != "1006" || d["refusals"] != "3" || d["tries"] != "refused (1006),refused (1006),refused (1006),open" {
+		t.Errorf("lost %s, %s refusals, attempts %q; want 1006, 3, three refused then open", d["lostCode"], d["refusals"], d["tries"])
+	}
+}
+
+// The subprotocol field: what the viewer types is what the page offers;
+// the server picks by its own list; a name that is no token, or said
+// twice, is refused by the browser itself with a SyntaxError, before any
+// request, and the lab's connection stays open.
+func TestBrowserLabSubprotocolField(t *testing.T) {
+	srv, _ := pageServer(t)
+	ctx, _ := browsertest.New(t)
+	p := tab{t, ctx}
+	p.open(srv.URL + "/demo")
+	p.click(`.wtl-summary`)
+	var r LabRule
+	for _, x := range labRules() {
+		if x.ID == "subprotocols" {
+			r = x
+		}
+	}
+	for _, tt := range []struct{ typed, offered, chosen, refused, bad string }{
+		{"chat", "chat", "chat", "", ""},
+		{"superchat,chat", "superchat, chat", "superchat", "", ""},
+		{"", "", "", "", ""},
+		{"foo, bar", "foo, bar", "", "", ""}, // Chromium fails it: the page says why
+		{"chat, bad token", "", "", "SyntaxError", "bad token"},
+		{"chat, chat", "", "", "SyntaxError", "chat"},
+	} {
+		t.Run(tt.typed, func(t *testing.T) {
+			p.t = t
+			p.poll("the lab to connect", `document.querySelector('.wtl-buttons[data-open] input[data-input="subprotocols"]')`)
+			p.eval(`document.querySelector('input[data-input="subprotocols"]').value = ` + browsertest.JS(tt.typed) + `; document.querySelector('.wtl-result').dataset.rule = ''; ''`)
+			d := p.runPageLab(r)
+			if !strings.HasPrefix(d["refused"], tt.refused) || d["bad"] != tt.bad {
+				t.Errorf("refused %q (bad %q), want %q (%q)", d["refused"], d["bad"], tt.refused, tt.bad)
+			}
+			if tt.refused != "" {
+				contains(t, "result", p.eval(`document.querySelector('.wtl-result').innerText`), "Your browser refused", "No request left your browser")
+				if d["offered"] != "" || d["opened"] != "false" {
+					t.Errorf("a refused offer reached the server: %v", d)
+				}
+				if p.eval(`String(!!document.querySelector('.wtl-buttons[data-open]'))`) != "true" {
+					t.Error("the lab's connection closed for an offer the browser refused")
+				}
+				return
+			}
+			if d["offered"] != tt.offered || d["chosen"] != tt.chosen || d["protocol"] != tt.chosen {
+				t.Errorf("offered %q, chosen %q, ws.protocol %q; want %q, %q, %q", d["offered"], d["chosen"], d["protocol"], tt.offered, tt.chosen, tt.chosen)
+			}
+			if tt.offered != "" && tt.chosen == "" {
+				// RFC 6455 lets it open; the WHATWG standard, and so
+				// Chromium, fails it.
+				if d["opened"] != "false" || d["pageCode"] != "1006" {
+					t.Errorf("offered %q, none chosen: opened %s, page close %s; want Chromium to fail it with 1006", tt.offered, d["opened"], d["pageCode"])
+				}
+				contains(t, "verdict", p.eval(`document.querySelector('.wtl-verdict').textContent`), "chose none", "WHATWG", "RFC 6455 allows")
+				p.poll("the reconnect button", `!document.querySelector('.wtl-reconnect').hidden`)
+				p.click(`.wtl-reconnect`)
+				return
+			}
+			txt := p.eval(`document.querySelector('.wtl-side').innerText`)
+			contains(t, "side by side", txt, "Your browser sent", "The server chose", `ws.protocol = "`+tt.chosen+`"`)
+		})
 	}
 }
