@@ -521,10 +521,12 @@ export function mountLab(root) {
     } else if (r.page === 'simclose') {
       const order = run.events.filter((e) => e.f && e.f.close).sort((x, y) => x.seq - y.seq).map((e) => e.f.dir);
       if (!p) return order.length ? 'Both closes are on their way…' : 'Waiting for the server…';
-      if (order.join(' ') === 'out in') {
-        parts.push('Both sides sent a close frame, and neither was an answer to the other: the server sent its own before it read yours, and your page asked for its own before the server\'s could arrive. ' +
-          'Each side, having sent its close, takes the other\'s as the end of the closing handshake (§7.1.3). On most runs the two frames pass each other on the wire; ' +
-          'the lab cannot promise that your browser had written its close before the server\'s arrived, only that each side decided to close on its own.');
+      if (order.join(' ') === 'out in' && b && b.reason !== 'the server closes too') {
+        parts.push('Both sides sent a close frame, and neither was an answer to the other: the server sent its own before it read yours, and your browser sent the one your page asked for, with its own reason, not the server\'s. ' +
+          'Each side, having sent its close, took the other\'s as the end of the closing handshake (§7.1.3). ' +
+          'Here on one machine the server waits 100 ms before its close, so that your browser\'s is already on its way; over a network the two would pass each other on the wire. The lab cannot promise this timing on every run.');
+      } else if (order.join(' ') === 'out in') {
+        parts.push('This time your browser\'s close answered the server\'s: it echoes the server\'s reason. The server\'s close arrived before your browser had written the one your page asked for; the timing of a simultaneous close is not something a page controls.');
       } else {
         parts.push(`This time the closes went ${order.join(', then ')}: not crossing.`);
       }

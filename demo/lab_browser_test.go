@@ -140,8 +140,13 @@ func checkPageLab(t *testing.T, r LabRule, d map[string]string) {
 		if !strings.HasPrefix(d["order"], "in:text out:close in:close") || strings.Count(d["order"], "close") != 3 {
 			t.Errorf("simultaneous close: %q, want the page's message, the server's close, the browser's close, then the page's close event", d["order"])
 		}
-		if d["browserCode"] != "1000" || d["browserReason"] != "the page closes too" {
-			t.Errorf("the browser's close: %s %q, want the page's own 1000", d["browserCode"], d["browserReason"])
+		if d["browserCode"] != "1000" {
+			t.Errorf("the browser's close: %s %q, want 1000", d["browserCode"], d["browserReason"])
+		}
+		if d["browserReason"] != "the page closes too" {
+			// Timing: the browser answered the server's close. Allowed,
+			// and the page must say so.
+			t.Logf("the browser's close answered the server's this time (%q)", d["browserReason"])
 		}
 		if d["pageClean"] != "true" || d["pageCode"] != "1000" {
 			t.Errorf("the page's close event: %s wasClean=%s, want 1000, true", d["pageCode"], d["pageClean"])

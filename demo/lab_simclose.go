@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"time"
 
 	"wiretalk/protocol"
 )
@@ -10,10 +11,13 @@ import (
 // {"type":"lab","rule":"simclose"} on the feed and, once the feed's
 // notice says the server is ready, sends one message on its specimen and
 // calls ws.close() in the same breath. The specimen answers that message
-// with its own close frame before it reads on, so its close goes out
-// before it has read the browser's: both sides close, neither answers.
-// The server's side of the crossing is certain; the browser's depends on
-// when it writes the close its page asked for, which the page says.
+// with its own close frame, simClosePause later and without reading on,
+// so its close goes out before it has read the browser's: both sides
+// close, neither answers. The server's side of it is certain. The
+// browser's is not: Chromium may write the close its page asked for only
+// after the message, and the pause gives it the time to, so that the
+// server's close does not arrive first and get answered (then the
+// browser's close echoes the server's reason, and the page says so).
 
 // simCloseFrame is the server's close: 1000 with a reason, so that it
 // can be told apart from the browser's in the page.
@@ -22,6 +26,10 @@ func simCloseFrame() []byte {
 }
 
 const simCloseReason = "the server closes too"
+
+// simClosePause is how long the server waits, not reading, between the
+// page's message and its close.
+const simClosePause = 100 * time.Millisecond
 
 // armSimultaneousClose makes the feed's live specimen, number n, answer
 // its next message with a close frame.
@@ -45,6 +53,11 @@ func (f *feed) closeAtOnce(ctx context.Context, c *protocol.Conn) bool {
 	f.mu.Unlock()
 	if lab == nil || !f.lab.closeNext.CompareAndSwap(true, false) {
 		return false
+	}
+	select {
+	case <-time.After(simClosePause):
+	case <-ctx.Done():
+		return true
 	}
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
