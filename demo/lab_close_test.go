@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -10,16 +11,24 @@ import (
 	"github.com/coder/websocket"
 )
 
+// openLabViewer starts an inspector and opens a viewer with its specimen,
+// once the specimen's handshake has been shown.
+func openLabViewer(t *testing.T) (*viewer, *httptest.Server) {
+	t.Helper()
+	_, srv := newServer(t, Options{})
+	v := openViewer(t, srv)
+	v.openSpecimen(srv)
+	v.wait("the handshake", func(rs []Record) bool { return len(rs) > 0 })
+	return v, srv
+}
+
 // The lab's simultaneous close: after the command, the specimen answers
 // the next message with its own close, before it reads on, so both
 // sides' close frames are on the wire and neither is an answer: the
 // records show the server's close before the client's, and no second
 // close from the server.
 func TestLabSimultaneousClose(t *testing.T) {
-	_, srv := newServer(t, Options{})
-	v := openViewer(t, srv)
-	v.openSpecimen(srv)
-	v.wait("the handshake", func(rs []Record) bool { return len(rs) > 0 })
+	v, _ := openLabViewer(t)
 	v.command(command{Type: "lab", Rule: "simclose"})
 	if n := v.waitNotice("lab"); !strings.Contains(n.Notice.Text, "closes on your next message") {
 		t.Errorf("notice %q", n.Notice.Text)
@@ -52,10 +61,7 @@ func TestLabSimultaneousClose(t *testing.T) {
 // dropped, the next three connections get 503, each with a notice, and
 // the fourth is a specimen again.
 func TestLabBackoffRefusesThreeConnections(t *testing.T) {
-	_, srv := newServer(t, Options{})
-	v := openViewer(t, srv)
-	v.openSpecimen(srv)
-	v.wait("the handshake", func(rs []Record) bool { return len(rs) > 0 })
+	v, srv := openLabViewer(t)
 	v.command(command{Type: "lab", Rule: "backoff"})
 	v.waitNotice("lab")
 	if e := v.nextEcho(); e.err == nil {
