@@ -29,6 +29,7 @@ const ENGINE_NOTES = [
   ['Chromium', 'afterclose', 'Chromium answers the server\'s close, then fails the connection when data follows it: the page sees 1006, wasClean=false, though the closing handshake was done. Firefox ignores the late frame, and its page sees a clean 1000.'],
   ['Firefox', 'hs-subprotocol', 'Firefox accepts a Sec-WebSocket-Protocol that the page never offered and opens the socket, though §4.1 says the client MUST fail the connection. Chromium refuses it.'],
   ['Chromium', 'subprotocols', 'Chromium fails the connection (1006) when the page offered subprotocols and the server chose none, as the WHATWG WebSocket standard says; RFC 6455 §4.2.2 lets the server choose none, and the client fail only on a subprotocol it did not offer.'],
+  ['Firefox', 'deflate-accepted', 'Firefox\'s ws.extensions names the extension alone ("permessage-deflate"), without the parameters the server agreed to; Chromium\'s is the server\'s whole answer.'],
   ['Both', 'code999 code1004 code2000 code5000', 'Both Chromium and Firefox let close codes 999, 1004, 2000 and 5000 through to the page as a clean close, and echo them back; the RFC defines none of them.'],
   ['Both', '', 'In every browser, the close code and reason a failing browser sends never reach the page: it sees 1006 with wasClean=false.'],
 ];

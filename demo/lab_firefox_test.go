@@ -74,7 +74,7 @@ func TestFirefoxLab(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkPageLab(t, r, d)
-			if r.Page == "big" {
+			if reconnectAfter(r.ID) {
 				ff.Poll(ctx, "the reconnect button", `return !document.querySelector('.wtl-reconnect').hidden`, 10*time.Second)
 				eval(`document.querySelector('.wtl-reconnect').click(); return ''`)
 			}
