@@ -53,8 +53,9 @@ const backoffWindow = (k) => [FIRST_MIN, FIRST_MAX].map((x) => Math.min(x * 2 **
 
 // bits draws one frame the server sent: byte 0 and byte 1 bit by bit (as
 // the record gives them: the header is decoded once, in Go), then the rest
-// in hex, with the field that breaks the rule marked.
-function bits(f, bad) {
+// in hex, with the field that breaks the rule marked (or, with mark
+// 'wtl-mark', a field worth seeing in a valid frame).
+function bits(f, bad, mark = 'wtl-bad') {
   const badBit = {
     fin: (i, b) => b === 0 && i === 0,
     rsv1: (i, b) => b === 0 && i === 1,
@@ -64,7 +65,7 @@ function bits(f, bad) {
   }[bad] || (() => false);
   const names0 = ['FIN', 'RSV1', 'RSV2', 'RSV3', 'opcode', 'opcode', 'opcode', 'opcode'];
   const cells = (byte, b) => [...byte].map((v, i) => h('span', {
-    class: `wtl-bit${badBit(i, b) ? ' wtl-bad' : ''}`,
+    class: `wtl-bit${badBit(i, b) ? ` ${mark}` : ''}`,
     title: b === 0 ? names0[i] : i ? 'payload length' : 'MASK',
   }, v));
   const rest = [];
@@ -312,8 +313,8 @@ export function mountLab(root) {
         res.push(x ? h('table', { class: 'wtl-side' },
           h('thead', {}, h('tr', {}, h('th', {}, 'Your browser sent (request)'), h('th', {}, 'The server chose (response)'), h('th', {}, 'Your page reads'))),
           h('tbody', {}, h('tr', {},
-            h('td', { class: 'wtl-in' }, offered ? `Sec-WebSocket-Protocol: ${offered}` : '(no Sec-WebSocket-Protocol: nothing offered)'),
-            h('td', { class: 'wtl-out' }, chosen ? `Sec-WebSocket-Protocol: ${chosen}` : '(no Sec-WebSocket-Protocol: none chosen)'),
+            h('td', { class: 'wtl-req' }, offered ? `Sec-WebSocket-Protocol: ${offered}` : '(no Sec-WebSocket-Protocol: nothing offered)'),
+            h('td', { class: 'wtl-res' }, chosen ? `Sec-WebSocket-Protocol: ${chosen}` : '(no Sec-WebSocket-Protocol: none chosen)'),
             h('td', {}, proto ? `ws.protocol = "${proto.protocol}"` : '…'))))
           : h('p', {}, 'Waiting…'));
         if (proto) {
@@ -338,7 +339,7 @@ export function mountLab(root) {
         : h('p', {}, 'Waiting…'));
       res.push(h('h4', {}, `Your page sent "${DEFLATE_TEXT}" (${DEFLATE_TEXT.length} bytes); the server echoed it`), frames.length
         ? h('ol', { class: 'wtl-timeline' }, frames.map((e) => h('li', { class: e.f.dir === 'in' ? 'wtl-in' : 'wtl-out' },
-          h('b', {}, e.f.dir === 'in' ? `Your browser → server: ${e.f.opName}` : `Server → browser: ${e.f.opName}`), bits(e.f, e.f.rsv1 ? 'rsv1' : ''),
+          h('b', {}, e.f.dir === 'in' ? `Your browser → server: ${e.f.opName}` : `Server → browser: ${e.f.opName}`), bits(e.f, e.f.rsv1 ? 'rsv1' : '', 'wtl-mark'),
           e.f.deflate ? h('p', { class: 'wtl-fields' }, `${e.f.deflate.meaning}.${e.f.deflate.final ? ` ${e.f.deflate.compressed} bytes on the wire inflate to ${e.f.deflate.inflatedLen}: "${e.f.deflate.inflated}".` : ''}`)
             : h('p', { class: 'wtl-fields' }, 'RSV1=0: not compressed; the payload is the text itself.'))))
         : h('p', {}, 'Waiting…'));

@@ -402,6 +402,9 @@ func TestBrowserLabScreenshots(t *testing.T) {
 	}{
 		{"phone", "masked", []browsertest.Option{browsertest.Device(phone)}},
 		{"desktop", "hs-426", []browsertest.Option{browsertest.WindowSize(1280, 900)}},
+		{"phone-deflate", "deflate-accepted", []browsertest.Option{browsertest.Device(phone)}},
+		{"phone-subprotocols", "subprotocols", []browsertest.Option{browsertest.Device(phone)}},
+		{"phone-backoff", "backoff", []browsertest.Option{browsertest.Device(phone)}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, _ := browsertest.New(t, tt.opts...)
@@ -412,13 +415,15 @@ func TestBrowserLabScreenshots(t *testing.T) {
 			p.eval(`document.querySelector('.wt-inspector').style.display = 'none'; document.querySelector('header').style.display = 'none'; ''`)
 			if r := rules[tt.rule]; r.Handshake != "" {
 				p.runHandshakeLab(r)
+			} else if r.Page != "" {
+				p.runPageLab(r)
 			} else {
 				p.runLab(r)
 			}
 			if over := p.eval(`String(document.documentElement.scrollWidth - document.documentElement.clientWidth)`); over != "0" {
 				t.Errorf("the lab scrolls sideways by %s px", over)
 			}
-			if tt.name == "phone" { // the result alone: the controls fill a phone's screen many times over
+			if strings.HasPrefix(tt.name, "phone") { // the result alone: the controls fill a phone's screen many times over
 				p.eval(`for (const e of document.querySelectorAll('.wtl-buttons, .wtl-intro')) e.style.display = 'none'; ''`)
 			}
 			p.eval(`document.activeElement.blur(); ''`)
