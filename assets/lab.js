@@ -105,7 +105,14 @@ export function mountLab(root) {
     h('p', { class: 'wtl-intro' }, 'One tap makes the server send one thing RFC 6455 forbids, on this lab\'s own connection and nobody else\'s. ' +
       'Watch your browser fail the connection: the bad frame, the close frame your browser sends back, and the close event this page gets.'),
     status, buttons, reconnect, result, h('details', { class: 'wtl-more' }, h('summary', {}, `Where browsers differ${ENGINE ? ` (you are on ${ENGINE})` : ''}`), notes));
-  reconnect.addEventListener('click', () => (feed && feed.readyState === 1 ? openSpecimen() : connect()), { signal: ac.signal });
+  reconnect.addEventListener('click', () => {
+    if (run && run.backoff && !run.backoff.done) { // the viewer does not wait for the backoff
+      clearTimeout(run.backoff.timer);
+      run.backoff.done = true;
+    }
+    if (feed && feed.readyState === 1) openSpecimen();
+    else connect();
+  }, { signal: ac.signal });
   buttons.addEventListener('click', (e) => {
     const b = e.target.closest('button[data-rule]');
     if (b) start(rules.find((r) => r.id === b.dataset.rule));
@@ -117,6 +124,10 @@ export function mountLab(root) {
   function say(text, warn) {
     status.textContent = text;
     status.classList.toggle('wtl-warn', !!warn);
+  }
+  function notOpen() {
+    say('The lab\'s connection is not open: reconnect first.', true);
+    reconnect.hidden = false;
   }
   function connect() {
     say('Connecting the lab…');
@@ -252,7 +263,7 @@ export function mountLab(root) {
   function startPage(rule) {
     if (!id) return say('The lab is not connected: reconnect first.', true);
     const open = spec && spec.readyState === 1;
-    if (['big', 'simclose', 'backoff'].includes(rule.page) && !open) return say('The lab\'s connection is not open: reconnect first.', true);
+    if (['big', 'simclose', 'backoff'].includes(rule.page) && !open) return notOpen();
     if (rule.page === 'big') {
       run = { rule, conn, events: [], browser: null, page: null };
       spec.send('x'.repeat(2 << 20));
@@ -363,7 +374,7 @@ export function mountLab(root) {
     if (!rule) return;
     if (rule.handshake) return startHandshake(rule);
     if (rule.page) return startPage(rule);
-    if (!spec || spec.readyState !== 1) return say('The lab\'s connection is not open: reconnect first.', true);
+    if (!spec || spec.readyState !== 1) return notOpen();
     run = { rule, conn, events: [], browser: null, page: null };
     feed.send(JSON.stringify({ type: 'lab', rule: rule.id }));
     draw();

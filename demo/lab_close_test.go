@@ -59,13 +59,21 @@ func TestLabSimultaneousClose(t *testing.T) {
 
 // The lab's restarting server: after the command the specimen is
 // dropped, the next three connections get 503, each with a notice, and
-// the fourth is a specimen again.
+// the fourth is a specimen again. Another viewer is not refused.
 func TestLabBackoffRefusesThreeConnections(t *testing.T) {
 	v, srv := openLabViewer(t)
 	v.command(command{Type: "lab", Rule: "backoff"})
 	v.waitNotice("lab")
 	if e := v.nextEcho(); e.err == nil {
 		t.Errorf("the specimen read %q after the drop, want an error", e.p)
+	}
+	// Another viewer's specimen is not refused: the refusals are this
+	// feed's.
+	b := openViewer(t, srv)
+	b.openSpecimen(srv)
+	b.send(websocket.MessageText, []byte("not refused"))
+	if e := b.nextEcho(); e.err != nil || string(e.p) != "not refused" {
+		t.Fatalf("viewer B during A's refusals: %q, %v", e.p, e.err)
 	}
 	for k := 1; k <= labRefusals; k++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
