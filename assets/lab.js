@@ -524,6 +524,7 @@ export function mountLab(root) {
     ds.messages = page.filter((e) => e.kind === 'message').map((e) => e.data).join('\n');
     ds.order = frames.map((e) => `${e.f.dir}:${e.f.opName}`).concat(page.map((e) => e.kind)).join(' ');
     ds.tcp = wireAll.filter((e) => e.tcp).map((e) => e.fin).join(' ');
+    ds.serverClose = frames.filter((e) => e.f.dir === 'out' && e.f.close).map((e) => e.f.header + e.f.rows.map((x) => hex2(x.masked)).join('')).join(' ');
   }
   function verdict() {
     const r = run.rule, b = run.browser, p = run.page;

@@ -141,6 +141,9 @@ func checkPageLab(t *testing.T, r LabRule, d map[string]string) {
 		if !strings.HasPrefix(d["order"], "in:text out:close in:close") || strings.Count(d["order"], "close") != 3 {
 			t.Errorf("simultaneous close: %q, want the page's message, the server's close, the browser's close, then the page's close event", d["order"])
 		}
+		if want := hex.EncodeToString(simCloseFrame()); d["serverClose"] != want {
+			t.Errorf("the server's close: %s, want %s", d["serverClose"], want)
+		}
 		if d["browserCode"] != "1000" {
 			t.Errorf("the browser's close: %s %q, want 1000", d["browserCode"], d["browserReason"])
 		}
