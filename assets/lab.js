@@ -28,7 +28,7 @@ const ENGINE_NOTES = [
   ['Firefox', 'close1 close1005', 'Firefox takes a 1-byte close payload, and a close with code 1005, as a clean close with no code: the page sees 1005, wasClean=true, and Firefox answers with an empty close. Chromium fails the connection with 1002.'],
   ['Chromium', 'afterclose', 'Chromium answers the server\'s close, then fails the connection when data follows it: the page sees 1006, wasClean=false, though the closing handshake was done. Firefox ignores the late frame, and its page sees a clean 1000.'],
   ['Firefox', 'hs-subprotocol', 'Firefox accepts a Sec-WebSocket-Protocol that the page never offered and opens the socket, though §4.1 says the client MUST fail the connection. Chromium refuses it.'],
-  ['Chromium', 'subprotocols', 'Chromium fails the connection (1006) when the page offered subprotocols and the server chose none, as the WHATWG WebSocket standard says; RFC 6455 §4.2.2 lets the server choose none, and the client fail only on a subprotocol it did not offer.'],
+  ['Chromium', 'subprotocols', 'Chromium fails the connection (1006) when the page offered subprotocols and the server chose none, as the WHATWG WebSocket standard says. Firefox opens it with ws.protocol "", as RFC 6455 §4.2.2 allows: there the client fails only on a subprotocol it did not offer.'],
   ['Firefox', 'deflate-accepted', 'Firefox\'s ws.extensions names the extension alone ("permessage-deflate"), without the parameters the server agreed to; Chromium\'s is the server\'s whole answer.'],
   ['Both', 'code999 code1004 code2000 code5000', 'Both Chromium and Firefox let close codes 999, 1004, 2000 and 5000 through to the page as a clean close, and echo them back; the RFC defines none of them.'],
   ['Both', '', 'In every browser, the close code and reason a failing browser sends never reach the page: it sees 1006 with wasClean=false.'],
@@ -331,7 +331,7 @@ export function mountLab(root) {
         if (proto) {
           res.push(h('p', { class: 'wtl-verdict' }, chosen
             ? `The server chose ${chosen}, by its own preference, from what you offered; your page learns it from ws.protocol.`
-            : `The server chose none${offered ? ' of what you offered' : ''}, and the socket opened all the same: ws.protocol is "".`));
+            : `The server chose none${offered ? ' of what you offered' : ''}, and the socket opened all the same: ws.protocol is "".${offered ? ' RFC 6455 allows it; the WHATWG standard, and Chromium, would fail the connection.' : ''}`));
         } else if (p) {
           res.push(h('p', { class: 'wtl-verdict' }, `Your browser failed the connection: your page offered subprotocols and the server chose none. ` +
             `RFC 6455 allows that answer (§4.2.2: the server may choose none), but the WHATWG WebSocket standard, which browsers follow, fails the connection then. Your page only learns ${p.code}, wasClean=${p.wasClean}.`));

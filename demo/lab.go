@@ -158,7 +158,7 @@ func labRules() []LabRule {
 		{ID: "subprotocols", Group: "page", Page: "subprotocols", Valid: true, Title: "Offer these subprotocols", Input: "chat, superchat",
 			Rule: `§4.1: the client lists the subprotocols it would speak in |Sec-WebSocket-Protocol|, "ordered by preference"; §4.2.2: the server picks one of them, or none. ` +
 				`This server knows two, superchat and chat, and picks the first of its own list that you offered: superchat before chat, whatever your order. ` +
-				`Offer none it knows and it picks none, answering without Sec-WebSocket-Protocol: RFC 6455 lets the socket open then, with ws.protocol "", but the WHATWG WebSocket standard that browsers follow fails the connection when a page offered subprotocols and got none back. ` +
+				`Offer none it knows and it picks none, answering without Sec-WebSocket-Protocol: RFC 6455 lets the socket open then, with ws.protocol "", and Firefox does; Chromium follows the WHATWG WebSocket standard, which fails the connection when a page offered subprotocols and got none back. ` +
 				`A name must be an HTTP token (letters, digits and !#$%&'*+-.^_|~ and backquote, no spaces or commas) and may not repeat: otherwise your browser throws a SyntaxError and sends nothing.`},
 		{ID: "deflate-declined", Group: "page", Page: "deflate", Valid: true, Title: "permessage-deflate declined",
 			Rule: `§9.1: the server may decline an extension the client offers by leaving it out of its answer. Your browser offers permessage-deflate (RFC 7692); this specimen answers without Sec-WebSocket-Extensions, so nothing is compressed: ws.extensions is "", RSV1 stays 0 both ways, and the payload is your text as it is. A frame with RSV1 set would now fail the connection (see "RSV1 without an extension").`},

@@ -531,6 +531,9 @@ func TestBrowserLabSubprotocolField(t *testing.T) {
 					t.Errorf("offered %q, none chosen: opened %s, page close %s; want Chromium to fail it with 1006", tt.offered, d["opened"], d["pageCode"])
 				}
 				contains(t, "verdict", p.eval(`document.querySelector('.wtl-verdict').textContent`), "chose none", "WHATWG", "RFC 6455 allows")
+				if !strings.Contains(p.eval(`document.querySelector('.wtl-notes li[data-rules~="subprotocols"]')?.textContent || ''`), "Chromium fails") {
+					t.Error("no note says that Chromium fails it")
+				}
 				p.poll("the reconnect button", `!document.querySelector('.wtl-reconnect').hidden`)
 				p.click(`.wtl-reconnect`)
 				return

@@ -147,6 +147,23 @@ func TestFirefoxLab(t *testing.T) {
 			eval(`document.querySelector('.wtl-reconnect').click(); return ''`)
 		}
 	}
+	// The subprotocol field with a name the server does not know:
+	// RFC 6455 lets the socket open with none chosen, and Firefox does;
+	// the WHATWG standard, and Chromium, fail it. The page says so.
+	ff.Poll(ctx, "the field", `return !!document.querySelector('.wtl-buttons[data-open] input[data-input="subprotocols"]')`, 20*time.Second)
+	eval(`document.querySelector('input[data-input="subprotocols"]').value = 'foo'; document.querySelector('.wtl-result').dataset.rule = ''; document.querySelector('.wtl-buttons button[data-rule="subprotocols"]').click(); return ''`)
+	ff.Poll(ctx, "subprotocols foo to end", `const d = document.querySelector('.wtl-result')?.dataset; return !!d && d.rule === 'subprotocols' && `+pageLabDone["subprotocols"], 20*time.Second)
+	var none map[string]string
+	if err := json.Unmarshal([]byte(eval(`return JSON.stringify(document.querySelector('.wtl-result').dataset)`)), &none); err != nil {
+		t.Fatal(err)
+	}
+	if none["offered"] != "foo" || none["chosen"] != "" || none["opened"] != "true" || none["protocol"] != "" {
+		t.Errorf("Firefox offering foo, none chosen: %v; want the socket open with ws.protocol \"\"", none)
+	}
+	if !strings.Contains(eval(`return document.querySelector('.wtl-notes li[data-rules~="subprotocols"]')?.textContent || ''`), "Firefox opens it") {
+		t.Error("no note says that Firefox opens a socket whose offered subprotocols got none back")
+	}
+	contains(t, "verdict", eval(`return document.querySelector('.wtl-verdict').textContent`), "opened all the same", "Chromium, would fail")
 	if v := eval(`return document.querySelector('.wtl-more summary').textContent`); !strings.Contains(v, "Firefox") {
 		t.Errorf("the notes' summary %q does not name the engine", v)
 	}

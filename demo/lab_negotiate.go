@@ -15,9 +15,9 @@ import (
 // page offered (protocol.AcceptOptions.Subprotocols), so a page that
 // offers "chat, superchat" gets "superchat", the server's choice, not the
 // page's first. A page that offers none (the inspector), or none of
-// these, gets none: RFC 6455 lets its socket open then, but a browser
-// (following the WHATWG standard) fails a connection whose page offered
-// subprotocols and got none, which the lab shows.
+// these, gets none: RFC 6455 lets its socket open then, and Firefox
+// does, but Chromium (following the WHATWG standard) fails a connection
+// whose page offered subprotocols and got none, which the lab shows.
 func labSubprotocols() []string { return []string{"superchat", "chat"} }
 
 // trustedOrigin is the only Origin the strict specimen accepts: not this
