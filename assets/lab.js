@@ -338,7 +338,7 @@ export function mountLab(root) {
         }
         Object.assign(ds, { offered, chosen, pageCode: p ? p.code : '', pageClean: p ? p.wasClean : '' });
       }
-      Object.assign(ds, { offer: run.offer.join(','), refused: run.refused || '', bad: run.bad.join(','), protocol: proto ? proto.protocol : '', opened: String(!!proto) });
+      Object.assign(ds, { handshake: String(!!x), offer: run.offer.join(','), refused: run.refused || '', bad: run.bad.join(','), protocol: proto ? proto.protocol : '', opened: String(!!proto) });
     } else if (r.page === 'deflate') {
       const extOffered = header(x?.request, 'Sec-WebSocket-Extensions'), extChosen = header(x?.response, 'Sec-WebSocket-Extensions');
       const frames = run.events.filter((e) => e.kind === 'frame' && !e.tcp && (e.f.opcode === 1 || e.f.opcode === 0)).sort((a, b) => a.seq - b.seq);

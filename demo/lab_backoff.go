@@ -43,7 +43,8 @@ func (f *feed) refuseForLab(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	k := f.lab.refused.Add(1)
-	http.Error(w, "the server is restarting: try again later", http.StatusServiceUnavailable)
+	// The notice first: the page reads it before its next attempt.
 	f.notice(0, "warn", "refused", fmt.Sprintf("Lab: the server refused connection attempt %d of %d with 503 Service Unavailable, as a restarting server would.", k, labRefusals))
+	http.Error(w, "the server is restarting: try again later", http.StatusServiceUnavailable)
 	return true
 }

@@ -60,7 +60,7 @@ func (p tab) runLab(r LabRule) labResult {
 // pageLabDone is, per control where the page acts, the JavaScript test
 // on the result's dataset d that says it has ended.
 var pageLabDone = map[string]string{
-	"subprotocols":     `d.opened === 'true' || !!d.refused || !!d.pageCode`,
+	"subprotocols":     `!!d.refused || d.handshake === 'true' && (d.opened === 'true' || !!d.pageCode)`,
 	"deflate-declined": `!!d.messages && d.rsv1.split(' ').length >= 2`,
 	"deflate-accepted": `!!d.messages && d.rsv1.split(' ').length >= 2`,
 	"origin":           `d.pageCode !== undefined && d.pageCode !== '' && d.server !== ''`,
