@@ -36,6 +36,9 @@ type hub struct {
 	audience int       // audience clients in clients
 	countDue bool      // a count for presenters is scheduled (see audienceChangedLocked)
 	closed   bool      // closeAll has run: sockets that come later are closed at once
+
+	devices map[string][]*client // audience clients by device, for its own votes (interact_hub.go)
+	lastID  uint64               // the last client's id
 }
 
 // kind sorts the messages a page receives. Each kind is latest-wins on
@@ -64,6 +67,7 @@ type client struct {
 	presenter bool
 	projector bool   // an audience page showing the room (reactions): interact_hub.go
 	device    string // the audience device's id (interact_live.go); "" for presenters
+	id        uint64 // unique in this hub: a relay's answer finds the socket by it (interact_relay.go)
 	hub       *hub
 	slot      int                                         // index in hub.clients, -1 when not in it; guarded by hub.mu
 	mailbox   [numKinds]atomic.Pointer[protocol.Prepared] // the newest undelivered message of each kind
@@ -130,6 +134,7 @@ func (h *hub) add(conn *protocol.Conn, pg socketPage) *client {
 	}
 	c.slot = len(h.clients)
 	h.clients = append(h.clients, c)
+	h.joinDeviceLocked(c)
 	if presenter {
 		// Held under mu, so a count broadcast later replaces it.
 		c.hold(kindCount, countMessage(h.audience))
@@ -151,6 +156,7 @@ func (h *hub) remove(c *client) {
 		h.clients[len(h.clients)-1] = nil
 		h.clients = h.clients[:len(h.clients)-1]
 		c.slot = -1
+		h.leaveDeviceLocked(c)
 	}
 	if ok && !c.presenter {
 		h.audience--

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -128,14 +129,29 @@ type audienceMsg struct {
 	Emoji    string `json:"emoji"`    // react
 }
 
+// parseAudience reads a phone's message. A message that is not one at
+// all (bad JSON, an unknown type) gets an error that is no *refusal,
+// which closes the socket.
+func parseAudience(raw []byte) (audienceMsg, error) {
+	var m audienceMsg
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, errors.New("not a JSON message")
+	}
+	switch m.Type {
+	case "vote", "ask", "upvote", "react":
+		return m, nil
+	}
+	return m, errors.New("unknown message type")
+}
+
 // fromAudience applies one message of a phone, device. A message that
 // cannot be applied gets a *refusal; a message that is not one at all
 // (bad JSON, an unknown type) an error of its own, which closes the
 // socket.
 func (r *room) fromAudience(device string, raw []byte) error {
-	var m audienceMsg
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return errors.New("not a JSON message")
+	m, err := parseAudience(raw)
+	if err != nil {
+		return err
 	}
 	switch m.Type {
 	case "vote":
@@ -148,19 +164,45 @@ func (r *room) fromAudience(device string, raw []byte) error {
 		return err
 	case "upvote":
 		return r.upvote(device, m.Question)
-	case "react":
-		return r.react(m.Emoji)
 	}
-	return errors.New("unknown message type")
+	return r.react(m.Emoji)
 }
+
+// atEdge makes the checks of fromAudience that need no poll or question,
+// on an edge, before the message crosses the relay: the same limits as
+// on the presenter's server, counted where the phone is. A question
+// counts against device's 3 a minute here, and again on the presenter's
+// server when it arrives.
+func (r *room) atEdge(device string, raw []byte) error {
+	m, err := parseAudience(raw)
+	if err != nil {
+		return err
+	}
+	switch m.Type {
+	case "vote":
+		if m.Option == nil {
+			return refuse("a vote needs an option")
+		}
+	case "ask":
+		if _, err := questionText(m.Text); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.admitAskLocked(device, r.now())
+	case "react":
+		if !validReaction(m.Emoji) {
+			return refuse("not one of the reactions")
+		}
+	}
+	return nil
+}
+
+func validReaction(emoji string) bool { return slices.Contains(reactionEmoji(), emoji) }
 
 // react counts one tap on a reaction.
 func (r *room) react(emoji string) error {
-	ok := false
-	for _, e := range reactionEmoji() {
-		ok = ok || e == emoji
-	}
-	if !ok {
+	if !validReaction(emoji) {
 		return refuse("not one of the reactions")
 	}
 	r.mu.Lock()

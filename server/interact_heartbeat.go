@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// The room's heartbeat: a histogram of every phone's round-trip time,
+// The room's heartbeat: a histogram of every phone's round-trip time (on
+// the edges too, which a relay reports: RoomRelay.RoundTrips),
 // measured by the protocol's heartbeat from each ping to its pong
 // (protocol.Conn.RTT), for the slides with ![:heartbeat](). It is sent
 // once per ping interval, only while the deck has such a slide: a phone's
@@ -92,6 +93,7 @@ func (s *Server) sendHeartbeat() {
 	if !uses {
 		return
 	}
-	m := jsonMessage(histogram(s.hub.roundTrips()))
+	m := jsonMessage(histogram(append(s.hub.roundTrips(), s.edgeRoundTrips()...)))
 	s.hub.broadcastRoles(kindHeartbeat, m, m, false)
+	s.relayAggregate(RoomHeartbeat, m)
 }

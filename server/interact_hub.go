@@ -35,3 +35,50 @@ func (h *hub) setProjector(c *client) {
 	c.projector = true
 	h.mu.Unlock()
 }
+
+// joinDeviceLocked gives c its id and files it under its device, so that
+// a vote from one tab reaches every tab of the same browser at once. Call
+// with h.mu held.
+func (h *hub) joinDeviceLocked(c *client) {
+	h.lastID++
+	c.id = h.lastID
+	if c.device == "" {
+		return
+	}
+	if h.devices == nil {
+		h.devices = map[string][]*client{}
+	}
+	h.devices[c.device] = append(h.devices[c.device], c)
+}
+
+// leaveDeviceLocked forgets c under its device. Call with h.mu held.
+func (h *hub) leaveDeviceLocked(c *client) {
+	tabs := h.devices[c.device]
+	for i, t := range tabs {
+		if t == c {
+			tabs[i] = tabs[len(tabs)-1]
+			tabs[len(tabs)-1] = nil
+			tabs = tabs[:len(tabs)-1]
+			break
+		}
+	}
+	if len(tabs) == 0 {
+		delete(h.devices, c.device)
+		return
+	}
+	h.devices[c.device] = tabs
+}
+
+// toDevice sends m, as kind k, to every socket of device on this server;
+// with socket not 0, to that one socket of it only. It never blocks.
+func (h *hub) toDevice(device string, socket uint64, k kind, m *protocol.Prepared) {
+	h.mu.Lock()
+	var ready []*client
+	for _, c := range h.devices[device] {
+		if (socket == 0 || c.id == socket) && c.offer(k, m) {
+			ready = append(ready, c)
+		}
+	}
+	h.mu.Unlock()
+	h.write(ready)
+}

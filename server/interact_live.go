@@ -59,37 +59,72 @@ type (
 )
 
 // publishRoom sends the aggregates of what changed: called by the room's
-// flush, at most every flushEvery.
+// flush, at most every flushEvery. A relay gets the audience's, for its
+// edges.
 func (s *Server) publishRoom(what whatChanged, r *room) {
 	defer guard(s.logf, "the room's aggregates", nil)
 	if what&changedPolls != 0 {
-		s.hub.broadcastRoles(kindPolls,
-			jsonMessage(pollsMsg{Type: "polls", Polls: r.pollViews(true)}),
-			jsonMessage(pollsMsg{Type: "polls", Polls: r.pollViews(false)}), false)
+		a := s.pollsMessage(false)
+		s.hub.broadcastRoles(kindPolls, s.pollsMessage(true), a, false)
+		s.relayAggregate(RoomPolls, a)
 	}
 	if what&changedQuestions != 0 {
-		s.hub.broadcastRoles(kindQuestions,
-			jsonMessage(questionsMsg{Type: "questions", Questions: r.questionViews(true), Moderated: r.moderate}),
-			jsonMessage(questionsMsg{Type: "questions", Questions: r.questionViews(false), Moderated: r.moderate}), false)
+		a := s.questionsMessage(false)
+		s.hub.broadcastRoles(kindQuestions, s.questionsMessage(true), a, false)
+		s.relayAggregate(RoomQuestions, a)
 	}
 	if what&changedReactions != 0 {
 		m := jsonMessage(reactionsMsg{Type: "reactions", Counts: r.takeReactions(), Emoji: reactionEmoji()})
 		s.hub.broadcastRoles(kindReactions, m, m, true)
+		s.relayAggregate(RoomReactions, m)
 	}
+}
+
+func (s *Server) pollsMessage(presenter bool) *protocol.Prepared {
+	return jsonMessage(pollsMsg{Type: "polls", Polls: s.room.pollViews(presenter)})
+}
+
+func (s *Server) questionsMessage(presenter bool) *protocol.Prepared {
+	return jsonMessage(questionsMsg{Type: "questions", Questions: s.room.questionViews(presenter), Moderated: s.room.moderate})
 }
 
 // welcomeRoom sends a page that joined the room as it is now, and a
-// phone its own votes.
+// phone its own votes. On an edge the room is the presenter's: the
+// newest aggregates it sent, and the device's votes asked of it.
 func (s *Server) welcomeRoom(c *client) {
-	c.send(kindPolls, jsonMessage(pollsMsg{Type: "polls", Polls: s.room.pollViews(c.presenter)}))
-	c.send(kindQuestions, jsonMessage(questionsMsg{Type: "questions", Questions: s.room.questionViews(c.presenter), Moderated: s.room.moderate}))
+	if s.upstream != nil {
+		s.link.mu.Lock()
+		polls, questions := s.link.polls, s.link.questions
+		s.link.mu.Unlock()
+		if polls != nil {
+			c.send(kindPolls, polls)
+		}
+		if questions != nil {
+			c.send(kindQuestions, questions)
+		}
+		s.sendRoom(c, "room", []byte(`{"type":"room"}`))
+		return
+	}
+	c.send(kindPolls, s.pollsMessage(c.presenter))
+	c.send(kindQuestions, s.questionsMessage(c.presenter))
 	if !c.presenter {
-		s.sendMine(c)
+		c.send(kindMine, s.mineMessage(c.device))
 	}
 }
 
-func (s *Server) sendMine(c *client) {
-	c.send(kindMine, jsonMessage(mineMsg{Type: "mine", Votes: s.room.votesOf(c.device), Upvoted: s.room.upvotedBy(c.device), Emoji: reactionEmoji()}))
+// mineMessage is device's own votes and upvotes.
+func (s *Server) mineMessage(device string) *protocol.Prepared {
+	return jsonMessage(mineMsg{Type: "mine", Votes: s.room.votesOf(device), Upvoted: s.room.upvotedBy(device), Emoji: reactionEmoji()})
+}
+
+// mineChanged tells every socket of device its own votes: every tab of
+// the browser here, and through a relay those on the edges.
+func (s *Server) mineChanged(device string) {
+	m := s.mineMessage(device)
+	s.hub.toDevice(device, 0, kindMine, m)
+	if f := s.roomRelay().Mine; f != nil {
+		f(device, m.Payload())
+	}
 }
 
 // errNotForUs is a message no audience page sends: the socket is closed
@@ -97,16 +132,14 @@ func (s *Server) sendMine(c *client) {
 var errNotForUs = errors.New("audience sockets send only votes, questions, upvotes and reactions")
 
 // fromAudience applies one message from a phone and answers it; an error
-// means the socket must be closed with 1008.
+// means the socket must be closed with 1008. On an edge the message goes
+// to the presenter's server, which answers.
 func (s *Server) fromAudience(c *client, op protocol.Opcode, msg []byte) error {
 	if op != protocol.OpText {
 		return errNotForUs
 	}
-	var head struct {
-		Type string `json:"type"`
-	}
-	json.Unmarshal(msg, &head)
-	switch head.Type {
+	typ := messageType(msg)
+	switch typ {
 	case "vote", "ask", "upvote", "react":
 	case "room": // the page's room module loaded after the welcome
 		s.welcomeRoom(c)
@@ -118,27 +151,41 @@ func (s *Server) fromAudience(c *client, op protocol.Opcode, msg []byte) error {
 		return errNotForUs
 	}
 	if s.upstream != nil {
-		// An edge has no polls, and questions and reactions would stay
-		// here: they do not cross the relay yet (docs/messages.md).
-		c.send(kindReply, jsonMessage(replyMsg{Type: "reply", To: head.Type, Reason: "polls, questions and reactions work on the presenter's server only, not through this relay edge yet"}))
-		return nil
+		return s.toPresenter(c, typ, msg)
 	}
-	err := s.room.fromAudience(c.device, msg)
+	reply, mine, err := s.applyAudience(c.device, msg)
+	if err != nil {
+		return err
+	}
+	if reply != nil {
+		c.send(kindReply, reply)
+	}
+	if mine {
+		s.mineChanged(c.device)
+	}
+	return nil
+}
+
+// applyAudience applies one message of device, from this server's phones
+// or an edge's: the reply for its socket (nil for none), and whether the
+// device's own votes changed. An error means msg is no audience message.
+func (s *Server) applyAudience(device string, msg []byte) (reply *protocol.Prepared, mine bool, err error) {
+	typ := messageType(msg)
+	err = s.room.fromAudience(device, msg)
 	var ref *refusal
 	switch {
 	case errors.As(err, &ref):
-		c.send(kindReply, jsonMessage(replyMsg{Type: "reply", To: head.Type, Reason: ref.reason}))
-		return nil
+		return jsonMessage(replyMsg{Type: "reply", To: typ, Reason: ref.reason}), false, nil
 	case err != nil:
-		return errNotForUs
+		return nil, false, errNotForUs
 	}
-	switch head.Type {
+	switch typ {
 	case "vote", "upvote":
-		s.sendMine(c)
+		return nil, true, nil
 	case "ask":
-		c.send(kindReply, jsonMessage(replyMsg{Type: "reply", To: "ask", OK: true}))
+		return jsonMessage(replyMsg{Type: "reply", To: "ask", OK: true}), false, nil
 	}
-	return nil
+	return nil, false, nil
 }
 
 // roomCommand applies a presenter's poll or question command; it reports

@@ -317,22 +317,3 @@ func TestManyVotesReachThePresenterAsFewAggregates(t *testing.T) {
 		t.Errorf("%d polls messages for %d votes: want aggregates, at most one per %v", messages, n, flushEvery)
 	}
 }
-
-// TestAnEdgeRefusesTheRoomWithAReason: phones on a relay edge are told
-// that polls, questions and reactions are not relayed yet, and stay
-// connected, following the talk.
-func TestAnEdgeRefusesTheRoomWithAReason(t *testing.T) {
-	ts := newTestServer(t, pollDeck)
-	edge := newTestEdge(t, mapUpstream{}, ts.State())
-	a := edge.dial(t, "/ws", deviceHeader(devA))
-	if m := nextRoom(t, a, "polls", nil); len(m.Polls) != 0 {
-		t.Fatalf("an edge shows polls: %+v", m.Polls)
-	}
-	send(t, a, `{"type":"vote","poll":"name:opcodes","option":1}`)
-	if r := nextRoom(t, a, "reply", nil); r.OK || !strings.Contains(r.Reason, "presenter's server only") {
-		t.Fatalf("reply on an edge: %+v", r)
-	}
-	send(t, a, `{"type":"goto","index":1}`) // still not a command, and still 1008 on an edge
-	_, err := readUntilClosed(t, a)
-	wantClose(t, err, protocol.StatusPolicyViolation, "")
-}

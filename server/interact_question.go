@@ -31,26 +31,16 @@ type question struct {
 // show it as text, never HTML), trimmed, with control characters but
 // newlines and tabs refused.
 func (r *room) ask(device, text string) (int, error) {
-	text = strings.TrimSpace(text)
-	switch n := utf8.RuneCountInString(text); {
-	case !utf8.ValidString(text):
-		return 0, refuse("a question must be UTF-8 text")
-	case n == 0:
-		return 0, refuse("the question is empty")
-	case n > maxQuestionRunes:
-		return 0, refuse("a question has at most 280 characters")
-	case strings.ContainsFunc(text, func(c rune) bool { return unicode.IsControl(c) && c != '\n' && c != '\t' }):
-		return 0, refuse("a question cannot hold control characters")
+	text, err := questionText(text)
+	if err != nil {
+		return 0, err
 	}
-	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	recent := slices.DeleteFunc(r.asks[device], func(t time.Time) bool { return now.Sub(t) >= askWindow })
-	if len(recent) >= asksPerWindow {
-		r.asks[device] = recent
-		return 0, refuse("at most 3 questions a minute: wait a little")
+	now := r.now()
+	if err := r.admitAskLocked(device, now); err != nil {
+		return 0, err
 	}
-	r.asks[device] = append(recent, now)
 	r.nextQ++
 	q := &question{ID: r.nextQ, Text: text, Device: device, State: questionOpen, Asked: now.UnixMilli(), Voters: map[string]bool{}}
 	if r.moderate {
@@ -60,6 +50,34 @@ func (r *room) ask(device, text string) (int, error) {
 	r.changedLocked(changedQuestions)
 	r.saved()
 	return q.ID, nil
+}
+
+// questionText checks a question's text and returns it trimmed.
+func questionText(text string) (string, error) {
+	text = strings.TrimSpace(text)
+	switch n := utf8.RuneCountInString(text); {
+	case !utf8.ValidString(text):
+		return "", refuse("a question must be UTF-8 text")
+	case n == 0:
+		return "", refuse("the question is empty")
+	case n > maxQuestionRunes:
+		return "", refuse("a question has at most 280 characters")
+	case strings.ContainsFunc(text, func(c rune) bool { return unicode.IsControl(c) && c != '\n' && c != '\t' }):
+		return "", refuse("a question cannot hold control characters")
+	}
+	return text, nil
+}
+
+// admitAskLocked counts one more question from device at now, or refuses
+// a fourth within askWindow. Call with mu held.
+func (r *room) admitAskLocked(device string, now time.Time) error {
+	recent := slices.DeleteFunc(r.asks[device], func(t time.Time) bool { return now.Sub(t) >= askWindow })
+	if len(recent) >= asksPerWindow {
+		r.asks[device] = recent
+		return refuse("at most 3 questions a minute: wait a little")
+	}
+	r.asks[device] = append(recent, now)
+	return nil
 }
 
 // find returns question id, or nil. Call with mu held.

@@ -72,6 +72,7 @@ type Server struct {
 	saver     *positionSaver
 	room      *room           // polls, questions, reactions (interact.go)
 	results   *resultsSaver   // keeps the room beside the position
+	link      roomLink        // the room across a relay (interact_relay.go)
 	conns     atomic.Int64    // open audience and inspector sockets
 	lanAddrs  func() []net.IP // the machine's network addresses, for the phone's QR code (ListenAddrs)
 
