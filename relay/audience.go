@@ -22,8 +22,9 @@ const (
 // countRecord is one edge's report.
 type countRecord struct {
 	header
-	Edge  string `json:"edge"`
-	Count int    `json:"count"`
+	Edge  string    `json:"edge"`
+	Count int       `json:"count"`
+	RTTs  []float64 `json:"rtts,omitempty"` // its phones' round trips in ms, while the room's heartbeat is on
 }
 
 // audience adds up the edges' reports on the presenter's side.
@@ -36,6 +37,7 @@ type audience struct {
 
 type heard struct {
 	count int
+	rtts  []float64
 	at    time.Time
 }
 
@@ -48,7 +50,7 @@ func listenCounts(nc *nats.Conn, o *Options, want header) (*audience, error) {
 			return
 		}
 		a.mu.Lock()
-		a.edges[r.Edge] = heard{count: r.Count, at: time.Now()}
+		a.edges[r.Edge] = heard{count: r.Count, rtts: r.RTTs, at: time.Now()}
 		a.mu.Unlock()
 	})
 	if err != nil {
@@ -74,12 +76,27 @@ func (a *audience) current() map[string]int {
 	return out
 }
 
+// roundTrips returns the round trips the edges heard from recently
+// reported, for the room's heartbeat.
+func (a *audience) roundTrips() []float64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []float64
+	now := time.Now()
+	for _, h := range a.edges {
+		if now.Sub(h.at) <= countExpiry {
+			out = append(out, h.rtts...)
+		}
+	}
+	return out
+}
+
 func (a *audience) close() { a.sub.Unsubscribe() }
 
 // reportCounts publishes count() as edge's audience whenever it changes
-// (checked four times a second) and at least every second, until stop
-// closes.
-func reportCounts(nc *nats.Conn, o *Options, hdr header, edge string, count func() int, stop <-chan struct{}) {
+// (checked four times a second) and at least every second, with rtts()
+// (nil when the heartbeat is off), until stop closes.
+func reportCounts(nc *nats.Conn, o *Options, hdr header, edge string, count func() int, rtts func() []float64, stop <-chan struct{}) {
 	tick := time.NewTicker(countCheck)
 	defer tick.Stop()
 	last, lastAt := -1, time.Time{}
@@ -96,7 +113,7 @@ func reportCounts(nc *nats.Conn, o *Options, hdr header, edge string, count func
 		if !nc.IsConnected() {
 			continue // nats.go would buffer it; a stale count is worth nothing
 		}
-		b, _ := json.Marshal(countRecord{header: hdr, Edge: edge, Count: n})
+		b, _ := json.Marshal(countRecord{header: hdr, Edge: edge, Count: n, RTTs: rtts()})
 		if nc.Publish(countSubject(o.Talk, edge), b) == nil {
 			last, lastAt = n, time.Now()
 		}

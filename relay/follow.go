@@ -29,6 +29,7 @@ type Edge struct {
 	done   chan struct{}
 	ready  chan struct{} // closed when the first whole state is in
 	stop   chan struct{} // closed by Close
+	room   *edgeRoom     // the phones' events and the room's aggregates
 
 	// The watch loop's own.
 	presenter string            // the presenter's id, to tell a restart
@@ -90,6 +91,10 @@ func Follow(ctx context.Context, o Options, name string) (*Edge, error) {
 		}
 		return nil, fmt.Errorf("looking for talk %q on the broker at %s: %w", o.Talk, o.redacted(), err)
 	}
+	if err := e.startRoom(); err != nil {
+		nc.Close()
+		return nil, err
+	}
 	loop, stop := context.WithCancel(context.Background())
 	e.cancel = stop
 	go e.watch(loop)
@@ -144,7 +149,15 @@ func (e *Edge) Serve(srv *server.Server) {
 	e.srv = srv
 	srv.Follow(e.state) // under mu, so that no newer state can come before it
 	e.mu.Unlock()
-	go reportCounts(e.nc, &e.o, e.hdr, e.name, srv.AudienceCount, e.stop)
+	e.room.serve(srv)
+	go reportCounts(e.nc, &e.o, e.hdr, e.name, srv.AudienceCount, func() []float64 { return e.room.roundTrips(srv) }, e.stop)
+}
+
+// server returns the server Serve moves, or nil before Serve.
+func (e *Edge) server() *server.Server {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.srv
 }
 
 // DeckFile is server.Upstream's: a file of the deck being served.
@@ -266,6 +279,8 @@ func (e *Edge) apply(ctx context.Context, key string, b []byte) error {
 			return err
 		}
 		e.problems = r
+	case keyPolls, keyQuestions:
+		return e.room.aggregate(key, b)
 	}
 	return nil
 }

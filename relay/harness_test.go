@@ -114,13 +114,20 @@ type presenter struct {
 
 func startPresenter(t *testing.T, o Options, dir string) *presenter {
 	t.Helper()
+	return startPresenterWith(t, o, dir, server.Config{})
+}
+
+// startPresenterWith is startPresenter with cfg's Moderate and
+// PingInterval.
+func startPresenterWith(t *testing.T, o Options, dir string, cfg server.Config) *presenter {
+	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 		os.MkdirAll(filepath.Join(dir, "img"), 0o755)
 		os.WriteFile(filepath.Join(dir, "img", "pic.png"), []byte("\x89PNG first picture"), 0o644)
 		os.WriteFile(filepath.Join(dir, "talk.md"), []byte(testDeck), 0o644)
 	}
-	srv, err := server.New(server.Config{Deck: filepath.Join(dir, "talk.md"), Key: testKey, NoState: true, Logf: prefixed(t, "presenter")})
+	srv, err := server.New(server.Config{Deck: filepath.Join(dir, "talk.md"), Key: testKey, NoState: true, Moderate: cfg.Moderate, PingInterval: cfg.PingInterval, Logf: prefixed(t, "presenter")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +163,12 @@ type edge struct {
 
 func startEdge(t *testing.T, o Options, name string) *edge {
 	t.Helper()
+	return startEdgeWith(t, o, name, server.Config{})
+}
+
+// startEdgeWith is startEdge with cfg (its Logf is the test's).
+func startEdgeWith(t *testing.T, o Options, name string, cfg server.Config) *edge {
+	t.Helper()
 	o.Logf = prefixed(t, name)
 	e, err := Follow(t.Context(), o, name)
 	if err != nil {
@@ -168,7 +181,8 @@ func startEdge(t *testing.T, o Options, name string) *edge {
 		e.Close()
 		t.Fatal(err)
 	}
-	srv, err := server.NewEdge(server.Config{Logf: prefixed(t, name+" server")}, e, st)
+	cfg.Logf = prefixed(t, name+" server")
+	srv, err := server.NewEdge(cfg, e, st)
 	if err != nil {
 		t.Fatal(err)
 	}

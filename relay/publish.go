@@ -42,6 +42,9 @@ type Presenter struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	counts *audience
+	room   *presenterRoom // the room's events and aggregates; nil for a Talk without one
+
+	loopCtx context.Context // ends with Close
 
 	// The loop's own: what the broker is known to hold.
 	kv       jetstream.KeyValue
@@ -95,7 +98,16 @@ func Publish(ctx context.Context, o Options, t Talk) (*Presenter, error) {
 		return nil, err
 	}
 	loopCtx, cancel := context.WithCancel(context.Background())
-	p.cancel = cancel
+	p.cancel, p.loopCtx = cancel, loopCtx
+	if rt, ok := t.(roomTalk); ok {
+		if err := p.startRoom(rt); err != nil {
+			cancel()
+			p.counts.close()
+			nc.Close()
+			return nil, err
+		}
+		go p.room.loop(loopCtx.Done())
+	}
 	p.report()
 	go p.loop(loopCtx, changed)
 	o.Logf("relay: publishing talk %q to %s", o.Talk, o.redacted())
@@ -183,6 +195,9 @@ func (p *Presenter) loop(ctx context.Context, changed <-chan struct{}) {
 		}
 		if was != nil {
 			p.o.Logf("relay: the talk is published again")
+		}
+		if force && p.room != nil {
+			p.room.again()
 		}
 		force, setUp = false, false
 	}
@@ -330,6 +345,9 @@ func (p *Presenter) Audience() map[string]int { return p.counts.current() }
 func (p *Presenter) Close() {
 	p.cancel()
 	<-p.done
+	if p.room != nil {
+		p.room.close()
+	}
 	p.counts.close()
 	p.nc.Close()
 }

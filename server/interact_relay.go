@@ -44,8 +44,9 @@ type RoomEvent struct {
 // RoomAnswer is the presenter's answer to one RoomEvent, for the socket
 // that sent it; the zero value means there is none.
 type RoomAnswer struct {
-	Reply []byte // a "reply" message (accepted question, refusal), or nil
-	Mine  []byte // the device's own votes ("mine"), or nil
+	Reply  []byte // a "reply" message (accepted question, refusal), or nil
+	Mine   []byte // the device's own votes ("mine"), or nil
+	Failed string // the relay lost it or the presenter refused it: what the phone is told
 }
 
 // RoomRelay is what a relay gives the presenter's server to carry the
@@ -217,6 +218,9 @@ func (s *Server) sendRoom(c *client, typ string, msg []byte) {
 	}
 	device, socket := c.device, c.id
 	err := up.SendRoom(RoomEvent{Device: device, Message: msg}, func(a RoomAnswer) {
+		if a.Failed != "" && typ != "room" {
+			a.Reply = jsonMessage(replyMsg{Type: "reply", To: typ, Reason: a.Failed}).Payload()
+		}
 		if a.Reply != nil {
 			s.hub.toDevice(device, socket, kindReply, protocol.NewPrepared(protocol.OpText, a.Reply))
 		}
