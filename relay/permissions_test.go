@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -273,4 +274,86 @@ func TestMismatchedProtocolOrTalkIsRefused(t *testing.T) {
 func isMismatch(err error) bool {
 	var m *MismatchError
 	return errors.As(err, &m)
+}
+
+// TestTheRoomUnderTheDocumentedPermissions: under docs/broker.conf a
+// phone on an edge votes and asks (the presenter answers through its
+// allow_responses), and the edge's user can publish its events but not
+// the polls in the bucket, nor the presenter's word to every edge (mine,
+// room), nor an answer into another edge's inbox.
+func TestTheRoomUnderTheDocumentedPermissions(t *testing.T) {
+	b := brokerWithDocsConfig(t)
+	p := roomPresenter(t, Options{URL: withUser(b.url(), "presenter", "presenter-secret"), Talk: "keynote"}, false)
+	edgeOpts := Options{URL: withUser(b.url(), "edge", "edge-secret"), Talk: "keynote"}
+	e := startEdgeWith(t, edgeOpts, "edge-1", roomCfg)
+	ph := openPhone(t, e.http.URL, devA, "")
+	other := openPhone(t, e.http.URL, devB, "")
+	ph.wait(t, "the open poll, under the documented permissions", "polls", func(m roomMsg) bool { return len(m.Polls) == 1 && m.Polls[0].Status == "open" })
+	ph.send(t, vote(1))
+	ph.wait(t, "the phone's own vote", "mine", func(m roomMsg) bool { return m.Votes["name:opcodes"] == 1 })
+	ph.send(t, `{"type":"ask","text":"Why mask?"}`)
+	if r := ph.reply(t, "the answer to a question"); !r.OK {
+		t.Fatalf("a question under the documented permissions: %+v", r)
+	}
+	ph.wait(t, "the question", "questions", func(m roomMsg) bool { return len(m.Questions) == 1 })
+
+	var mu sync.Mutex
+	var violations []string
+	nc, err := nats.Connect(edgeOpts.URL, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		mu.Lock()
+		violations = append(violations, err.Error())
+		mu.Unlock()
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	hdr := `"proto":1,"talk":"keynote"`
+	// An event: allowed, and applied by the presenter as any phone's.
+	if m, err := nc.Request(eventSubject("keynote", "edge-9"), []byte(`{`+hdr+`,"edge":"edge-9","device":"`+devC+`","message":{"type":"vote","poll":"name:opcodes","option":2}}`), 5*time.Second); err != nil {
+		t.Errorf("the edge's user cannot publish an event: %v", err)
+	} else if strings.Contains(string(m.Data), "refused") {
+		t.Errorf("the presenter refused a well-formed event: %s", m.Data)
+	}
+	eventually(t, "the event's vote", 5*time.Second, func() bool { return slices.Equal(p.results().counts, []int{0, 1, 1}) })
+
+	// The forgeries.
+	forgedPolls := `{` + hdr + `,"kind":"polls","message":{"type":"polls","polls":[]}}`
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	if kv, err := js.KeyValue(ctx, bucketName("keynote")); err == nil {
+		if _, err := kv.Put(ctx, keyPolls, []byte(forgedPolls)); err == nil {
+			t.Error("the edge put polls into the bucket")
+		}
+	}
+	nc.Publish("$KV.wiretalk-keynote.polls", []byte(forgedPolls))
+	nc.Publish(mineSubject("keynote"), []byte(`{`+hdr+`,"device":"`+devB+`","mine":{"type":"mine","votes":{"name:opcodes":0},"upvoted":[],"emoji":[]}}`))
+	nc.Publish(roomSubject("keynote"), []byte(`{`+hdr+`,"kind":"polls","message":{"type":"polls","polls":[]}}`))
+	nc.Publish(e.relay.room.inbox+".1", []byte(`{`+hdr+`,"reply":{"type":"reply","to":"vote","ok":false,"reason":"forged"}}`))
+	nc.Flush()
+	time.Sleep(300 * time.Millisecond)
+
+	ent, err := p.relay.kv.Get(t.Context(), keyPolls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(ent.Value()), `"polls":[]`) {
+		t.Errorf("the bucket holds the edge's forged polls: %s", ent.Value())
+	}
+	other.mu.Lock()
+	for _, m := range other.msgs {
+		if m.Type == "mine" && len(m.Votes) > 0 || m.Type == "polls" && len(m.Polls) == 0 || m.Reason == "forged" {
+			t.Errorf("a phone got the edge's forgery: %+v", m)
+		}
+	}
+	other.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	all := strings.Join(violations, "\n")
+	for _, subj := range []string{"$KV.wiretalk-keynote.polls", "wiretalk.keynote.mine", "wiretalk.keynote.room", e.relay.room.inbox + ".1"} {
+		if !strings.Contains(all, `Permissions Violation for Publish to "`+subj+`"`) {
+			t.Errorf("the broker reported no permissions violation for %s; it reported %q", subj, violations)
+		}
+	}
 }

@@ -298,7 +298,11 @@ func (s *Server) WriteResults(path string) error {
 // ("" keeps none). New and NewEdge call it once the hub exists.
 func (s *Server) openRoom(path string, d *slides.Deck) {
 	s.results = &resultsSaver{path: path, logf: s.logf}
-	s.room = newRoom(s.cfg.Moderate, s.publishRoom, s.results.note)
+	publish := s.publishRoom
+	if s.upstream != nil {
+		publish = nil // an edge's room only counts its phones' questions: the room is the presenter's
+	}
+	s.room = newRoom(s.cfg.Moderate, publish, s.results.note)
 	s.results.room = s.room
 	s.results.load()
 	s.room.setDeck(d)
