@@ -5,7 +5,9 @@ const { el, stylesheet, options, heartbeat } = await import(`./interact.js${v}`)
 
 export function mount(sock, current) {
   stylesheet();
-  let polls = [], questions = [], viewers = 0;
+  // viewers: this server's audience plus every edge's (serve -relay), as
+  // the edges' phones vote here too.
+  let polls = [], questions = [], local = 0, edges = 0;
   const send = m => sock.send(m);
   const poll = el('div', { className: 'wt-polls' });
   const list = el('ol', { className: 'wt-questions' });
@@ -33,7 +35,7 @@ export function mount(sock, current) {
     poll.replaceChildren(el('div', { className: 'wt-poll' + (p.revealed ? ' wt-revealed' : '') },
       el('h3', { textContent: p.question || 'Poll' }),
       options(p, null, null),
-      el('p', { className: 'wt-poll-state', textContent: `${p.voters} of ${viewers} voted · ${p.status}` }),
+      el('p', { className: 'wt-poll-state', textContent: `${p.voters} of ${local + edges} voted · ${p.status}` }),
       el('div', { className: 'wt-actions' },
         p.status === 'open' ? button('Close', () => act(p, 'close')) : button(p.status === 'waiting' ? 'Open' : 'Reopen', () => act(p, 'reopen')),
         button('Reset', () => act(p, 'reset')), rv)));
@@ -61,7 +63,8 @@ export function mount(sock, current) {
   const on = {
     polls: m => { polls = m.polls; drawPoll(); },
     questions: m => { questions = m.questions; drawQuestions(); },
-    audience: m => { viewers = m.count; drawPoll(); },
+    audience: m => { local = m.count; drawPoll(); },
+    relay: m => { edges = (m.edges || []).reduce((n, e) => n + e.count, 0); drawPoll(); },
     heartbeat: m => { beat = m; drawBeat(); },
     reactions: m => {
       for (const [e, n] of Object.entries(m.counts)) {

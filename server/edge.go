@@ -10,10 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"wiretalk/assets"
-	"wiretalk/demo"
 	"wiretalk/slides"
-	"wiretalk/templates"
 )
 
 // Upstream is where an edge's deck files come from: whatever carries the
@@ -32,52 +29,26 @@ type Upstream interface {
 // is now; Follow moves it on, and the hub carries each change to this
 // server's own sockets as it does on the presenter's.
 //
-// cfg is read as for New, except that Deck, Key, Study, StateDir and
-// NoState are ignored: the deck and the mode are the presenter's, and an
-// edge keeps no position of its own.
+// cfg is read as for New, except that Deck, Key, Study, StateDir, NoState
+// and Record are ignored: the deck and the mode are the presenter's, and
+// an edge keeps no position of its own. Polls, questions and reactions are
+// the presenter's too: when up is a RoomUpstream, the phones' messages go
+// to it (interact_relay.go).
 func NewEdge(cfg Config, up Upstream, first TalkState) (*Server, error) {
 	if up == nil {
 		return nil, errors.New("server: NewEdge needs an Upstream")
 	}
-	if cfg.MaxConns <= 0 {
-		cfg.MaxConns = 10000
-	}
-	if cfg.PingInterval <= 0 {
-		cfg.PingInterval = 15 * time.Second
-	}
-	if cfg.WriteTimeout <= 0 {
-		cfg.WriteTimeout = 10 * time.Second
-	}
-	if cfg.HandshakeTimeout <= 0 {
-		cfg.HandshakeTimeout = 10 * time.Second
-	}
-	if cfg.Logf == nil {
-		cfg.Logf = func(string, ...any) {}
-	}
 	cfg.Deck, cfg.StateDir, cfg.NoState = "", "", true
 	cfg.Key = NewKey() // no route takes it: there is no presenter here
+	cfg.Record = nil   // no presenter's feeds to record
 	cfg.Study = first.Deck.Study
-	pages, err := templates.Parse()
+	// No folder: nothing is read from disk.
+	s, err := newServer(cfg, &source{name: "(presented elsewhere)"}, up)
 	if err != nil {
 		return nil, err
 	}
-	static, err := newStaticFiles(assets.FS, map[string][]byte{"highlight.css": slides.HighlightCSS()})
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{
-		cfg:      cfg,
-		logf:     cfg.Logf,
-		source:   &source{name: "(presented elsewhere)"}, // no folder: nothing is read from disk
-		auth:     newPresenterAuth(cfg.Key),
-		static:   static,
-		pages:    pages,
-		upstream: up,
-	}
-	s.saver = newPositionSaver(positionStore{}, cfg.Logf) // saves nothing: an edge keeps no position
-	s.hub = newHub(cfg.WriteTimeout, cfg.Logf)
-	s.openRoom("", &slides.Deck{}) // no polls here; see fromAudience
-	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval})
+	s.saver = newPositionSaver(positionStore{}, s.logf) // saves nothing: an edge keeps no position
+	s.openRoom("", &slides.Deck{})                      // no polls here: the room is the presenter's (interact_relay.go)
 	s.view = edgeView(first.Deck)
 	if err := s.renderPages(s.view); err != nil {
 		return nil, err

@@ -144,6 +144,25 @@ func parseAudience(raw []byte) (audienceMsg, error) {
 	return m, errors.New("unknown message type")
 }
 
+// check makes the checks of a phone's message that need no poll or
+// question: what an edge checks before the message crosses the relay.
+func (m *audienceMsg) check() error {
+	switch m.Type {
+	case "vote":
+		if m.Option == nil {
+			return refuse("a vote needs an option")
+		}
+	case "ask":
+		_, err := questionText(m.Text)
+		return err
+	case "react":
+		if !validReaction(m.Emoji) {
+			return refuse("not one of the reactions")
+		}
+	}
+	return nil
+}
+
 // fromAudience applies one message of a phone, device. A message that
 // cannot be applied gets a *refusal; a message that is not one at all
 // (bad JSON, an unknown type) an error of its own, which closes the
@@ -153,11 +172,11 @@ func (r *room) fromAudience(device string, raw []byte) error {
 	if err != nil {
 		return err
 	}
+	if err := m.check(); err != nil {
+		return err
+	}
 	switch m.Type {
 	case "vote":
-		if m.Option == nil {
-			return refuse("a vote needs an option")
-		}
 		return r.vote(device, m.Poll, *m.Option)
 	case "ask":
 		_, err := r.ask(device, m.Text)
@@ -178,24 +197,12 @@ func (r *room) atEdge(device string, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	switch m.Type {
-	case "vote":
-		if m.Option == nil {
-			return refuse("a vote needs an option")
-		}
-	case "ask":
-		if _, err := questionText(m.Text); err != nil {
-			return err
-		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.admitAskLocked(device, r.now())
-	case "react":
-		if !validReaction(m.Emoji) {
-			return refuse("not one of the reactions")
-		}
+	if err := m.check(); err != nil || m.Type != "ask" {
+		return err
 	}
-	return nil
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.admitAskLocked(device, r.now())
 }
 
 func validReaction(emoji string) bool { return slices.Contains(reactionEmoji(), emoji) }

@@ -98,6 +98,50 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Key == "" {
 		return nil, errors.New("server: Config.Key is empty")
 	}
+	src, err := openSource(cfg.Deck)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open deck %s: %w", cfg.Deck, unwrapPathError(err))
+	}
+	d, err := src.load()
+	if err != nil {
+		src.close()
+		return nil, err
+	}
+	s, err := newServer(cfg, src, nil)
+	if err != nil {
+		src.close()
+		return nil, err
+	}
+	s.timer = talkTimer{length: min(max(cfg.Duration, 0), maxLength)}
+	s.lanAddrs = ListenAddrs
+	var store positionStore
+	if !cfg.NoState {
+		store = newPositionStore(cfg.StateDir, src.path)
+	}
+	s.saver = newPositionSaver(store, s.logf)
+	s.openRoom(resultsPath(store.path), d)
+	s.view = newDeckView(d, src.salt(d), cfg.Study)
+	if err := s.renderPages(s.view); err != nil {
+		src.close()
+		return nil, err
+	}
+	s.problems = d.Problems
+	p, _ := store.load()
+	s.pos = remap(p, s.view)
+	s.state = s.stateMessage()
+	s.reachedLocked()
+	for _, p := range d.Problems {
+		s.logf("deck: %s", p)
+	}
+	s.startHeartbeat()
+	return s, nil
+}
+
+// newServer builds what New and NewEdge share: cfg with its defaults,
+// the pages, the static files, the hub and the inspector. up is an
+// edge's Upstream, nil on the presenter's server. The caller adds the
+// deck, the position and the room.
+func newServer(cfg Config, src *source, up Upstream) (*Server, error) {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 10000
 	}
@@ -112,15 +156,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
-	}
-	src, err := openSource(cfg.Deck)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open deck %s: %w", cfg.Deck, unwrapPathError(err))
-	}
-	d, err := src.load()
-	if err != nil {
-		src.close()
-		return nil, err
 	}
 	pages, err := templates.Parse()
 	if err != nil {
@@ -137,31 +172,10 @@ func New(cfg Config) (*Server, error) {
 		auth:     newPresenterAuth(cfg.Key),
 		static:   static,
 		pages:    pages,
-		timer:    talkTimer{length: min(max(cfg.Duration, 0), maxLength)},
-		lanAddrs: ListenAddrs,
+		upstream: up,
 	}
-	var store positionStore
-	if !cfg.NoState {
-		store = newPositionStore(cfg.StateDir, src.path)
-	}
-	s.saver = newPositionSaver(store, cfg.Logf)
 	s.hub = newHub(cfg.WriteTimeout, cfg.Logf)
-	s.openRoom(resultsPath(store.path), d)
 	s.inspector = demo.New(demo.Options{CheckOrigin: s.checkOrigin, Logf: cfg.Logf, PingInterval: cfg.PingInterval, Tee: s.presenterTee})
-	s.view = newDeckView(d, src.salt(d), cfg.Study)
-	if err := s.renderPages(s.view); err != nil {
-		src.close()
-		return nil, err
-	}
-	s.problems = d.Problems
-	p, _ := store.load()
-	s.pos = remap(p, s.view)
-	s.state = s.stateMessage()
-	s.reachedLocked()
-	for _, p := range d.Problems {
-		s.logf("deck: %s", p)
-	}
-	s.startHeartbeat()
 	return s, nil
 }
 
