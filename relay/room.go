@@ -264,6 +264,12 @@ func (e *Edge) SendRoom(ev server.RoomEvent, answer func(server.RoomAnswer)) err
 	if err != nil {
 		return errors.New("not a JSON message")
 	}
+	if answer == nil { // the edge's taps: nothing to answer
+		if e.nc.Publish(eventSubject(e.o.Talk, e.name), b) != nil {
+			return errRelayDown
+		}
+		return nil
+	}
 	r.mu.Lock()
 	r.seq++
 	id := r.seq

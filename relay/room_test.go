@@ -425,11 +425,13 @@ func TestEventsOfAnotherProtocolAreRefused(t *testing.T) {
 	}
 	defer nc.Close()
 	for name, ev := range map[string]struct{ subject, data string }{
-		"protocol 2":            {eventSubject("proto", "x"), `{"proto":2,"talk":"proto","edge":"x","device":"` + devA + `","message":{"type":"vote","poll":"name:opcodes","option":1}}`},
-		"another talk":          {eventSubject("proto", "x"), `{"proto":1,"talk":"other","edge":"x","device":"` + devA + `","message":{"type":"vote","poll":"name:opcodes","option":1}}`},
-		"another subject":       {eventSubject("proto", "y"), `{"proto":1,"talk":"proto","edge":"x","device":"` + devA + `","message":{"type":"vote","poll":"name:opcodes","option":1}}`},
-		"a forged device":       {eventSubject("proto", "x"), `{"proto":1,"talk":"proto","edge":"x","device":"../admin","message":{"type":"vote","poll":"name:opcodes","option":1}}`},
-		"not a phone's message": {eventSubject("proto", "x"), `{"proto":1,"talk":"proto","edge":"x","device":"` + devA + `","message":{"type":"goto","index":1}}`},
+		"protocol 2":              {eventSubject("proto", "x"), `{"proto":2,"talk":"proto","edge":"x","device":"` + devA + `","message":{"type":"vote","poll":"name:opcodes","option":1}}`},
+		"another talk":            {eventSubject("proto", "x"), `{"proto":1,"talk":"other","edge":"x","device":"` + devA + `","message":{"type":"vote","poll":"name:opcodes","option":1}}`},
+		"another subject":         {eventSubject("proto", "y"), `{"proto":1,"talk":"proto","edge":"x","device":"` + devA + `","message":{"type":"vote","poll":"name:opcodes","option":1}}`},
+		"a forged device":         {eventSubject("proto", "x"), `{"proto":1,"talk":"proto","edge":"x","device":"../admin","message":{"type":"vote","poll":"name:opcodes","option":1}}`},
+		"a reaction that is none": {eventSubject("proto", "x"), `{"proto":1,"talk":"proto","edge":"x","device":"","message":{"type":"reactions","counts":{"💩":5}}}`},
+		"a negative tap count":    {eventSubject("proto", "x"), `{"proto":1,"talk":"proto","edge":"x","device":"","message":{"type":"reactions","counts":{"👏":-5}}}`},
+		"not a phone's message":   {eventSubject("proto", "x"), `{"proto":1,"talk":"proto","edge":"x","device":"` + devA + `","message":{"type":"goto","index":1}}`},
 	} {
 		m, err := nc.Request(ev.subject, []byte(ev.data), 5*time.Second)
 		if err != nil {

@@ -300,7 +300,9 @@ func (s *Server) openRoom(path string, d *slides.Deck) {
 	s.results = &resultsSaver{path: path, logf: s.logf}
 	publish := s.publishRoom
 	if s.upstream != nil {
-		publish = nil // an edge's room only counts its phones' questions: the room is the presenter's
+		// An edge's room only counts its phones' questions and taps: the
+		// room is the presenter's (interact_relay.go).
+		publish = s.publishEdgeRoom
 	}
 	s.room = newRoom(s.cfg.Moderate, publish, s.results.note)
 	s.results.room = s.room

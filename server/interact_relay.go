@@ -62,9 +62,18 @@ type RoomRelay struct {
 // error is what the phone is told ("the relay is down; try again").
 // answer is called at most once, later, when the presenter answers the
 // socket; it may never be called.
+//
+// With a nil answer the event expects none: reaction taps, which an edge
+// counts itself and sends as {"type":"reactions","counts":{…}} at most
+// every 100 ms. Connected reports whether an event sent now can arrive.
 type RoomUpstream interface {
 	SendRoom(ev RoomEvent, answer func(RoomAnswer)) error
+	Connected() bool
 }
+
+// maxTapsPerFlush bounds one edge's reactions event: each of its phones
+// may tap floodRate times a second, flushEvery apart.
+const maxTapsPerFlush = 1 << 20
 
 // roomLink is a server's side of the room across a relay.
 type roomLink struct {
@@ -131,10 +140,14 @@ func (s *Server) FromEdge(ev RoomEvent) (RoomAnswer, error) {
 	if s.upstream != nil {
 		return RoomAnswer{}, errors.New("an edge has no room of its own")
 	}
+	head := messageType(ev.Message)
+	if head == "reactions" { // an edge's taps since its last flush
+		return RoomAnswer{}, s.room.addReactions(ev.Message)
+	}
 	if !validDevice(strings.TrimPrefix(ev.Device, "socket-")) {
 		return RoomAnswer{}, errBadDevice
 	}
-	if head := messageType(ev.Message); head == "room" {
+	if head == "room" {
 		return RoomAnswer{Mine: s.mineMessage(ev.Device).Payload()}, nil
 	}
 	reply, mine, err := s.applyAudience(ev.Device, ev.Message)
@@ -205,7 +218,55 @@ func (s *Server) toPresenter(c *client, typ string, msg []byte) error {
 	case err != nil:
 		return errNotForUs
 	}
+	if typ == "react" {
+		// Counted here and sent as one event per flush: taps from ten
+		// thousand phones are one message every 100 ms per edge.
+		if up, ok := s.upstream.(RoomUpstream); ok && !up.Connected() {
+			c.send(kindReply, jsonMessage(replyMsg{Type: "reply", To: typ, Reason: "the relay is down; try again"}))
+			return nil
+		}
+		return s.room.fromAudience(c.device, msg)
+	}
 	s.sendRoom(c, typ, msg)
+	return nil
+}
+
+// publishEdgeRoom is an edge's room's flush: its taps go to the
+// presenter's server as one event.
+func (s *Server) publishEdgeRoom(what whatChanged, r *room) {
+	up, ok := s.upstream.(RoomUpstream)
+	if what&changedReactions == 0 || !ok {
+		return
+	}
+	counts := r.takeReactions()
+	if len(counts) == 0 {
+		return
+	}
+	b, _ := json.Marshal(reactionsMsg{Type: "reactions", Counts: counts})
+	if err := up.SendRoom(RoomEvent{Message: b}, nil); err != nil {
+		s.logf("relay: %d kinds of reactions lost: %v", len(counts), err)
+	}
+}
+
+// addReactions counts an edge's taps, {"type":"reactions","counts":{…}}.
+func (r *room) addReactions(msg []byte) error {
+	var m reactionsMsg
+	if err := json.Unmarshal(msg, &m); err != nil {
+		return errors.New("reactions: not JSON")
+	}
+	for e, n := range m.Counts {
+		if !validReaction(e) || n <= 0 || n > maxTapsPerFlush {
+			return errors.New("reactions: not one of the reactions, or a count out of range")
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for e, n := range m.Counts {
+		r.reactions[e] += n
+	}
+	if len(m.Counts) > 0 {
+		r.changedLocked(changedReactions)
+	}
 	return nil
 }
 

@@ -30,12 +30,14 @@ func (m *memRelay) SendRoom(ev RoomEvent, answer func(RoomAnswer)) error {
 	}
 	go func() {
 		a, err := m.presenter.FromEdge(ev)
-		if err == nil && (a.Reply != nil || a.Mine != nil) {
+		if err == nil && answer != nil && (a.Reply != nil || a.Mine != nil) {
 			answer(a)
 		}
 	}()
 	return nil
 }
+
+func (m *memRelay) Connected() bool { return !m.down.Load() }
 
 // newMemRelay serves the presenter's server ts and n edges of it.
 func newMemRelay(t *testing.T, ts *testServer, n int) (*memRelay, []*testServer) {
