@@ -47,7 +47,7 @@ type Presenter struct {
 	loopCtx context.Context // ends with Close
 
 	// The loop's own: what the broker is known to hold.
-	kv       jetstream.KeyValue
+	kv       jetstream.KeyValue // set under mu: the room's loop puts into it too
 	obs      jetstream.ObjectStore
 	sentDeck string
 	sentPos  positionRecord
@@ -148,7 +148,9 @@ func (p *Presenter) setUp(ctx context.Context) error {
 	if _, err := kv.Put(ctx, keyTalk, rec); err != nil {
 		return fmt.Errorf("the talk's bucket %s: %w", bucketName(p.o.Talk), err)
 	}
+	p.mu.Lock() // the room's loop puts into kv too
 	p.kv, p.obs = kv, obs
+	p.mu.Unlock()
 	return nil
 }
 
@@ -301,7 +303,10 @@ func (p *Presenter) put(ctx context.Context, key string, v any) error {
 func (p *Presenter) putRaw(ctx context.Context, key string, b []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
-	if _, err := p.kv.Put(ctx, key, b); err != nil {
+	p.mu.Lock()
+	kv := p.kv
+	p.mu.Unlock()
+	if _, err := kv.Put(ctx, key, b); err != nil {
 		return fmt.Errorf("putting %s: %w", key, err)
 	}
 	return nil

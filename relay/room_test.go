@@ -164,10 +164,6 @@ func vote(option int) string {
 	return `{"type":"vote","poll":"name:opcodes","option":` + strconv.Itoa(option) + `}`
 }
 
-func counts(want ...int) func(roomMsg) bool {
-	return func(m roomMsg) bool { return len(m.Polls) > 0 && slices.Equal(m.Polls[0].Counts, want) }
-}
-
 // TestVotesCrossTheRelay: a phone on each edge and one on the presenter's
 // server vote: the presenter counts 3 of 3, the edges' phones get the
 // aggregate; a device that changes its vote through another edge counts

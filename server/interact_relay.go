@@ -274,6 +274,9 @@ func (r *room) addReactions(msg []byte) error {
 func (s *Server) sendRoom(c *client, typ string, msg []byte) {
 	up, ok := s.upstream.(RoomUpstream)
 	if !ok {
+		if typ == "room" {
+			return // nothing to ask: there is no room here
+		}
 		c.send(kindReply, jsonMessage(replyMsg{Type: "reply", To: typ, Reason: "this edge has no relay to the presenter's server"}))
 		return
 	}
