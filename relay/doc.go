@@ -9,6 +9,13 @@
 // the newest of everything at once, and then every change. Edges publish
 // their audience counts; the presenter adds them up.
 //
+// Polls, questions and reactions (room.go) live on the presenter's server:
+// an edge hands on each of its phones' messages, checked as the presenter
+// would, and the presenter answers that socket on the event's reply
+// subject; the aggregates come back through the bucket (polls, questions)
+// and core subjects (reaction bursts, the heartbeat, each device's own
+// votes).
+//
 // What crosses the broker is what the audience sees anyway. The
 // presenter's key and cookie secret never leave the presenter's server;
 // speaker notes cross only in self-study, where every page reads them.
