@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -402,9 +403,29 @@ func TestBrokerLossRefusesTheRoomClearly(t *testing.T) {
 	ph.wait(t, "the vote on the phone", "mine", func(m roomMsg) bool { return m.Votes["name:opcodes"] == 1 })
 
 	p.stop() // the presenter's server is gone, the broker is not
+	nc, err := nats.Connect(b.url())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	eventually(t, "the broker to forget the presenter's subscription", 5*time.Second, func() bool {
+		_, err := nc.Request(eventSubject(o.Talk, "probe"), []byte("{}"), time.Second)
+		return errors.Is(err, nats.ErrNoResponders)
+	})
 	ph.send(t, vote(2))
-	if r := ph.reply(t, "a vote with no presenter"); r.OK || !strings.Contains(r.Reason, "not on the relay") {
+	if r := ph.reply(t, "a vote with no presenter"); r.OK || r.Reason != "the presenter's server is not on the relay; try again" {
 		t.Errorf("a vote with no presenter on the relay: %+v", r)
+	}
+
+	// Something subscribes but never answers (a presenter that hangs):
+	// the phone hears within answerWait and a bit.
+	if _, err := nc.Subscribe(eventsSubject(o.Talk), func(*nats.Msg) {}); err != nil {
+		t.Fatal(err)
+	}
+	nc.Flush()
+	ph.send(t, vote(2))
+	if r := ph.reply(t, "a vote that nobody answers"); r.OK || r.Reason != "the presenter's server did not answer; try again" {
+		t.Errorf("a vote that nobody answers: %+v", r)
 	}
 }
 

@@ -37,8 +37,8 @@ type RoomUpdate struct {
 
 // RoomEvent is a phone's message, from a socket of an edge.
 type RoomEvent struct {
-	Device  string // the phone's device id, from its cookie
-	Message []byte // the phone's message as it sent it: vote, ask, upvote or react; or {"type":"room"}, which asks for the device's own votes
+	Device  string // the phone's device id, from its cookie; "" for an edge's reactions
+	Message []byte // the phone's vote, ask or upvote as it sent it; {"type":"room"}, which asks for the device's own votes; or the edge's {"type":"reactions","counts":{…}}
 }
 
 // RoomAnswer is the presenter's answer to one RoomEvent, for the socket
@@ -58,7 +58,8 @@ type RoomRelay struct {
 }
 
 // RoomUpstream is an Upstream that carries the edge's phones' messages to
-// the presenter's server (a relay). SendRoom must return at once; its
+// the presenter's server (a relay). SendRoom must return at once, and
+// keep nothing of ev.Message, which the socket's next read reuses; its
 // error is what the phone is told ("the relay is down; try again").
 // answer is called at most once, later, when the presenter answers the
 // socket; it may never be called.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,7 @@ func (m *memRelay) SendRoom(ev RoomEvent, answer func(RoomAnswer)) error {
 	if m.down.Load() {
 		return errors.New("the relay is down; try again")
 	}
+	ev.Message = bytes.Clone(ev.Message) // the socket's next read reuses it
 	go func() {
 		a, err := m.presenter.FromEdge(ev)
 		if err == nil && answer != nil && (a.Reply != nil || a.Mine != nil) {
