@@ -59,11 +59,7 @@ func text(t *testing.T, tab context.Context, id string) string {
 // edges'); a second tab of one phone, on the other edge, shows that
 // phone's vote at once, with no reload.
 func TestBrowserEdgePhonesVote(t *testing.T) {
-	b := startBroker(t)
-	o := Options{URL: b.url(), Talk: "room"}
-	p := roomPresenter(t, o, false)
-	e1 := startEdgeWith(t, o, "edge-1", roomCfg)
-	e2 := startEdgeWith(t, o, "edge-2", roomCfg)
+	_, _, p, e1, e2 := startRoomTalk(t, "room", false)
 
 	desk, _ := browsertest.New(t)
 	browsertest.Open(t, desk, p.http.URL+"/presenter?key="+testKey)

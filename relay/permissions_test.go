@@ -67,17 +67,7 @@ func TestAnEdgeCannotPublishTheTalk(t *testing.T) {
 	}
 
 	// The edge's credentials, used directly.
-	var mu sync.Mutex
-	var violations []string
-	nc, err := nats.Connect(edgeOpts.URL, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-		mu.Lock()
-		violations = append(violations, err.Error())
-		mu.Unlock()
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc, violations := watchedConn(t, edgeOpts.URL)
 	js, _ := jetstream.New(nc)
 	ctx := t.Context()
 	op := func() context.Context {
@@ -120,10 +110,30 @@ func TestAnEdgeCannotPublishTheTalk(t *testing.T) {
 	if m, _, _ := pg.state(); m.Index != 1 || m.Blackout {
 		t.Errorf("the page moved to the edge's forgery: %+v", m)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !strings.Contains(strings.Join(violations, "\n"), "Permissions Violation for Publish to \"$KV.wiretalk-keynote.position\"") {
-		t.Errorf("the broker reported no permissions violation for the forged position; it reported %q", violations)
+	if v := violations(); !strings.Contains(v, "Permissions Violation for Publish to \"$KV.wiretalk-keynote.position\"") {
+		t.Errorf("the broker reported no permissions violation for the forged position; it reported %q", v)
+	}
+}
+
+// watchedConn connects to url, and returns the connection and a func
+// that returns the errors the broker reported to it, one a line.
+func watchedConn(t *testing.T, url string) (*nats.Conn, func() string) {
+	t.Helper()
+	var mu sync.Mutex
+	var errs []string
+	nc, err := nats.Connect(url, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		mu.Lock()
+		errs = append(errs, err.Error())
+		mu.Unlock()
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(errs, "\n")
 	}
 }
 
@@ -297,17 +307,7 @@ func TestTheRoomUnderTheDocumentedPermissions(t *testing.T) {
 	}
 	ph.wait(t, "the question", "questions", func(m roomMsg) bool { return len(m.Questions) == 1 })
 
-	var mu sync.Mutex
-	var violations []string
-	nc, err := nats.Connect(edgeOpts.URL, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-		mu.Lock()
-		violations = append(violations, err.Error())
-		mu.Unlock()
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc, violations := watchedConn(t, edgeOpts.URL)
 	hdr := `"proto":1,"talk":"keynote"`
 	// An event: allowed, and applied by the presenter as any phone's.
 	if m, err := nc.Request(eventSubject("keynote", "edge-9"), []byte(`{`+hdr+`,"edge":"edge-9","device":"`+devC+`","message":{"type":"vote","poll":"name:opcodes","option":2}}`), 5*time.Second); err != nil {
@@ -348,12 +348,10 @@ func TestTheRoomUnderTheDocumentedPermissions(t *testing.T) {
 		}
 	}
 	other.mu.Unlock()
-	mu.Lock()
-	defer mu.Unlock()
-	all := strings.Join(violations, "\n")
+	all := violations()
 	for _, subj := range []string{"$KV.wiretalk-keynote.polls", "wiretalk.keynote.mine", "wiretalk.keynote.room", e.relay.room.inbox + ".1"} {
 		if !strings.Contains(all, `Permissions Violation for Publish to "`+subj+`"`) {
-			t.Errorf("the broker reported no permissions violation for %s; it reported %q", subj, violations)
+			t.Errorf("the broker reported no permissions violation for %s; it reported %q", subj, all)
 		}
 	}
 }

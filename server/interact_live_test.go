@@ -31,19 +31,30 @@ type roomMsg struct {
 // nextRoom reads c until a message of type typ for which ok holds.
 func nextRoom(t *testing.T, c *protocol.Conn, typ string, ok func(roomMsg) bool) roomMsg {
 	t.Helper()
+	var m roomMsg
+	readUntil(t, c, typ, func(b []byte) bool {
+		m = roomMsg{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("bad JSON %q: %v", b, err)
+		}
+		return m.Type == typ && (ok == nil || ok(m))
+	})
+	return m
+}
+
+// readUntil reads c until done holds for a message, within 5 s; what
+// names it in the failure.
+func readUntil(t *testing.T, c *protocol.Conn, what string, done func([]byte) bool) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for {
 		_, b, err := c.Read(ctx)
 		if err != nil {
-			t.Fatalf("waiting for %q: %v", typ, err)
+			t.Fatalf("waiting for %q: %v", what, err)
 		}
-		var m roomMsg
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("bad JSON %q: %v", b, err)
-		}
-		if m.Type == typ && (ok == nil || ok(m)) {
-			return m
+		if done(b) {
+			return
 		}
 	}
 }

@@ -2,14 +2,12 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"wiretalk/protocol"
 )
@@ -210,18 +208,13 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // nextRaw reads c until a message of type typ, and decodes it into v.
 func nextRaw(t *testing.T, c *protocol.Conn, typ string, v any) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for {
-		_, b, err := c.Read(ctx)
-		if err != nil {
-			t.Fatalf("waiting for %q: %v", typ, err)
+	readUntil(t, c, typ, func(b []byte) bool {
+		if messageType(b) != typ {
+			return false
 		}
-		if messageType(b) == typ {
-			if err := json.Unmarshal(b, v); err != nil {
-				t.Fatal(err)
-			}
-			return
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatal(err)
 		}
-	}
+		return true
+	})
 }
