@@ -9,6 +9,15 @@
 // The lab has its own feed and specimen, apart from the inspector's, so a
 // broken connection here never disturbs the inspector beside it. Wire data
 // is only ever inserted with textContent, never as HTML.
+//
+// This module holds the lab's connection (its feed and specimen socket),
+// its buttons, the controls that break a framing or closing rule or the
+// opening handshake or send a message over the limit, and what they show.
+// The rest is in modules of their own, which mountLab calls:
+//
+//   lab-frame.js         one frame drawn bit by bit
+//   lab-negotiation.js   subprotocols, permessage-deflate, a strict Origin
+//   lab-closing.js       the simultaneous close, the reconnect backoff
 
 const GROUPS = [
   ['frame', 'Break a framing rule'],
@@ -35,52 +44,10 @@ const ENGINE_NOTES = [
 ];
 const ENGINE = /Firefox\//.test(navigator.userAgent) ? 'Firefox' : /Chrom(e|ium)\//.test(navigator.userAgent) ? 'Chromium' : '';
 
-const v = new URL(import.meta.url).search; // our ?v=, for the modules we share with the inspector
-const [{ h, closeSockets }, { wsURL }, { stylesheet }] =
-  await Promise.all(['inspector-view', 'socket', 'deck'].map((m) => import(`./${m}.js${v}`)));
-
-const hex2 = (n) => n.toString(16).padStart(2, '0');
-
-// What the deflate controls send: text that compresses well.
-const DEFLATE_TEXT = 'Hello, hello, hello, hello! Again and again and again.';
-// RFC 7230's token: what a subprotocol name may be (RFC 6455 §4.1).
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Reconnecting after a failure (RFC 6455 §7.2.3): a random first delay
-// in [FIRST_MIN, FIRST_MAX) ms, then twice the last one, at most
-// BACKOFF_MAX ms, for at most BACKOFF_TRIES attempts.
-const FIRST_MIN = 200, FIRST_MAX = 800, BACKOFF_MAX = 10000, BACKOFF_TRIES = 8;
-const backoffWindow = (k) => [FIRST_MIN, FIRST_MAX].map((x) => Math.min(x * 2 ** k, BACKOFF_MAX));
-
-// bits draws one frame the server sent: byte 0 and byte 1 bit by bit (as
-// the record gives them: the header is decoded once, in Go), then the rest
-// in hex, with the field that breaks the rule marked (or, with mark
-// 'wtl-mark', a field worth seeing in a valid frame).
-function bits(f, bad, mark = 'wtl-bad') {
-  const badBit = {
-    fin: (i, b) => b === 0 && i === 0,
-    rsv1: (i, b) => b === 0 && i === 1,
-    opcode: (i, b) => b === 0 && i >= 4,
-    mask: (i, b) => b === 1 && i === 0,
-    length: (i, b) => b === 1 && i > 0,
-  }[bad] || (() => false);
-  const names0 = ['FIN', 'RSV1', 'RSV2', 'RSV3', 'opcode', 'opcode', 'opcode', 'opcode'];
-  const cells = (byte, b) => [...byte].map((v, i) => h('span', {
-    class: `wtl-bit${badBit(i, b) ? ` ${mark}` : ''}`,
-    title: b === 0 ? names0[i] : i ? 'payload length' : 'MASK',
-  }, v));
-  const rest = [];
-  if (f.extLen) rest.push(h('span', { class: `wtl-hex${bad === 'length' ? ' wtl-bad' : ''}`, title: `${f.lengthBits}-bit length` }, f.extLen.replace(/(..)(?=.)/g, '$1 ')));
-  if (f.mask) rest.push(h('span', { class: 'wtl-hex wtl-key', title: 'masking key' }, f.key.replace(/(..)(?=.)/g, '$1 ')));
-  const payload = f.rows.map((x) => hex2(x.masked)).join(' ');
-  if (payload) rest.push(h('span', { class: `wtl-hex${bad === 'payload' ? ' wtl-bad' : ''}`, title: 'payload' }, payload + (f.rows.length < f.length ? ' …' : '')));
-  return h('div', { class: 'wtl-frame' },
-    h('div', { class: 'wtl-bits', role: 'img', 'aria-label': `byte 0 ${f.bits[0]}, byte 1 ${f.bits[1]}` }, cells(f.bits[0], 0), h('span', { class: 'wtl-gap' }), cells(f.bits[1], 1)),
-    h('p', { class: 'wtl-fields' }, `FIN=${+f.fin} RSV1=${+f.rsv1} RSV2=${+f.rsv2} RSV3=${+f.rsv3} opcode=0x${f.opcode.toString(16)} (${f.opName}) MASK=${+f.mask} length=${f.length}` +
-      (f.lengthBits === 7 ? '' : ` (7-bit field ${f.len7}, then ${f.lengthBits} bits)`)),
-    rest.length ? h('p', { class: 'wtl-rest' }, 'then ', rest) : null,
-    f.close ? h('p', { class: 'wtl-fields' }, `close payload: ${f.close.code} ${f.close.name}${f.close.reason ? ` "${f.close.reason}"` : ''}`) : null,
-    (f.violations || []).map((v) => h('p', { class: 'wtl-viol' }, `✗ ${v.rule ? `RFC 6455 §${v.rule}: ` : ''}${v.reason}${v.code ? ` (close ${v.code})` : ''}`)));
-}
+const v = new URL(import.meta.url).search; // our ?v=, for the modules we share with the inspector, and the lab's own
+const [{ h, closeSockets }, { wsURL }, { stylesheet }, { bits, hex2 },
+  { startNegotiation, negotiationOpened, drawNegotiation }, { closeTogether, simcloseVerdict, retry, drawBackoff }] =
+  await Promise.all(['inspector-view', 'socket', 'deck', 'lab-frame', 'lab-negotiation', 'lab-closing'].map((m) => import(`./${m}.js${v}`)));
 
 export function mountLab(root) {
   stylesheet('lab.css');
@@ -91,6 +58,16 @@ export function mountLab(root) {
   const buttons = h('div', { class: 'wtl-buttons' });
   const result = h('section', { class: 'wtl-result', 'aria-live': 'polite', 'aria-label': 'What happened' });
   const reconnect = h('button', { type: 'button', class: 'wtl-reconnect', hidden: true }, 'Reconnect');
+  // lab is what the controls of lab-negotiation.js and lab-closing.js
+  // share of this closure: the run going on, the feed's id, whether the
+  // lab is unmounted, the buttons, and these functions.
+  const lab = {
+    get run() { return run; },
+    set run(r) { run = r; },
+    get id() { return id; },
+    get dead() { return dead; },
+    buttons, say, draw, openSpecimen,
+  };
   const notes = h('ul', { class: 'wtl-notes' }, ENGINE_NOTES.map(([engine, rules, text]) =>
     h('li', { 'data-engine': engine, 'data-rules': rules, class: engine === ENGINE ? 'wtl-yours' : '' }, h('b', {}, `${engine}: `), text)));
   // The lab connects when opened: a viewer who never opens it costs the
@@ -162,11 +139,7 @@ export function mountLab(root) {
       say('Connected. Pick a rule to break.');
       buttons.toggleAttribute('data-open', true);
       if (!run) return;
-      if (run.neg) run.proto = { protocol: s.protocol, extensions: s.extensions };
-      if (run.rule.page === 'deflate' && !run.asked) {
-        run.asked = true;
-        s.send(DEFLATE_TEXT);
-      }
+      if (run.neg) negotiationOpened(run, s);
       if (run.backoff) {
         run.backoff.tries.push('open');
         run.backoff.done = true;
@@ -181,7 +154,7 @@ export function mountLab(root) {
     s.onclose = (e) => {
       if (dead || s !== spec) return;
       buttons.removeAttribute('data-open');
-      if (run && run.backoff && !run.backoff.done) return retry(run, e);
+      if (run && run.backoff && !run.backoff.done) return retry(lab, run, e);
       if (run) {
         run.page = { code: e.code, reason: e.reason, wasClean: e.wasClean };
         run.events.push({ kind: 'close', e: run.page });
@@ -191,26 +164,6 @@ export function mountLab(root) {
       reconnect.hidden = false;
       reconnect.focus({ preventScroll: true });
     };
-  }
-  // retry is the page's own reconnecting after a failure (RFC 6455
-  // §7.2.3): a random first delay, then each one twice the last.
-  function retry(r, e) {
-    const b = r.backoff;
-    if (b.delays.length) b.tries.push(`refused (${e.code})`);
-    else b.lost = { code: e.code, wasClean: e.wasClean };
-    if (b.delays.length === BACKOFF_TRIES) {
-      b.done = true;
-      draw();
-      return say('The lab gave up reconnecting. Reconnect with one tap.', true);
-    }
-    const last = b.delays[b.delays.length - 1];
-    const delay = last ? Math.min(2 * last, BACKOFF_MAX) : Math.round(FIRST_MIN + Math.random() * (FIRST_MAX - FIRST_MIN));
-    b.delays.push(delay);
-    say(`Reconnecting in ${delay} ms (attempt ${b.delays.length})…`, true);
-    draw();
-    b.timer = setTimeout(() => {
-      if (!dead && run === r) openSpecimen();
-    }, delay);
   }
   function drawButtons() {
     buttons.replaceChildren(...GROUPS.map(([g, title]) => h('fieldset', { class: `wtl-group wtl-${g}` }, h('legend', {}, title),
@@ -256,10 +209,9 @@ export function mountLab(root) {
     };
     draw();
   }
-  // Controls where the page acts: offer subprotocols or take
-  // permessage-deflate (the lab's socket is reopened), meet a strict
-  // Origin check (a socket of its own), send a message over the limit,
-  // close with the server, reconnect after a restart.
+  // Controls where the page acts: send a message over the limit, close
+  // with the server, reconnect after a restart (lab-closing.js), or
+  // negotiate (lab-negotiation.js).
   function startPage(rule) {
     if (!id) return say('The lab is not connected: reconnect first.', true);
     const open = spec && spec.readyState === 1;
@@ -276,99 +228,7 @@ export function mountLab(root) {
       feed.send(JSON.stringify({ type: 'lab', rule: rule.id }));
       return draw();
     }
-    const r = run = { rule, neg: true, events: [], handshake: null, proto: null, page: null, server: '' };
-    if (rule.page === 'subprotocols') {
-      const field = buttons.querySelector(`input[data-input="${rule.id}"]`);
-      const offer = (field ? field.value : rule.input).split(',').map((x) => x.trim()).filter((x) => x);
-      r.offer = offer;
-      r.bad = offer.filter((x, i) => !TOKEN.test(x) || offer.indexOf(x) !== i);
-      try {
-        openSpecimen(offer);
-      } catch (err) {
-        // The browser refuses before any byte is sent: no server involved.
-        r.refused = `${err.name}: ${err.message}`;
-      }
-      return draw();
-    }
-    if (rule.page === 'deflate') {
-      openSpecimen([], rule.query);
-      return draw();
-    }
-    const s = new WebSocket(wsURL('/demo/specimen?feed=' + encodeURIComponent(id) + '&origin=strict'));
-    s.onopen = () => {
-      r.events.push({ kind: 'open' });
-      s.close();
-    };
-    s.onclose = (e) => {
-      r.page = { code: e.code, reason: e.reason, wasClean: e.wasClean };
-      if (run === r) draw();
-    };
-    draw();
-  }
-  function drawNeg() {
-    const r = run.rule, x = run.handshake, p = run.page, proto = run.proto;
-    const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
-    const header = (lines, name) => (lines || []).find((l) => l.toLowerCase().startsWith(name.toLowerCase() + ':'))?.slice(name.length + 1).trim() ?? '';
-    const ds = result.dataset;
-    for (const k of Object.keys(ds)) delete ds[k];
-    ds.rule = r.id;
-    if (r.page === 'subprotocols') {
-      const offered = header(x?.request, 'Sec-WebSocket-Protocol'), chosen = header(x?.response, 'Sec-WebSocket-Protocol');
-      res.push(h('p', {}, h('b', {}, 'Your page called: '), `new WebSocket(url, ${JSON.stringify(run.offer)})`));
-      if (run.refused) {
-        res.push(h('p', { class: 'wtl-viol' }, `✗ Your browser refused: it threw ${run.refused}`),
-          h('p', { class: 'wtl-verdict' }, run.bad.length
-            ? `${run.bad.map((b) => JSON.stringify(b)).join(', ')} ${run.bad.length === 1 ? 'is' : 'are'} not a valid subprotocol (not an HTTP token, or said twice). No request left your browser: the server never heard of it, and the lab's connection is as it was.`
-            : 'No request left your browser: the server never heard of it, and the lab\'s connection is as it was.'));
-      } else {
-        res.push(x ? h('table', { class: 'wtl-side' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Your browser sent (request)'), h('th', {}, 'The server chose (response)'), h('th', {}, 'Your page reads'))),
-          h('tbody', {}, h('tr', {},
-            h('td', { class: 'wtl-req' }, offered ? `Sec-WebSocket-Protocol: ${offered}` : '(no Sec-WebSocket-Protocol: nothing offered)'),
-            h('td', { class: 'wtl-res' }, chosen ? `Sec-WebSocket-Protocol: ${chosen}` : '(no Sec-WebSocket-Protocol: none chosen)'),
-            h('td', {}, proto ? `ws.protocol = "${proto.protocol}"` : '…'))))
-          : h('p', {}, 'Waiting…'));
-        if (proto) {
-          res.push(h('p', { class: 'wtl-verdict' }, chosen
-            ? `The server chose ${chosen}, by its own preference, from what you offered; your page learns it from ws.protocol.`
-            : `The server chose none${offered ? ' of what you offered' : ''}, and the socket opened all the same: ws.protocol is "".${offered ? ' RFC 6455 allows it; the WHATWG standard, and Chromium, would fail the connection.' : ''}`));
-        } else if (p) {
-          res.push(h('p', { class: 'wtl-verdict' }, `Your browser failed the connection: your page offered subprotocols and the server chose none. ` +
-            `RFC 6455 allows that answer (§4.2.2: the server may choose none), but the WHATWG WebSocket standard, which browsers follow, fails the connection then. Your page only learns ${p.code}, wasClean=${p.wasClean}.`));
-        }
-        Object.assign(ds, { offered, chosen, pageCode: p ? p.code : '', pageClean: p ? p.wasClean : '' });
-      }
-      Object.assign(ds, { handshake: String(!!x), offer: run.offer.join(','), refused: run.refused || '', bad: run.bad.join(','), protocol: proto ? proto.protocol : '', opened: String(!!proto) });
-    } else if (r.page === 'deflate') {
-      const extOffered = header(x?.request, 'Sec-WebSocket-Extensions'), extChosen = header(x?.response, 'Sec-WebSocket-Extensions');
-      const frames = run.events.filter((e) => e.kind === 'frame' && !e.tcp && (e.f.opcode === 1 || e.f.opcode === 0)).sort((a, b) => a.seq - b.seq);
-      const got = run.events.filter((e) => e.kind === 'message');
-      res.push(x ? h('ul', { class: 'wtl-timeline' },
-        h('li', { class: 'wtl-in' }, h('b', {}, 'Your browser offered: '), extOffered ? `Sec-WebSocket-Extensions: ${extOffered}` : 'no extension'),
-        h('li', { class: 'wtl-out' }, h('b', {}, 'The server: '), extChosen ? `accepted it: Sec-WebSocket-Extensions: ${extChosen}` : 'declined it: no Sec-WebSocket-Extensions in its answer'),
-        proto ? h('li', {}, h('b', {}, 'Your page reads: '), `ws.extensions = "${proto.extensions}"`) : null)
-        : h('p', {}, 'Waiting…'));
-      res.push(h('h4', {}, `Your page sent "${DEFLATE_TEXT}" (${DEFLATE_TEXT.length} bytes); the server echoed it`), frames.length
-        ? h('ol', { class: 'wtl-timeline' }, frames.map((e) => h('li', { class: e.f.dir === 'in' ? 'wtl-in' : 'wtl-out' },
-          h('b', {}, e.f.dir === 'in' ? `Your browser → server: ${e.f.opName}` : `Server → browser: ${e.f.opName}`), bits(e.f, e.f.rsv1 ? 'rsv1' : '', 'wtl-mark'),
-          e.f.deflate ? h('p', { class: 'wtl-fields' }, `${e.f.deflate.meaning}.${e.f.deflate.final ? ` ${e.f.deflate.compressed} bytes on the wire inflate to ${e.f.deflate.inflatedLen}: "${e.f.deflate.inflated}".` : ''}`)
-            : h('p', { class: 'wtl-fields' }, 'RSV1=0: not compressed; the payload is the text itself.'))))
-        : h('p', {}, 'Waiting…'));
-      if (got.length) {
-        res.push(h('p', { class: 'wtl-verdict' }, `Your page got "${got[0].data}" in onmessage. ` + (extChosen
-          ? 'The frames carried DEFLATE bytes with RSV1 set; your browser inflated them, and the page never saw the difference.'
-          : 'Nothing was compressed: both frames carry the text as it is, with RSV1=0.')));
-      }
-      const payload = (e) => e ? e.f.rows.map((b) => hex2(b.unmasked)).join('') : '';
-      Object.assign(ds, { extOffered, extChosen, extensions: proto ? proto.extensions : '', messages: got.map((e) => e.data).join('\n'),
-        rsv1: frames.map((e) => `${e.f.dir}:${+e.f.rsv1}`).join(' '), payloadOut: payload(frames.find((e) => e.f.dir === 'out')), length: frames.map((e) => `${e.f.dir}:${e.f.length}`).join(' ') });
-    } else {
-      res.push(h('p', {}, h('b', {}, 'Your page\'s origin: '), location.origin));
-      if (run.server) res.push(h('p', { class: 'wtl-server' }, h('b', {}, 'The server: '), run.server));
-      if (p) res.push(h('p', { class: 'wtl-verdict' }, `Your page only learns ${p.code}${p.wasClean ? '' : ', wasClean=false'}: not that its Origin was refused.`));
-      Object.assign(ds, { server: run.server, pageCode: p ? p.code : '', pageClean: p ? p.wasClean : '', opened: String(run.events.some((e) => e.kind === 'open')) });
-    }
-    result.replaceChildren(...res);
+    startNegotiation(lab, rule);
   }
   function start(rule) {
     if (!rule) return;
@@ -404,11 +264,7 @@ export function mountLab(root) {
     if (r.type === 'notice') {
       if (r.notice.code === 'command') say(r.notice.text, true);
       if (r.notice.code === 'lab' && run.rule.page === 'simclose' && !run.sent && spec.readyState === 1) {
-        // The server is ready: one message, and close in the same breath.
-        run.sent = true;
-        spec.send('both close now');
-        spec.close(1000, 'the page closes too');
-        run.events.push({ kind: 'called' });
+        closeTogether(run, spec);
         return draw();
       }
       if (r.notice.code === 'tcp') {
@@ -456,35 +312,10 @@ export function mountLab(root) {
     ds.fetch = !f ? '' : f.redirected ? `${f.manual} ${f.status} ${f.to} redirected` : `${f.status} ${f.version || ''}`.trim();
     for (const k of ['sent', 'server', 'browserCode', 'browserReason', 'messages', 'order']) ds[k] = '';
   }
-  // drawBackoff shows the page's reconnecting: each delay it chose, in
-  // its window, and what each attempt met.
-  function drawBackoff() {
-    const r = run.rule, b = run.backoff;
-    const res = [h('h3', {}, r.title), h('p', { class: 'wtl-rule' }, r.rule)];
-    if (b.lost) res.push(h('p', { class: 'wtl-page' }, h('b', {}, 'Your page: '), `the server dropped the connection: close event, code ${b.lost.code}, wasClean=${b.lost.wasClean}.`));
-    res.push(h('h4', {}, 'Your page reconnecting'), b.delays.length
-      ? h('ol', { class: 'wtl-timeline wtl-backoff' }, b.delays.map((d, k) => {
-        const [lo, hi] = backoffWindow(k);
-        return h('li', { class: b.tries[k] === 'open' ? 'wtl-out' : 'wtl-in' }, h('b', {}, `Attempt ${k + 1}: `),
-          `waited ${d} ms (${k ? `twice ${b.delays[k - 1]} ms, ` : 'random, '}window ${lo}–${hi} ms)`,
-          h('span', { class: 'wtl-bar', style: `width: ${Math.min(100, d / 40)}%` }), b.tries[k] ? ` → ${b.tries[k] === 'open' ? 'connected' : b.tries[k]}` : ' …');
-      }))
-      : h('p', {}, 'Waiting for the server to drop the connection…'));
-    if (b.refusals.length) res.push(h('ul', { class: 'wtl-timeline' }, b.refusals.map((t) => h('li', { class: 'wtl-server' }, h('b', {}, 'The server: '), t))));
-    if (b.done && b.tries.at(-1) === 'open') {
-      res.push(h('p', { class: 'wtl-verdict' }, `Back after ${b.delays.length} attempts and ${b.delays.reduce((a, d) => a + d, 0)} ms of waiting. ` +
-        'Your first delay was random: a thousand pages dropped by the same restart would each pick another, and come back spread out instead of all at once; each later delay doubles, so a server that stays down is asked less and less often.'));
-    }
-    result.replaceChildren(...res);
-    const ds = result.dataset;
-    for (const k of Object.keys(ds)) delete ds[k];
-    Object.assign(ds, { rule: r.id, delays: b.delays.join(' '), windows: b.delays.map((_, k) => backoffWindow(k).join('-')).join(' '),
-      tries: b.tries.join(','), refusals: String(b.refusals.length), lostCode: b.lost ? b.lost.code : '', done: String(!!b.done) });
-  }
   function draw() {
     if (run.hs) return drawHandshake();
-    if (run.neg) return drawNeg();
-    if (run.backoff) return drawBackoff();
+    if (run.neg) return drawNegotiation(run, result);
+    if (run.backoff) return drawBackoff(run, result);
     const r = run.rule, sim = r.page === 'simclose';
     // Frames in wire order (the feed's sequence), then what the page saw.
     const wireAll = run.events.filter((e) => e.kind === 'frame').sort((a, b) => a.seq - b.seq);
@@ -533,17 +364,8 @@ export function mountLab(root) {
     if (r.page === 'big') {
       if (b || p) parts.push('The server read the header, saw a message over its limit, and closed with 1009 without reading the rest.');
     } else if (r.page === 'simclose') {
-      const order = run.events.filter((e) => e.f && e.f.close).sort((x, y) => x.seq - y.seq).map((e) => e.f.dir);
-      if (!p) return order.length ? 'Both closes are on their way…' : 'Waiting for the server…';
-      if (order.join(' ') === 'out in' && b && b.reason !== 'the server closes too') {
-        parts.push('Both sides sent a close frame, and neither was an answer to the other: the server sent its own before it read yours, and your browser sent the one your page asked for, with its own reason, not the server\'s. ' +
-          'Each side, having sent its close, took the other\'s as the end of the closing handshake (§7.1.3). ' +
-          'Here on one machine the server waits 100 ms before its close, so that your browser\'s is already on its way; over a network the two would pass each other on the wire. The lab cannot promise this timing on every run.');
-      } else if (order.join(' ') === 'out in') {
-        parts.push('This time your browser\'s close answered the server\'s: it echoes the server\'s reason. The server\'s close arrived before your browser had written the one your page asked for; the timing of a simultaneous close is not something a page controls.');
-      } else {
-        parts.push(`This time the closes went ${order.join(', then ')}: not crossing.`);
-      }
+      if (!p) return simcloseVerdict(run);
+      parts.push(simcloseVerdict(run));
     } else if (!r.valid && !r.expect) {
       parts.push('Here the server broke the rule, not your browser: a browser that has received a close frame sends no more data and reads nothing after it.');
     } else if (!r.valid) {

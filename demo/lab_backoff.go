@@ -11,8 +11,8 @@ import (
 // {"type":"lab","rule":"backoff"}; the server drops the lab's specimen,
 // as a restarting server would, and refuses the feed's next
 // labRefusals specimen connections with 503. The page reconnects on its
-// own after a random first delay, doubling it each time (assets/lab.js),
-// and shows the delays it chose.
+// own after a random first delay, doubling it each time
+// (assets/lab-closing.js), and shows the delays it chose.
 
 // labRefusals is how many connections a "backoff" command refuses.
 const labRefusals = 3
