@@ -70,7 +70,7 @@ var pageLabDone = map[string]string{
 }
 
 // deflateText is what the deflate controls send (DEFLATE_TEXT in
-// assets/lab.js).
+// assets/lab-negotiation.js).
 const deflateText = "Hello, hello, hello, hello! Again and again and again."
 
 // reconnectAfter says whether the lab's connection is closed after page
