@@ -27,11 +27,17 @@ type Group struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	all      []*gconn
+
+	// AnswerPings makes the sockets added after it is set answer every
+	// ping with a pong, as a browser does; without it they never do.
+	AnswerPings bool
+	pongs       atomic.Int64
 }
 
 type gconn struct {
-	fd int
-	p  Parser
+	fd  int
+	p   Parser
+	wmu sync.Mutex // one frame at a time: a pong and a Send may meet
 }
 
 // NewGroup starts readers epoll loops for sockets whose descriptors are
@@ -68,6 +74,15 @@ func (g *Group) Add(fd int, rest []byte) error {
 		return err
 	}
 	c := &gconn{fd: fd, p: NewParser()}
+	if g.AnswerPings {
+		c.p.OnPing = func(payload []byte) {
+			if err := c.write(Frame(OpPong, payload, true)); err != nil {
+				g.fail(fmt.Errorf("socket %d: pong: %w", fd, err))
+				return
+			}
+			g.pongs.Add(1)
+		}
+	}
 	if m := c.p.Feed(rest); m > 0 {
 		g.got(m)
 	}
@@ -86,6 +101,45 @@ func (g *Group) Len() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return len(g.all)
+}
+
+// Send writes frame (a whole frame, masked: see Frame) on the i-th socket
+// added.
+func (g *Group) Send(i int, frame []byte) error {
+	g.mu.Lock()
+	c := g.all[i]
+	g.mu.Unlock()
+	return c.write(frame)
+}
+
+// Pongs returns how many pings the sockets have answered.
+func (g *Group) Pongs() int64 { return g.pongs.Load() }
+
+// write writes all of frame on the non-blocking socket, waiting for room
+// in its send buffer for at most a second.
+func (c *gconn) write(frame []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	var deadline time.Time
+	for len(frame) > 0 {
+		n, err := syscall.Write(c.fd, frame)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			if deadline.IsZero() {
+				deadline = time.Now().Add(time.Second)
+			} else if time.Now().After(deadline) {
+				return errors.New("rawws: send buffer full for a second")
+			}
+			time.Sleep(100 * time.Microsecond)
+			continue
+		case err != nil:
+			return err
+		}
+		frame = frame[n:]
+	}
+	return nil
 }
 
 // Received returns the number of messages received so far.

@@ -37,6 +37,12 @@ var MaskKey = [4]byte{0x37, 0xfa, 0x21, 0x3d}
 // may send its first frames at once). The socket has TCP_NODELAY set and a
 // receive timeout, so that a silent server cannot hang the benchmark.
 func Dial(addr netip.AddrPort, path string, timeout time.Duration) (fd int, rest []byte, err error) {
+	return DialHeader(addr, path, "", timeout)
+}
+
+// DialHeader is Dial with more request header lines, each ending in
+// "\r\n" (an Origin, a Cookie), as a browser's handshake carries them.
+func DialHeader(addr netip.AddrPort, path, header string, timeout time.Duration) (fd int, rest []byte, err error) {
 	if !addr.Addr().Is4() {
 		return -1, nil, fmt.Errorf("rawws: %s is not an IPv4 address", addr)
 	}
@@ -69,7 +75,7 @@ func Dial(addr netip.AddrPort, path string, timeout time.Duration) (fd int, rest
 		"Upgrade: websocket\r\n" +
 		"Connection: Upgrade\r\n" +
 		"Sec-WebSocket-Key: " + Key + "\r\n" +
-		"Sec-WebSocket-Version: 13\r\n\r\n"
+		"Sec-WebSocket-Version: 13\r\n" + header + "\r\n"
 	if err = WriteAll(fd, []byte(req)); err != nil {
 		return fd, nil, fmt.Errorf("rawws: handshake: %w", err)
 	}
@@ -163,6 +169,8 @@ func Read(fd int, p []byte) (int, error) {
 const (
 	OpText   = 0x1
 	OpBinary = 0x2
+	OpPing   = 0x9
+	OpPong   = 0xA
 )
 
 // ServerFrameSize returns the size on the wire of an unmasked frame (as a
@@ -217,6 +225,14 @@ type Parser struct {
 	data  bool  // the current frame is a final data or continuation frame
 	Bad   error // the first malformed header seen, if any
 	bytes int64
+
+	// OnPing, when set, is called with the payload of every ping, once
+	// the whole frame has come (the payload is only valid during the
+	// call). Pings are never counted as messages.
+	OnPing func(payload []byte)
+	ping   bool      // the current frame is a ping
+	pingN  int       // its payload bytes held in pingB
+	pingB  [125]byte // RFC 6455 §5.5: a control frame's payload is at most 125 bytes
 }
 
 // NewParser returns a parser positioned at the start of a frame.
@@ -268,27 +284,38 @@ func (p *Parser) Feed(b []byte) int {
 			}
 			op := p.hdr[0] & 0xF
 			p.data = p.hdr[0]&0x80 != 0 && op < 0x8
+			p.ping, p.pingN = op == OpPing && p.OnPing != nil, 0
 			p.left = n
 			p.hn = 0
 			if n == 0 {
-				if p.data {
-					msgs++
-				}
-				p.left = -1
+				p.frameDone(&msgs)
 				continue
 			}
 		}
 		take := min(p.left, int64(len(b)))
+		if p.ping {
+			p.pingN += copy(p.pingB[p.pingN:], b[:take])
+		}
 		b = b[take:]
 		p.left -= take
 		if p.left == 0 {
-			if p.data {
-				msgs++
-			}
-			p.left = -1
+			p.frameDone(&msgs)
 		}
 	}
 	return msgs
+}
+
+// frameDone ends the current frame: it counts a data message, or hands
+// a ping to OnPing.
+func (p *Parser) frameDone(msgs *int) {
+	if p.data {
+		*msgs++
+	}
+	if p.ping {
+		p.OnPing(p.pingB[:p.pingN])
+		p.ping = false
+	}
+	p.left = -1
 }
 
 // Bytes returns how many bytes the parser has been fed.

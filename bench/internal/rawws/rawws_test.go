@@ -1,10 +1,18 @@
 package rawws
 
 import (
+	"bufio"
 	"bytes"
+	"io"
 	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/netip"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The parser must count the same messages however the stream is split.
@@ -69,5 +77,67 @@ func TestFrameMasksAndPayloadsJoins(t *testing.T) {
 	got, err := Payloads(stream)
 	if err != nil || !bytes.Equal(got, msg) {
 		t.Fatalf("Payloads: %d bytes, %v; want the %d-byte message", len(got), err, len(msg))
+	}
+}
+
+// OnPing must get every ping's whole payload, however the stream is
+// split, and pings must not count as messages.
+func TestParserHandsOverPingsAtAnySplit(t *testing.T) {
+	var stream []byte
+	stream = append(stream, Frame(OpText, []byte("state"), false)...)
+	stream = append(stream, Frame(OpPing, []byte("tick"), false)...)
+	stream = append(stream, Frame(OpPing, nil, false)...)
+	stream = append(stream, Frame(OpText, bytes.Repeat([]byte{'x'}, 300), false)...)
+	stream = append(stream, Frame(OpPing, bytes.Repeat([]byte{'p'}, 125), false)...)
+	want := []string{"tick", "", strings.Repeat("p", 125)}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		var got []string
+		p := NewParser()
+		p.OnPing = func(b []byte) { got = append(got, string(b)) }
+		msgs := 0
+		for b := stream; len(b) > 0; {
+			k := 1 + rng.IntN(min(len(b), 40))
+			msgs += p.Feed(b[:k])
+			b = b[k:]
+		}
+		if msgs != 2 || !slices.Equal(got, want) {
+			t.Fatalf("%d messages and pings %q; want 2 and %q", msgs, got, want)
+		}
+	}
+}
+
+// DialHeader must put the extra lines in the request's header, before the
+// blank line that ends it.
+func TestDialHeaderSendsTheExtraLines(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer c.Close()
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- req.Header.Get("Origin") + " " + req.Header.Get("Cookie")
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+Accept+"\r\n\r\n")
+	}()
+	addr := netip.MustParseAddrPort(ln.Addr().String())
+	fd, _, err := DialHeader(addr, "/ws", "Origin: http://"+addr.String()+"\r\nCookie: wiretalk_device=00ff\r\n", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Close(fd)
+	if read, want := <-got, "http://"+addr.String()+" wiretalk_device=00ff"; read != want {
+		t.Fatalf("the server read %q, want %q", read, want)
 	}
 }
