@@ -30,6 +30,15 @@ type clientsConfig struct {
 	profN       int              // profile the server's rounds at this N
 	profFile    string
 	hold        time.Duration // idle: keep the sockets open this long at the end, for a look with pprof
+
+	// The audience workloads (clients_interact.go).
+	devices bool          // each socket a phone of its own: a device cookie and the page's Origin
+	pongs   bool          // the sockets answer pings
+	spread  time.Duration // votes: every socket votes once within this
+	window  time.Duration // votes: the idle CPU window; heartbeat: each CPU window
+	settle  time.Duration // reactions, heartbeat: wait after a change before measuring
+	rate    float64       // reactions: a second, per socket
+	deck    string        // heartbeat: the server's deck file, rewritten with and without the heartbeat
 }
 
 func cmdClients(args []string) error {
@@ -37,7 +46,7 @@ func cmdClients(args []string) error {
 	var cfg clientsConfig
 	ws := fs.String("ws", "", "the server's WebSocket address (echo-cycles: every server's, separated by commas)")
 	ctl := fs.String("ctl", "", "the server's control address")
-	fs.StringVar(&cfg.mode, "mode", "broadcast", "broadcast, idle, echo, echo-cycles (several servers in turn), or rounds (a tournament's: commands on stdin)")
+	fs.StringVar(&cfg.mode, "mode", "broadcast", "broadcast, idle, echo, echo-cycles (several servers in turn), rounds (a tournament's: commands on stdin), or the audience's votes, reactions, heartbeat (with -lib hub: see wtbench interact)")
 	fs.StringVar(&cfg.path, "path", "/", "request path of the sockets")
 	ns := fs.String("n", "1000,5000,10000", "socket counts, in increasing order")
 	fs.IntVar(&cfg.rounds, "rounds", 30, "timed broadcast rounds at each count")
@@ -51,6 +60,13 @@ func cmdClients(args []string) error {
 	fs.IntVar(&cfg.profN, "prof-n", 0, "CPU-profile the server during the broadcast rounds at this N, or the echoes of this size")
 	fs.StringVar(&cfg.profFile, "prof", "", "the server's CPU profile file (with -prof-n)")
 	fs.DurationVar(&cfg.hold, "hold", 0, "idle: keep the sockets open this long at the end (for a heap profile: send \"heap FILE\" to the control port)")
+	fs.BoolVar(&cfg.devices, "devices", false, "each socket sends a wiretalk_device cookie of its own and the page's Origin")
+	fs.BoolVar(&cfg.pongs, "pongs", false, "the sockets answer pings")
+	fs.DurationVar(&cfg.spread, "spread", 10*time.Second, "votes: every socket votes once within this")
+	fs.DurationVar(&cfg.window, "window", 5*time.Second, "votes: the idle CPU window; heartbeat: each CPU window")
+	fs.DurationVar(&cfg.settle, "settle", time.Second, "reactions, heartbeat: wait after a change before measuring")
+	fs.Float64Var(&cfg.rate, "rate", 2, "reactions: a second, per socket")
+	fs.StringVar(&cfg.deck, "deck", "", "heartbeat: the server's deck file")
 	fs.Parse(args)
 	var err error
 	if cfg.mode == "echo-cycles" {
@@ -94,6 +110,12 @@ func cmdClients(args []string) error {
 		res.EchoCycles, err = runEchoCycles(cfg)
 	case "rounds":
 		return runRounds(cfg, int(maxFD), os.Stdin, os.Stdout)
+	case "votes":
+		res.Votes, err = runVotes(cfg, int(maxFD))
+	case "reactions":
+		res.Reactions, err = runReactions(cfg, int(maxFD))
+	case "heartbeat":
+		res.Heartbeat, err = runHeartbeat(cfg, int(maxFD))
 	default:
 		err = fmt.Errorf("unknown mode %q", cfg.mode)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 	"wiretalk/bench/internal/rawws"
 )
@@ -16,6 +17,7 @@ type fleet struct {
 	start   time.Time
 	trigger func() error // makes the server broadcast once
 	pres    *presenter   // the hub's presenter socket, when cfg.presenter is set
+	dialed  atomic.Int64 // sockets dialed so far, for their device ids
 }
 
 func newFleet(cfg clientsConfig, maxFD int) (*fleet, error) {
@@ -28,16 +30,27 @@ func newFleet(cfg clientsConfig, maxFD int) (*fleet, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.AnswerPings = cfg.pongs
 	f := &fleet{cfg: cfg, ctl: ctl, group: g, start: start}
 	f.trigger = func() error { return f.ctl.send("b") }
 	if cfg.presenter != "" {
-		if f.pres, err = newPresenter(cfg.ws, cfg.presenter); err != nil {
+		if f.pres, err = newPresenter(cfg.ws, cfg.presenter, start); err != nil {
 			g.Close()
 			return nil, err
 		}
 		f.trigger = f.pres.next
 	}
 	return f, nil
+}
+
+// header returns the extra header lines of the next socket's handshake:
+// with cfg.devices, those of a phone's browser, the page's Origin and a
+// device cookie of its own (a valid id: 32 hex digits).
+func (f *fleet) header() string {
+	if !f.cfg.devices {
+		return ""
+	}
+	return fmt.Sprintf("Origin: http://%s\r\nCookie: wiretalk_device=%032x\r\n", f.cfg.ws, f.dialed.Add(1))
 }
 
 // close closes every socket of the fleet.
@@ -61,7 +74,7 @@ func (f *fleet) grow(n int) (time.Duration, error) {
 		go func() {
 			defer wg.Done()
 			for range jobs {
-				fd, rest, err := rawws.Dial(f.cfg.ws, f.cfg.path, 10*time.Second)
+				fd, rest, err := rawws.DialHeader(f.cfg.ws, f.cfg.path, f.header(), 10*time.Second)
 				if err == nil {
 					err = f.group.Add(fd, rest)
 				}

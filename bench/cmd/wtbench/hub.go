@@ -24,16 +24,26 @@ type hubServer struct {
 	stateDir string // a temporary folder for the position's file
 }
 
-func newHubServer() (*hubServer, error) {
+// hubOptions are the hub server's flags (wtbench server -lib hub).
+type hubOptions struct {
+	deck string        // the deck's file; "" presents the embedded talk
+	ping time.Duration // the heartbeat's interval; 0 means an hour, as good as none
+}
+
+func newHubServer(o hubOptions) (*hubServer, error) {
 	dir, err := os.MkdirTemp("", "wtbench-hub-")
 	if err != nil {
 		return nil, err
 	}
+	if o.ping <= 0 {
+		o.ping = time.Hour // the raw clients answer pings only when told to
+	}
 	s, err := server.New(server.Config{
+		Deck:         o.deck,
 		Key:          hubKey,
 		StateDir:     dir,
 		MaxConns:     20000,
-		PingInterval: time.Hour, // the raw clients never answer pings
+		PingInterval: o.ping,
 	})
 	if err != nil {
 		os.RemoveAll(dir)
@@ -64,3 +74,7 @@ func (h *hubServer) Broadcast([]byte) {
 }
 
 func (h *hubServer) Conns() int { return h.s.AudienceCount() }
+
+// Reload reads the deck's file again, as the server's watch does after
+// an edit (the control port's "reload").
+func (h *hubServer) Reload() { h.s.Reload() }

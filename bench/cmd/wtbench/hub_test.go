@@ -12,7 +12,7 @@ import (
 // that the benchmark's key press pays for it; and that Close removes
 // the file's folder.
 func TestHubKeepsThePosition(t *testing.T) {
-	h, err := newHubServer()
+	h, err := newHubServer(hubOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,12 @@
 //	wtbench run                                         everything, then the report
 //	wtbench report  -in results.json                    the report again from saved results
 //	wtbench ab      -a L1 -b L2 [-exe-b OLD] [-mode M]  two servers side by side
+//	wtbench interact -n 10000                           the audience's votes, reactions and heartbeat
 //
 // A server prints its addresses as one JSON line and then takes commands,
 // one per line, on its control port: "count", "b" (broadcast), "mem",
-// "cpu", "prof start FILE", "prof stop", "heap FILE" and "quit". The clients process drives the
+// "cpu", "prof start FILE", "prof stop", "heap FILE", "reload" (the hub:
+// read the deck again) and "quit". The clients process drives the
 // workload through that port and prints its results as JSON.
 package main
 
@@ -49,6 +51,8 @@ func main() {
 		err = cmdMicro(args)
 	case "page":
 		err = cmdPage(args)
+	case "interact":
+		err = cmdInteract(args)
 	case "help", "-h", "-help", "--help":
 		usage()
 		return
@@ -75,6 +79,8 @@ func usage() {
            (ab -a L1 -b L2 [-exe-b OTHER-WTBENCH] [-mode broadcast|echo])
   micro    the in-process benchmarks (masking, read, write) as JSON
   page     the audience page's weight in headless Chromium
+  interact the audience talking back (issue 18): votes, reactions and the heartbeat at -n sockets,
+           into section 7 of docs/BENCHMARKS.md (from bench/: go run ./cmd/wtbench interact -n 10000)
 
 "wtbench COMMAND -h" lists a command's flags.
 `)

@@ -53,5 +53,9 @@ type (
 		// EchoCycles is the echo-cycles mode's: for each server, in the
 		// order of -ws, one result per size in each cycle.
 		EchoCycles [][][]echoResult `json:"echo_cycles,omitempty"`
+		// The audience's workloads (clients_interact.go).
+		Votes     *votesResult     `json:"votes,omitempty"`
+		Reactions *reactionsResult `json:"reactions,omitempty"`
+		Heartbeat *heartbeatResult `json:"heartbeat,omitempty"`
 	}
 )

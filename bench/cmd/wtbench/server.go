@@ -49,6 +49,9 @@ func cmdServer(args []string) error {
 	fs := flag.NewFlagSet("server", flag.ExitOnError)
 	lib := fs.String("lib", "wiretalk", "library: "+strings.Join(append(libs.Names, "hub"), ", "))
 	mode := fs.String("mode", "broadcast", "echo, broadcast or idle")
+	var hub hubOptions
+	fs.StringVar(&hub.deck, "deck", "", "hub: the deck's file (default: the embedded talk)")
+	fs.DurationVar(&hub.ping, "ping", 0, "hub: the heartbeat's ping interval (default: an hour, as good as none)")
 	fs.Parse(args)
 	if _, err := raiseNoFile(); err != nil {
 		return err
@@ -56,7 +59,7 @@ func cmdServer(args []string) error {
 	var srv libs.Server
 	var err error
 	if *lib == "hub" {
-		srv, err = newHubServer()
+		srv, err = newHubServer(hub)
 	} else {
 		srv, err = libs.New(*lib, libs.Mode(*mode))
 	}
@@ -136,6 +139,13 @@ func (c *control) do(cmd []string) (string, error) {
 	case "mem":
 		b, err := json.Marshal(readMem(c.srv.Conns()))
 		return string(b), err
+	case "reload": // the hub reads its deck's file again
+		r, ok := c.srv.(interface{ Reload() })
+		if !ok {
+			return "", errors.New("this server has no deck to reload")
+		}
+		r.Reload()
+		return "ok", nil
 	case "prof":
 		return c.profile(cmd[1:])
 	case "heap": // heap FILE: a heap profile of what is live now

@@ -321,6 +321,39 @@ func (p *Parser) frameDone(msgs *int) {
 // Bytes returns how many bytes the parser has been fed.
 func (p *Parser) Bytes() int64 { return p.bytes }
 
+// SplitFrame decodes the unmasked frame at the start of b: its opcode,
+// whether it is final, and its payload (a slice of b). It returns n = 0
+// while b holds less than a whole frame.
+func SplitFrame(b []byte) (op byte, fin bool, payload []byte, n int, err error) {
+	if len(b) < 2 {
+		return 0, false, nil, 0, nil
+	}
+	if b[1]&0x80 != 0 {
+		return 0, false, nil, 0, errors.New("rawws: server sent a masked frame")
+	}
+	size, hs := uint64(b[1]&0x7F), 2
+	switch size {
+	case 126:
+		if len(b) < 4 {
+			return 0, false, nil, 0, nil
+		}
+		size, hs = uint64(binary.BigEndian.Uint16(b[2:])), 4
+	case 127:
+		if len(b) < 10 {
+			return 0, false, nil, 0, nil
+		}
+		size, hs = binary.BigEndian.Uint64(b[2:]), 10
+	}
+	if size > 1<<30 {
+		return 0, false, nil, 0, fmt.Errorf("rawws: a %d-byte frame", size)
+	}
+	if uint64(len(b)-hs) < size {
+		return 0, false, nil, 0, nil
+	}
+	end := hs + int(size)
+	return b[0] & 0xF, b[0]&0x80 != 0, b[hs:end], end, nil
+}
+
 // Payloads decodes the unmasked frames that make up b and returns their
 // payloads joined: the message they carry.
 func Payloads(b []byte) ([]byte, error) {

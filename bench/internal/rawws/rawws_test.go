@@ -141,3 +141,24 @@ func TestDialHeaderSendsTheExtraLines(t *testing.T) {
 		t.Fatalf("the server read %q, want %q", read, want)
 	}
 }
+
+// SplitFrame must wait for a whole frame, then return it and its size.
+func TestSplitFrameWaitsForAWholeFrame(t *testing.T) {
+	stream := append(Frame(OpText, bytes.Repeat([]byte{'a'}, 300), false), Frame(OpPing, []byte("hi"), false)...)
+	for k := range 304 { // the first frame is 4 + 300 bytes
+		if _, _, _, n, err := SplitFrame(stream[:k]); n != 0 || err != nil {
+			t.Fatalf("after %d bytes: n = %d, %v; want 0 and no error", k, n, err)
+		}
+	}
+	op, fin, p, n, err := SplitFrame(stream)
+	if op != OpText || !fin || len(p) != 300 || n != 304 || err != nil {
+		t.Fatalf("SplitFrame = %#x %v %d bytes n=%d %v", op, fin, len(p), n, err)
+	}
+	op, _, p, n, _ = SplitFrame(stream[n:])
+	if op != OpPing || string(p) != "hi" || n != 4 {
+		t.Fatalf("second frame: %#x %q n=%d", op, p, n)
+	}
+	if _, _, _, _, err := SplitFrame(Frame(OpText, []byte("x"), true)); err == nil {
+		t.Fatal("a masked frame from the server passed")
+	}
+}

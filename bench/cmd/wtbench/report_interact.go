@@ -1,0 +1,3 @@
+package main
+
+func writeInteractSection(path string, res *interactResults) error { return nil }
