@@ -36,7 +36,7 @@ func cmdInteract(args []string) error {
 		return writeInteractSection(cfg.out, &res)
 	}
 	res := &interactResults{Env: collectEnv(cfg.benchDir), Started: time.Now().UTC(), N: cfg.n, Command: "wtbench interact " + strings.Join(args, " "),
-		ServerCPU: cfg.serverCPU, ClientsCPU: cfg.clientsCPU}
+		Warmup: cfg.warmup, ServerCPU: cfg.serverCPU, ClientsCPU: cfg.clientsCPU}
 	var failed []string
 	for _, w := range []string{"votes", "reactions", "heartbeat"} {
 		if !cfg.only[w] {
@@ -215,6 +215,7 @@ type interactResults struct {
 	Finished      time.Time        `json:"finished"`
 	Command       string           `json:"command"`
 	N             int              `json:"n"`
+	Warmup        int              `json:"warmup"`      // untimed rounds, pairs or windows first
 	ServerCPU     string           `json:"server_cpu"`  // taskset -c of the server process
 	ClientsCPU    string           `json:"clients_cpu"` // and of the clients process
 	Votes         *votesResult     `json:"votes,omitempty"`

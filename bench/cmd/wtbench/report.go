@@ -46,12 +46,14 @@ const (
 // for each server of libs.
 func writeReport(path string, res *results, libs libSet) error {
 	analysis := "\n_No analysis written yet._\n\n"
+	var interact string // section 7, written by wtbench interact
 	if old, err := os.ReadFile(path); err == nil {
 		if _, rest, ok := bytes.Cut(old, []byte(analysisBegin)); ok {
 			if text, _, ok := bytes.Cut(rest, []byte(analysisEnd)); ok {
 				analysis = string(text)
 			}
 		}
+		interact = keptSection(string(old))
 	}
 	var w strings.Builder
 	r := &reporter{w: &w, res: res, libs: libs}
@@ -64,6 +66,9 @@ func writeReport(path string, res *results, libs libSet) error {
 	r.masking()
 	r.allocs()
 	r.page()
+	if interact != "" {
+		w.WriteString(interact + "\n")
+	}
 	r.profile()
 	r.method()
 	r.failures()

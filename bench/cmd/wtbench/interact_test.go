@@ -1,0 +1,199 @@
+package main
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"wiretalk/slides"
+)
+
+// The deck the server presents must have the poll and the heartbeat where
+// the workloads expect them, and parse without problems either way.
+func TestInteractDeckHasThePollAndTheHeartbeat(t *testing.T) {
+	for _, beat := range []bool{true, false} {
+		d := slides.Parse("deck.md", []byte(interactDeck(beat)), fstest.MapFS{})
+		if len(d.Problems) > 0 {
+			t.Fatalf("heartbeat %v: problems %v", beat, d.Problems)
+		}
+		if len(d.Slides) != 4 {
+			t.Fatalf("heartbeat %v: %d steps, want 4", beat, len(d.Slides))
+		}
+		p := d.Slides[interactPollSlide].Poll
+		if p == nil || p.ID != interactPoll || len(p.Options) != 3 {
+			t.Fatalf("heartbeat %v: step %d's poll is %+v, want %s with 3 options", beat, interactPollSlide, p, interactPoll)
+		}
+		for i, s := range d.Slides {
+			if i != interactPollSlide && s.Poll != nil {
+				t.Errorf("step %d has a poll too", i)
+			}
+		}
+		if got := slices.Contains(d.Slides[3].Macros, "heartbeat"); got != beat {
+			t.Errorf("heartbeat %v: the last step's macros are %v", beat, d.Slides[3].Macros)
+		}
+	}
+}
+
+func TestInteractFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		ok   bool
+	}{
+		{nil, true},
+		{[]string{"-n", "1000", "-only", "votes,heartbeat"}, true},
+		{[]string{"-n", "0"}, false},
+		{[]string{"-n", "20000"}, false},          // one clients process holds every socket
+		{[]string{"-rate", "11"}, false},          // past the server's flood limit
+		{[]string{"-only", "votes,polls"}, false}, // no such workload
+		{[]string{"-pairs", "0"}, false},
+		{[]string{"stray"}, false},
+	} {
+		cfg, err := newInteractConfig(tc.args)
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: error %v, want ok %v", tc.args, err, tc.ok)
+		}
+		if err == nil && len(tc.args) == 0 {
+			if cfg.n != 10000 || cfg.spread != 10*time.Second || cfg.rate != 2 || len(cfg.only) != 3 {
+				t.Errorf("defaults: %+v", cfg)
+			}
+		}
+	}
+}
+
+const report = `# Benchmarks
+
+## 6. Audience page weight
+
+six
+
+## 7. The audience talks back (partial)
+
+old seven
+
+## Profile of wiretalk's broadcast
+
+profile
+
+## The relay
+
+relay
+`
+
+// Section 7 replaces the hand-written one the first time, then itself,
+// and leaves every other section as it was.
+func TestSpliceSectionReplacesOnlySection7(t *testing.T) {
+	sec := interactBegin + "\n## 7. The audience talks back\n\nnew\n" + interactEnd + "\n"
+	once := spliceSection(report, sec)
+	if strings.Contains(once, "old seven") || !strings.Contains(once, "\nnew\n") {
+		t.Fatalf("first splice:\n%s", once)
+	}
+	for _, keep := range []string{"six", "## Profile of wiretalk's broadcast\n\nprofile", "## The relay\n\nrelay\n"} {
+		if !strings.Contains(once, keep) {
+			t.Errorf("first splice lost %q:\n%s", keep, once)
+		}
+	}
+	sec2 := strings.Replace(sec, "new", "newer", 1)
+	twice := spliceSection(once, sec2)
+	if want := strings.Replace(once, "\nnew\n", "\nnewer\n", 1); twice != want {
+		t.Errorf("second splice:\n%s\nwant:\n%s", twice, want)
+	}
+	if got := keptSection(twice); got != sec2 {
+		t.Errorf("keptSection = %q, want %q", got, sec2)
+	}
+	if got := keptSection(report); got != "" {
+		t.Errorf("keptSection of a report without markers = %q", got)
+	}
+	// Without a section 7, it goes before the profile.
+	no7 := strings.Replace(report, "## 7. The audience talks back (partial)\n\nold seven\n\n", "", 1)
+	if got := spliceSection(no7, sec); !strings.Contains(got, sec+"\n## Profile") {
+		t.Errorf("without a section 7:\n%s", got)
+	}
+}
+
+// A rewrite of the section keeps its hand-written notes.
+func TestInteractSectionKeepsItsNotes(t *testing.T) {
+	res := &interactResults{N: 10, Votes: &votesResult{N: 10, SpreadMS: 1000, WindowMS: 1000,
+		Rounds: []voteRound{{FinalMS: 50, ServerCPUNS: 1e6, PresenterPolls: 2, PhoneMessages: 30}}}}
+	sec := interactSection(res, "\nThe notes.\n")
+	if !strings.Contains(sec, interactNotesBegin+"\nThe notes.\n"+interactNotesEnd) {
+		t.Fatalf("notes lost:\n%s", sec)
+	}
+	if !strings.Contains(sec, "(partial)") {
+		t.Error("a section without reactions and heartbeat is not marked partial")
+	}
+	notes, ok := between(spliceSection(report, sec), interactNotesBegin, interactNotesEnd)
+	if !ok || notes != "\nThe notes.\n" {
+		t.Errorf("notes read back: %q, %v", notes, ok)
+	}
+}
+
+func TestSummarizeVotes(t *testing.T) {
+	idle := memStats{HeapInuse: 1000, StackInuse: 2000, RSS: 10000}
+	v := &votesResult{N: 10, WindowMS: 2000, IdleCPUNS: 20e6, MemIdle: idle,
+		MemVoting: memStats{HeapInuse: 1500, StackInuse: 2500, RSS: 12000},
+		MemVoted:  memStats{HeapInuse: 1100, StackInuse: 2400},
+		Rounds: []voteRound{
+			{FinalMS: 90, ServerCPUNS: 10e6, PresenterPolls: 100, PhoneMessages: 1000},
+			{FinalMS: 50, ServerCPUNS: 30e6, PresenterPolls: 98, PhoneMessages: 900},
+			{FinalMS: 70, ServerCPUNS: 20e6, PresenterPolls: 99, PhoneMessages: 1100},
+		}}
+	s := summarizeVotes(v)
+	check := func(name string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	check("final p50", s.Final.Med, 70)
+	check("slowest", s.FinalMax, 90)
+	check("CPU per vote, µs", s.CPUPerVoteUS.Med, 2000) // 20 ms over 10 votes
+	check("polls a round", s.PresenterPolls, 99)
+	check("phone messages a round", s.PhoneMessages, 100)
+	check("memory per voting socket", s.MemVotingB, 100) // (4000 − 3000) / 10
+	check("memory per voted socket", s.MemVotedB, 50)    // (3500 − 3000) / 10
+	check("RSS per voting socket", s.RSSVotingB, 200)    // (12000 − 10000) / 10
+	check("idle CPU share", s.IdleCPUShare, 0.01)        // 20 ms in 2 s
+}
+
+func TestSummarizeReactionsPairsRounds(t *testing.T) {
+	r := &reactionsResult{N: 100,
+		IdleMS:     []float64{10, 20, 10},
+		LoadedMS:   []float64{15, 20, 30},
+		SentPerSec: []float64{200, 190, 210},
+		IdleCPU:    []float64{0.1e9, 0.1e9, 0.1e9},
+		LoadedCPU:  []float64{0.3e9, 0.3e9, 0.3e9}}
+	s := summarizeReactions(r)
+	if s.Ratio.Med != 1.5 || s.Ratio.N != 3 { // 1.5, 1, 3
+		t.Errorf("ratio %+v, want median 1.5 of 3 pairs", s.Ratio)
+	}
+	if s.RatePerSock != 2 || s.IdleCPU != 0.1 || s.LoadedCPU != 0.3 {
+		t.Errorf("rate %v, CPU %v and %v", s.RatePerSock, s.IdleCPU, s.LoadedCPU)
+	}
+	if math.Abs(s.CPUPerReactUS-1000) > 1e-9 { // 0.2 s a second over 200 reactions a second
+		t.Errorf("CPU per reaction %v µs, want 1000", s.CPUPerReactUS)
+	}
+}
+
+func TestSummarizeHeartbeatComparesCostsAboveTheFloor(t *testing.T) {
+	h := &heartbeatResult{N: 10, WindowMS: 1000,
+		Pings:     []heartbeatWindow{{CPUNS: 110e6, Pongs: 10}, {CPUNS: 210e6, Pongs: 10}},
+		Heartbeat: []heartbeatWindow{{CPUNS: 160e6, PhoneMessages: 10, Pongs: 10}, {CPUNS: 260e6, PhoneMessages: 10, Pongs: 10}}}
+	s := summarizeHeartbeat(h, 0.01)
+	// Pings cost 0.10 and 0.20 above the floor; the heartbeat 0.05 more in both.
+	if math.Abs(s.BeatCost.Med-0.05) > 1e-9 || math.Abs(s.PingsCost.Med-0.15) > 1e-9 {
+		t.Errorf("costs %+v and %+v", s.BeatCost, s.PingsCost)
+	}
+	if math.Abs(s.Ratio.Med-0.375) > 1e-9 { // (0.5 + 0.25) / 2
+		t.Errorf("ratio %+v, want 0.375", s.Ratio)
+	}
+	if s.BeatMsgs != 1 || s.PingsMsgs != 0 || s.Pongs != 1 {
+		t.Errorf("messages %v and %v, pongs %v", s.PingsMsgs, s.BeatMsgs, s.Pongs)
+	}
+	// Without a floor, the pings' whole CPU is their cost.
+	if s := summarizeHeartbeat(h, math.NaN()); math.Abs(s.PingsCost.Med-0.16) > 1e-9 {
+		t.Errorf("without a floor the pings cost %+v, want 0.16", s.PingsCost)
+	}
+}
