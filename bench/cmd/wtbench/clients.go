@@ -58,7 +58,7 @@ func cmdClients(args []string) error {
 	fs.IntVar(&cfg.cycles, "cycles", 30, "echo-cycles: how many cycles")
 	fs.DurationVar(&cfg.gap, "gap", 20*time.Millisecond, "broadcast: pause between rounds")
 	fs.IntVar(&cfg.profN, "prof-n", 0, "CPU-profile the server during the broadcast rounds at this N, or the echoes of this size")
-	fs.StringVar(&cfg.profFile, "prof", "", "the server's CPU profile file (with -prof-n)")
+	fs.StringVar(&cfg.profFile, "prof", "", "the server's CPU profile file (with -prof-n; votes: over all the rounds)")
 	fs.DurationVar(&cfg.hold, "hold", 0, "idle: keep the sockets open this long at the end (for a heap profile: send \"heap FILE\" to the control port)")
 	fs.BoolVar(&cfg.devices, "devices", false, "each socket sends a wiretalk_device cookie of its own and the page's Origin")
 	fs.BoolVar(&cfg.pongs, "pongs", false, "the sockets answer pings")

@@ -97,6 +97,11 @@ func runVotes(cfg clientsConfig, maxFD int) (*votesResult, error) {
 		return nil, err
 	}
 	time.Sleep(500 * time.Millisecond)
+	if cfg.profFile != "" { // the server's CPU profile over the rounds
+		if _, err := f.ctl.ask("prof start " + cfg.profFile); err != nil {
+			return nil, err
+		}
+	}
 	for i := range cfg.warmup + cfg.rounds + 1 {
 		// The last round is untimed: the server's memory is read while
 		// its votes come in.
@@ -110,6 +115,11 @@ func runVotes(cfg clientsConfig, maxFD int) (*votesResult, error) {
 			res.MemVoting = mem
 		case i >= cfg.warmup:
 			res.Rounds = append(res.Rounds, r)
+		}
+	}
+	if cfg.profFile != "" {
+		if _, err := f.ctl.ask("prof stop"); err != nil {
+			return nil, err
 		}
 	}
 	if res.MemVoted, err = f.ctl.mem(); err != nil {
@@ -335,16 +345,27 @@ func runHeartbeat(cfg clientsConfig, maxFD int) (*heartbeatResult, error) {
 		if err != nil {
 			return nil, err
 		}
+		if d, err := f.group.Dropped(); d > 0 {
+			// A socket that missed a pong's deadline: the comparison
+			// would be of fewer sockets.
+			b := f.pres.lastBeat()
+			return nil, fmt.Errorf("window %d (heartbeat %v): the server has dropped %d sockets: %v (its last histogram: %d phones, median %.1f ms, slowest %.1f ms)",
+				i, beat, d, err, b.Phones, b.Median, b.Slowest)
+		}
 		if pair < cfg.warmup {
 			continue
 		}
 		w := heartbeatWindow{CPUNS: cpu, PhoneMessages: f.group.Received() - recv0, Pongs: f.group.Pongs() - pongs0}
+		if beat {
+			w.Seen = f.pres.lastBeat()
+		}
 		if beat {
 			res.Heartbeat = append(res.Heartbeat, w)
 		} else {
 			res.Pings = append(res.Pings, w)
 		}
 	}
+	res.Presenter = f.pres.kindCounts()
 	return res, f.healthy()
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log"
 	"net"
 	"os"
 	"time"
@@ -28,6 +29,7 @@ type hubServer struct {
 type hubOptions struct {
 	deck string        // the deck's file; "" presents the embedded talk
 	ping time.Duration // the heartbeat's interval; 0 means an hour, as good as none
+	log  bool          // the server's log on stderr
 }
 
 func newHubServer(o hubOptions) (*hubServer, error) {
@@ -38,7 +40,12 @@ func newHubServer(o hubOptions) (*hubServer, error) {
 	if o.ping <= 0 {
 		o.ping = time.Hour // the raw clients answer pings only when told to
 	}
+	var logf func(string, ...any)
+	if o.log {
+		logf = log.New(os.Stderr, "wtbench server: ", log.Ltime|log.Lmicroseconds).Printf
+	}
 	s, err := server.New(server.Config{
+		Logf:         logf,
 		Deck:         o.deck,
 		Key:          hubKey,
 		StateDir:     dir,

@@ -103,6 +103,7 @@ type interactConfig struct {
 	ping                  time.Duration
 	hbSettle              time.Duration
 	save, out, in         string
+	prof                  string // votes: the server's CPU profile
 	exe, benchDir         string
 }
 
@@ -122,10 +123,11 @@ func newInteractConfig(args []string) (*interactConfig, error) {
 	fs.DurationVar(&cfg.settle, "settle", time.Second, "reactions: wait after the reactions start or stop before a slide change")
 	fs.IntVar(&cfg.windows, "windows", 8, "heartbeat: pairs of CPU windows, one without and one with the heartbeat's slide")
 	fs.DurationVar(&cfg.window, "window", 5*time.Second, "heartbeat: each CPU window (and votes: the idle window)")
-	fs.DurationVar(&cfg.ping, "ping", time.Second, "heartbeat: the server's ping interval")
+	fs.DurationVar(&cfg.ping, "ping", 2*time.Second, "heartbeat: the server's ping interval (also its pong timeout: a pong later than this drops the socket)")
 	fs.DurationVar(&cfg.hbSettle, "hb-settle", 2*time.Second, "heartbeat: wait after a deck reload before a window")
 	fs.StringVar(&cfg.save, "save", "bin/interact.json", "where to save the raw results")
 	fs.StringVar(&cfg.out, "out", "", "report whose section 7 to write (\"-\" for none; default: docs/BENCHMARKS.md of the repository)")
+	fs.StringVar(&cfg.prof, "prof", "", "votes: write the server's CPU profile over the rounds to this file")
 	fs.StringVar(&cfg.in, "in", "", "write section 7 from these saved results, and measure nothing")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -197,6 +199,13 @@ func (cfg *interactConfig) phase(w string) (clientsResult, error) {
 	case "votes":
 		args = append(args, "-rounds", strconv.Itoa(cfg.voteRounds), "-spread", cfg.spread.String(), "-window", cfg.window.String())
 		took = time.Duration(cfg.warmup+cfg.voteRounds+1) * (cfg.spread + 2*time.Second)
+		if cfg.prof != "" {
+			prof, err := filepath.Abs(cfg.prof)
+			if err != nil {
+				return res, err
+			}
+			args = append(args, "-prof", prof)
+		}
 	case "reactions":
 		args = append(args, "-rounds", strconv.Itoa(cfg.pairs), "-rate", strconv.FormatFloat(cfg.rate, 'g', -1, 64), "-settle", cfg.settle.String())
 		took = time.Duration(2*(cfg.warmup+cfg.pairs)) * (cfg.settle + time.Second)

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"wiretalk/bench/internal/rawws"
@@ -21,10 +22,14 @@ type presenter struct {
 	start  time.Time // receipt times are measured from it
 	done   chan struct{}
 
+	wmu     sync.Mutex  // one frame at a time
+	closing atomic.Bool // close was called: the end of the socket is no failure
+
 	mu     sync.Mutex
 	kinds  map[string]int // messages received, by "type"
 	totals map[string]int // votes counted in each poll, as the last "polls" said
 	want   *totalWatch    // armed by expectTotal
+	beat   heartbeatSeen  // the last "heartbeat" message
 	err    error          // the first message that could not be read
 }
 
@@ -63,8 +68,14 @@ func (p *presenter) read(pending []byte) {
 			if n == 0 {
 				break
 			}
-			if op == rawws.OpText && fin { // the hub sends every message as one frame
+			switch {
+			case op == rawws.OpText && fin: // the hub sends every message as one frame
 				p.message(payload, time.Since(p.start))
+			case op == rawws.OpPing: // as the presenter's browser does, else the heartbeat drops it
+				if err := p.write(rawws.Frame(rawws.OpPong, payload, true)); err != nil {
+					p.fail(fmt.Errorf("presenter: pong: %w", err))
+					return
+				}
 			}
 			pending = pending[n:]
 		}
@@ -73,6 +84,9 @@ func (p *presenter) read(pending []byte) {
 			continue // the receive timeout
 		}
 		if n <= 0 || err != nil {
+			if !p.closing.Load() {
+				p.fail(fmt.Errorf("presenter: the server closed the socket (%v)", err))
+			}
 			return
 		}
 		pending = append(pending, buf[:n]...)
@@ -82,6 +96,7 @@ func (p *presenter) read(pending []byte) {
 // message notes one text message received at t.
 func (p *presenter) message(payload []byte, t time.Duration) {
 	var m struct {
+		heartbeatSeen
 		Type  string `json:"type"`
 		Polls []struct {
 			ID     string `json:"id"`
@@ -95,6 +110,9 @@ func (p *presenter) message(payload []byte, t time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.kinds[m.Type]++
+	if m.Type == "heartbeat" {
+		p.beat = m.heartbeatSeen
+	}
 	if m.Type != "polls" {
 		return
 	}
@@ -135,6 +153,21 @@ func (p *presenter) expectTotal(poll string, n int) <-chan time.Duration {
 	return w.at
 }
 
+// heartbeatSeen is what the presenter was last told of the room's round
+// trips, as the server measured them.
+type heartbeatSeen struct {
+	Phones  int     `json:"phones"`
+	Median  float64 `json:"median"`  // ms
+	Slowest float64 `json:"slowest"` // ms
+}
+
+// lastBeat returns the last heartbeat message's figures.
+func (p *presenter) lastBeat() heartbeatSeen {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.beat
+}
+
 // kindCounts returns how many messages of each type the presenter got.
 func (p *presenter) kindCounts() map[string]int {
 	p.mu.Lock()
@@ -151,17 +184,25 @@ func (p *presenter) readErr() error {
 
 // next sends the key press: go to the other of the first two slides.
 func (p *presenter) next() error {
-	err := rawws.WriteAll(p.fd, p.frames[p.i])
+	err := p.write(p.frames[p.i])
 	p.i = 1 - p.i
 	return err
 }
 
 // send sends one command, as JSON text.
 func (p *presenter) send(cmd string) error {
-	return rawws.WriteAll(p.fd, rawws.Frame(rawws.OpText, []byte(cmd), true))
+	return p.write(rawws.Frame(rawws.OpText, []byte(cmd), true))
+}
+
+// write writes one whole frame: a command and a pong never interleave.
+func (p *presenter) write(frame []byte) error {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	return rawws.WriteAll(p.fd, frame)
 }
 
 func (p *presenter) close() {
+	p.closing.Store(true)
 	syscall.Shutdown(p.fd, syscall.SHUT_RDWR)
 	<-p.done
 	syscall.Close(p.fd)

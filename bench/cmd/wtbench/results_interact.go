@@ -55,10 +55,14 @@ type (
 		SettleMS  float64           `json:"settle_ms"`
 		Pings     []heartbeatWindow `json:"pings"`     // the deck without the heartbeat's slide
 		Heartbeat []heartbeatWindow `json:"heartbeat"` // with it; window i of both was measured together
+		Presenter map[string]int    `json:"presenter"`
 	}
 	heartbeatWindow struct {
 		CPUNS         int64 `json:"cpu_ns"`
 		PhoneMessages int64 `json:"phone_messages"`
 		Pongs         int64 `json:"pongs"`
+		// Seen is the last histogram the presenter got in the window
+		// (with the heartbeat's slide).
+		Seen heartbeatSeen `json:"seen"`
 	}
 )

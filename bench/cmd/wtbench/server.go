@@ -51,6 +51,7 @@ func cmdServer(args []string) error {
 	mode := fs.String("mode", "broadcast", "echo, broadcast or idle")
 	var hub hubOptions
 	fs.StringVar(&hub.deck, "deck", "", "hub: the deck's file (default: the embedded talk)")
+	fs.BoolVar(&hub.log, "log", false, "hub: the server's log on stderr")
 	fs.DurationVar(&hub.ping, "ping", 0, "hub: the heartbeat's ping interval (default: an hour, as good as none)")
 	fs.Parse(args)
 	if _, err := raiseNoFile(); err != nil {
