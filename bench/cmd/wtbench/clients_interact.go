@@ -186,16 +186,16 @@ func (f *fleet) voteRound(n int, reset, mem bool) (voteRound, memStats, error) {
 	case <-time.After(30 * time.Second):
 		return r, m, fmt.Errorf("30 s after the last vote the presenter's counts do not add up to %d", n)
 	}
-	cpu1, err := f.ctl.cpu()
-	if err != nil {
-		return r, m, err
-	}
-	if mem {
+	if mem { // before the next command: the control connection takes one at a time
 		reply := <-memDone
 		if reply.err != nil {
 			return r, m, reply.err
 		}
 		m = reply.m
+	}
+	cpu1, err := f.ctl.cpu()
+	if err != nil {
+		return r, m, err
 	}
 	kinds1 := f.pres.kindCounts()
 	r.FinalMS = ms(at - last)

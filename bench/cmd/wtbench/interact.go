@@ -43,9 +43,9 @@ func cmdInteract(args []string) error {
 			continue
 		}
 		logf("[interact %s] %d sockets; load average %s", w, cfg.n, loadAvg())
-		load := phaseLoad{Before: loadAvg()}
+		load := phaseLoad{Before: loadAvg(), Start: time.Now().UTC()}
 		r, err := cfg.phase(w)
-		load.After = loadAvg()
+		load.After, load.End = loadAvg(), time.Now().UTC()
 		if err != nil {
 			logf("FAILED %s: %v", w, err)
 			failed = append(failed, fmt.Sprintf("%s: %v", w, err))
@@ -239,8 +239,10 @@ type interactResults struct {
 // phaseLoad is the machine's load average (/proc/loadavg: 1, 5 and 15
 // minutes) before and after a workload.
 type phaseLoad struct {
-	Before string `json:"before"`
-	After  string `json:"after"`
+	Before string    `json:"before"`
+	After  string    `json:"after"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
 }
 
 // loadAvg returns the three load averages of /proc/loadavg.

@@ -102,6 +102,9 @@ type heartbeatSummary struct {
 	PingsMsgs         float64  // messages a phone got a second, pings alone (medians)
 	BeatMsgs          float64  // with the heartbeat
 	Pongs             float64  // pongs a socket sent a second (median, every window)
+	// The last histogram the presenter got in each heartbeat window
+	// (medians): phones counted, their median and slowest round trip.
+	Phones, MedianRTT, SlowestRTT float64
 }
 
 // summarizeHeartbeat computes (c); floorShare is the server's CPU share
@@ -130,7 +133,9 @@ func summarizeHeartbeat(h *heartbeatResult, floorShare float64) heartbeatSummary
 			}
 		}
 	}
+	var phones, med, slow []float64
 	for _, b := range h.Heartbeat {
+		phones, med, slow = append(phones, float64(b.Seen.Phones)), append(med, b.Seen.Median), append(slow, b.Seen.Slowest)
 		beats = append(beats, share(b))
 		bm = append(bm, float64(b.PhoneMessages)/float64(h.N)/win)
 		pongs = append(pongs, float64(b.Pongs)/float64(h.N)/win)
@@ -138,6 +143,7 @@ func summarizeHeartbeat(h *heartbeatResult, floorShare float64) heartbeatSummary
 	s.PingsCPU, s.BeatCPU = median(pings), median(beats)
 	s.PingsCost, s.BeatCost, s.Ratio = newInterval(pingCost), newInterval(beatCost), newInterval(ratio)
 	s.PingsMsgs, s.BeatMsgs, s.Pongs = median(pm), median(bm), median(pongs)
+	s.Phones, s.MedianRTT, s.SlowestRTT = median(phones), median(med), median(slow)
 	return s
 }
 

@@ -179,8 +179,9 @@ func TestSummarizeReactionsPairsRounds(t *testing.T) {
 
 func TestSummarizeHeartbeatComparesCostsAboveTheFloor(t *testing.T) {
 	h := &heartbeatResult{N: 10, WindowMS: 1000,
-		Pings:     []heartbeatWindow{{CPUNS: 110e6, Pongs: 10}, {CPUNS: 210e6, Pongs: 10}},
-		Heartbeat: []heartbeatWindow{{CPUNS: 160e6, PhoneMessages: 10, Pongs: 10}, {CPUNS: 260e6, PhoneMessages: 10, Pongs: 10}}}
+		Pings: []heartbeatWindow{{CPUNS: 110e6, Pongs: 10}, {CPUNS: 210e6, Pongs: 10}},
+		Heartbeat: []heartbeatWindow{{CPUNS: 160e6, PhoneMessages: 10, Pongs: 10, Seen: heartbeatSeen{Phones: 10, Median: 4, Slowest: 30}},
+			{CPUNS: 260e6, PhoneMessages: 10, Pongs: 10, Seen: heartbeatSeen{Phones: 8, Median: 6, Slowest: 50}}}}
 	s := summarizeHeartbeat(h, 0.01)
 	// Pings cost 0.10 and 0.20 above the floor; the heartbeat 0.05 more in both.
 	if math.Abs(s.BeatCost.Med-0.05) > 1e-9 || math.Abs(s.PingsCost.Med-0.15) > 1e-9 {
@@ -191,6 +192,9 @@ func TestSummarizeHeartbeatComparesCostsAboveTheFloor(t *testing.T) {
 	}
 	if s.BeatMsgs != 1 || s.PingsMsgs != 0 || s.Pongs != 1 {
 		t.Errorf("messages %v and %v, pongs %v", s.PingsMsgs, s.BeatMsgs, s.Pongs)
+	}
+	if s.Phones != 9 || s.MedianRTT != 5 || s.SlowestRTT != 40 {
+		t.Errorf("histogram seen: %v phones, %v and %v ms", s.Phones, s.MedianRTT, s.SlowestRTT)
 	}
 	// Without a floor, the pings' whole CPU is their cost.
 	if s := summarizeHeartbeat(h, math.NaN()); math.Abs(s.PingsCost.Med-0.16) > 1e-9 {

@@ -160,19 +160,20 @@ func interactSection(res *interactResults, notes string) string {
 		f("| `reactions` messages the presenter received in the whole run | | %s |\n\n", comma(float64(r.Presenter["reactions"])))
 	}
 	if h := res.Heartbeat; h != nil {
-		f("**(c) Heartbeat.** The server pings every socket every %s and the sockets answer (as browsers do); the histogram goes out once per ping interval while the deck has a `![:heartbeat]()` slide, whichever slide is shown. So the deck is rewritten and reloaded (the control port calls `Server.Reload`, as the file watch would) before each window, in turn without and with that slide, %s after the reload, and the server's CPU is read over %s windows, in pairs with alternating order. The idle floor (the same number of sockets, no pings) is workload (a)'s idle window, in its own server process.\n\n",
+		f("**(c) Heartbeat.** The server pings every socket every %s and the sockets answer (as browsers do); the histogram goes out once per ping interval while the deck has a `![:heartbeat]()` slide, whichever slide is shown. So the deck is rewritten and reloaded (the control port calls `Server.Reload`, as the file watch would) before each window, in turn without and with that slide; each window starts %s after its reload, and the server's CPU is read over it (%s), in pairs with alternating order. The idle floor (the same number of sockets, no pings) is workload (a)'s idle window, in its own server process.\n\n",
 			seconds(h.PingMS), seconds(h.SettleMS), seconds(h.WindowMS))
 		f("| figure | pings alone | pings and heartbeat |\n|---|---:|---:|\n")
 		f("| the server's CPU (share of one core, median of windows) | %s | %s |\n", pct(hs.PingsCPU), pct(hs.BeatCPU))
 		f("| messages a phone received a second | %.2f | %.2f |\n", hs.PingsMsgs, hs.BeatMsgs)
 		f("| pongs a socket sent a second (every window) | %.2f | |\n", hs.Pongs)
+		f("| the histogram, as last sent in a window: phones, median and slowest round trip (medians of windows) | | %s phones, %.1f ms, %.1f ms |\n", comma(hs.Phones), hs.MedianRTT, hs.SlowestRTT)
 		if !math.IsNaN(hs.FloorCPU) {
 			f("| the idle floor: sockets held, no pings | %s | |\n", pct(hs.FloorCPU))
 		}
 		f("\n")
 	}
-	f("Conditions: the server process pinned to CPU %s and the clients process to CPU %s (`taskset -c`), on a machine shared with other work; load average (1, 5, 15 min) before and after: votes %s → %s, reactions %s → %s, heartbeat %s → %s. Each clients process holds every socket with a few epoll loops (`bench/internal/rawws`), and each socket is a phone of its own: its own `wiretalk_device` cookie and the page's `Origin` in its handshake.\n",
-		orAll(res.ServerCPU), orAll(res.ClientsCPU), res.VotesLoad.Before, res.VotesLoad.After, res.ReactionsLoad.Before, res.ReactionsLoad.After, res.HeartbeatLoad.Before, res.HeartbeatLoad.After)
+	f("Conditions: the server process pinned to CPU %s and the clients process to CPU %s (`taskset -c`), on a machine shared with other work; load average (1, 5, 15 min) before and after each workload: %s. Each clients process holds every socket with a few epoll loops (`bench/internal/rawws`), and each socket is a phone of its own: its own `wiretalk_device` cookie and the page's `Origin` in its handshake.\n",
+		orAll(res.ServerCPU), orAll(res.ClientsCPU), loads(res))
 	if len(res.Failures) > 0 {
 		f("\n**Failed:**\n\n")
 		for _, m := range res.Failures {
@@ -181,6 +182,26 @@ func interactSection(res *interactResults, notes string) string {
 	}
 	f("\n### Notes\n\n%s%s%s\n%s\n", interactNotesBegin, notes, interactNotesEnd, interactEnd)
 	return w.String()
+}
+
+// loads describes the load average around each workload measured.
+func loads(res *interactResults) string {
+	var out []string
+	for _, w := range []struct {
+		name string
+		ok   bool
+		l    phaseLoad
+	}{{"votes", res.Votes != nil, res.VotesLoad}, {"reactions", res.Reactions != nil, res.ReactionsLoad}, {"heartbeat", res.Heartbeat != nil, res.HeartbeatLoad}} {
+		if !w.ok {
+			continue
+		}
+		when := ""
+		if !w.l.Start.IsZero() {
+			when = fmt.Sprintf(" (%s to %s UTC)", w.l.Start.Format("15:04:05"), w.l.End.Format("15:04:05"))
+		}
+		out = append(out, fmt.Sprintf("%s%s %s → %s", w.name, when, w.l.Before, w.l.After))
+	}
+	return strings.Join(out, "; ")
 }
 
 func verdict(met bool) string {
