@@ -123,7 +123,7 @@ func newInteractConfig(args []string) (*interactConfig, error) {
 	fs.DurationVar(&cfg.settle, "settle", time.Second, "reactions: wait after the reactions start or stop before a slide change")
 	fs.IntVar(&cfg.windows, "windows", 8, "heartbeat: pairs of CPU windows, one without and one with the heartbeat's slide")
 	fs.DurationVar(&cfg.window, "window", 5*time.Second, "heartbeat: each CPU window (and votes: the idle window)")
-	fs.DurationVar(&cfg.ping, "ping", 2*time.Second, "heartbeat: the server's ping interval (also its pong timeout: a pong later than this drops the socket)")
+	fs.DurationVar(&cfg.ping, "ping", 3*time.Second, "heartbeat: the server's ping interval (also its pong timeout: a pong later than this drops the socket)")
 	fs.DurationVar(&cfg.hbSettle, "hb-settle", 2*time.Second, "heartbeat: wait after a deck reload before a window")
 	fs.StringVar(&cfg.save, "save", "bin/interact.json", "where to save the raw results")
 	fs.StringVar(&cfg.out, "out", "", "report whose section 7 to write (\"-\" for none; default: docs/BENCHMARKS.md of the repository)")
@@ -183,7 +183,7 @@ func (cfg *interactConfig) phase(w string) (clientsResult, error) {
 	if err := writeDeck(deck, true); err != nil {
 		return res, err
 	}
-	serverArgs := []string{"server", "-lib", "hub", "-deck", deck}
+	serverArgs := []string{"server", "-lib", "hub", "-deck", deck, "-log"}
 	if w == "heartbeat" {
 		serverArgs = append(serverArgs, "-ping", cfg.ping.String())
 	}
