@@ -21,8 +21,9 @@ import (
 //	(c) heartbeat  the server's CPU with pings every -ping, the deck without and with the heartbeat's slide
 func cmdInteract(args []string) error {
 	cfg, err := newInteractConfig(args)
-	if err != nil {
-		return err
+	if err != nil { // a bad flag: exit 2, as the other commands' flag sets do
+		fmt.Fprintf(os.Stderr, "wtbench interact: %v\n(wtbench interact -h lists the flags)\n", err)
+		os.Exit(2)
 	}
 	if cfg.in != "" { // the section again from saved results
 		b, err := os.ReadFile(cfg.in)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -199,5 +201,31 @@ func TestSummarizeHeartbeatComparesCostsAboveTheFloor(t *testing.T) {
 	// Without a floor, the pings' whole CPU is their cost.
 	if s := summarizeHeartbeat(h, math.NaN()); math.Abs(s.PingsCost.Med-0.16) > 1e-9 {
 		t.Errorf("without a floor the pings cost %+v, want 0.16", s.PingsCost)
+	}
+}
+
+// "wtbench run" rewrites the report but keeps section 7 as "wtbench
+// interact" wrote it, after section 6.
+func TestWriteReportKeepsSection7(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	sec := interactSection(&interactResults{N: 10}, "\nhand-written\n")
+	if err := os.WriteFile(path, []byte(spliceSection(report, sec)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := &results{Echo: map[string][][]echoResult{}, Broadcast: map[string][][]broadcastResult{},
+		Idle: map[string][][]idleResult{}, Micro: map[string][]microResult{}, Page: &pageResult{Total: 1}}
+	if err := writeReport(path, res, allLibs()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	if keptSection(doc) != sec {
+		t.Fatalf("section 7 not kept as it was:\n%s", doc)
+	}
+	if i, j := strings.Index(doc, "## 6. "), strings.Index(doc, interactBegin); i < 0 || j < i {
+		t.Errorf("section 7 at %d, section 6 at %d: want it after", j, i)
 	}
 }
