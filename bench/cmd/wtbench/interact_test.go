@@ -229,3 +229,31 @@ func TestWriteReportKeepsSection7(t *testing.T) {
 		t.Errorf("section 7 at %d, section 6 at %d: want it after", j, i)
 	}
 }
+
+// "wtbench run" keeps the hand-written appendix (the relay's figures),
+// once, at the end, after what it generates.
+func TestWriteReportKeepsTheAppendix(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	appendix := appendixBegin + "\n\n## The relay\n\nmeasured by hand\n"
+	if err := os.WriteFile(path, []byte(report+"\n"+appendix), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := &results{Echo: map[string][][]echoResult{}, Broadcast: map[string][][]broadcastResult{},
+		Idle: map[string][][]idleResult{}, Micro: map[string][]microResult{}, Page: &pageResult{Total: 1}}
+	for range 2 {
+		if err := writeReport(path, res, allLibs()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	if !strings.HasSuffix(doc, appendix) || strings.Count(doc, appendixBegin) != 1 {
+		t.Fatalf("the appendix is not kept once at the end:\n%s", doc)
+	}
+	if i := strings.Index(doc, "## How it is measured"); i < 0 || i > strings.Index(doc, appendixBegin) {
+		t.Errorf("the generated method section is at %d, the appendix at %d: want the appendix after", i, strings.Index(doc, appendixBegin))
+	}
+}

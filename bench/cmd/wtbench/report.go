@@ -42,12 +42,21 @@ const (
 	analysisEnd   = "<!-- end of analysis -->"
 )
 
+// Everything after this marker, to the end of the report, is written by
+// hand (figures measured by other tools, such as the relay's) and kept by
+// a new run, after the generated sections.
+const appendixBegin = "<!-- appendix: written by hand, kept by wtbench -->"
+
 // writeReport writes the report of res to path, with a column or a row
 // for each server of libs.
 func writeReport(path string, res *results, libs libSet) error {
 	analysis := "\n_No analysis written yet._\n\n"
 	var interact string // section 7, written by wtbench interact
+	var appendix string // from appendixBegin to the end
 	if old, err := os.ReadFile(path); err == nil {
+		if i := bytes.Index(old, []byte(appendixBegin)); i >= 0 {
+			appendix = string(old[i:])
+		}
 		if _, rest, ok := bytes.Cut(old, []byte(analysisBegin)); ok {
 			if text, _, ok := bytes.Cut(rest, []byte(analysisEnd)); ok {
 				analysis = string(text)
@@ -72,6 +81,9 @@ func writeReport(path string, res *results, libs libSet) error {
 	r.profile()
 	r.method()
 	r.failures()
+	if appendix != "" {
+		w.WriteString("\n" + strings.TrimRight(appendix, "\n") + "\n")
+	}
 	return os.WriteFile(path, []byte(w.String()), 0o644)
 }
 

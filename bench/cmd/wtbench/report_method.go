@@ -15,7 +15,7 @@ func (r *reporter) header() {
 	r.f("```sh\ncd bench && go run ./cmd/wtbench run      # everything, under 10 minutes; rewrites this file\n")
 	r.f("cd bench && go run ./cmd/wtbench run -quick   # a smoke test with tiny N, into bench/bin/BENCHMARKS-quick.md\n")
 	r.f("cd bench && go test -bench . ./internal/micro  # the in-process benchmarks alone\n```\n\n")
-	r.f("Only the section \"Analysis\" is written by hand; the harness keeps it when it rewrites the rest, and keeps section 7 as `wtbench interact` wrote it.\n\n")
+	r.f("The section \"Analysis\" and the sections after the last generated one (from the relay on) are written by hand; the harness keeps them when it rewrites the rest, and keeps section 7 as `wtbench interact` wrote it.\n\n")
 	if r.res.Quick {
 		r.f("> **This is a smoke run (`-quick`): tiny N, short times, one run. Its figures are not measurements.**\n\n")
 	}
