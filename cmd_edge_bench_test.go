@@ -247,7 +247,8 @@ func (t *talk) press(b *testing.B, i int) (first time.Duration, last []time.Dura
 // alike. With -relay.pin each audience server shares one CPU with its own
 // client process: the one server and the first edge CPU 0, the second edge
 // CPU 1, as if each were a machine of its own; the presenter and the
-// broker are not pinned. It reports, in ms, p50 and p99 to the last phone
+// broker are not pinned. Presses take turns going first, each 100 ms
+// after the last one ended. It reports, in ms, p50 and p99 to the last phone
 // for each, the p50 to the last phone of the first edge alone (on the same
 // CPU as the one server), the p50 to the first phone (the relay's hop with
 // one write),
@@ -326,8 +327,19 @@ func BenchmarkRelayProcesses(b *testing.B) {
 	var oneFirst, oneLast, relFirst, relLast, edge1Last, added []time.Duration
 	b.ResetTimer()
 	for i := 1; i <= b.N; i++ {
-		f1, l1 := one.press(b, i)
-		f2, l2 := relayed.press(b, i)
+		// Each press starts on a settled machine (the last one's writes,
+		// reads and collections done), and the two take turns going first.
+		var f1, f2 time.Duration
+		var l1, l2 []time.Duration
+		pressOne := func() { time.Sleep(100 * time.Millisecond); f1, l1 = one.press(b, i) }
+		pressRelay := func() { time.Sleep(100 * time.Millisecond); f2, l2 = relayed.press(b, i) }
+		if i%2 == 0 {
+			pressOne()
+			pressRelay()
+		} else {
+			pressRelay()
+			pressOne()
+		}
 		oneFirst, oneLast = append(oneFirst, f1), append(oneLast, l1[0])
 		relFirst, relLast = append(relFirst, f2), append(relLast, slices.Max(l2))
 		edge1Last = append(edge1Last, l2[0])
