@@ -60,6 +60,12 @@ func (ts *testServer) wsURL(path string) string {
 	return "ws" + strings.TrimPrefix(ts.http.URL, "http") + path
 }
 
+// patience is how long a test waits for something that will happen unless
+// the server is broken: long enough for a shared runner under heavy load,
+// and a test waits that long only when it is failing anyway. It bounds
+// waits; it is never a measure of speed.
+const patience = 30 * time.Second
+
 // dial opens a socket to path as a browser on the page's own origin would.
 func (ts *testServer) dial(t *testing.T, path string, header http.Header) *protocol.Conn {
 	t.Helper()
@@ -69,7 +75,7 @@ func (ts *testServer) dial(t *testing.T, path string, header http.Header) *proto
 	if header.Get("Origin") == "" {
 		header.Set("Origin", ts.http.URL)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	c, _, err := protocol.Dial(ctx, ts.wsURL(path), &protocol.DialOptions{Header: header})
 	if err != nil {
@@ -98,7 +104,7 @@ type message struct {
 // next reads c's messages until one of type typ ("" for any) and returns it.
 func next(t *testing.T, c *protocol.Conn, typ string) message {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	for {
 		op, b, err := c.Read(ctx)
@@ -134,10 +140,10 @@ func (ts *testServer) get(t *testing.T, path string, header http.Header) *http.R
 	return resp
 }
 
-// eventually polls cond for up to 5 s.
+// eventually polls cond until it holds, for up to patience.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(patience)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
