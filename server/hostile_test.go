@@ -85,7 +85,7 @@ type rawConn struct {
 // server's own origin would.
 func rawDial(t testing.TB, addr, path string) *rawConn {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	nc, err := net.DialTimeout("tcp", addr, patience)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func rawDial(t testing.TB, addr, path string) *rawConn {
 func rawHandshakeOn(t testing.TB, nc net.Conn, addr, path string, extra ...string) *rawConn {
 	t.Helper()
 	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	nc.SetDeadline(time.Now().Add(patience))
 	var more strings.Builder
 	for _, h := range extra {
 		more.WriteString(h + "\r\n")
@@ -685,7 +685,7 @@ func headerOf(resp, name string) string {
 func openFeed(t *testing.T, ts *testServer) (string, *feedNotices) {
 	t.Helper()
 	c := ts.dial(t, "/demo/feed", nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	_, b, err := c.Read(ctx)
 	if err != nil {
@@ -719,7 +719,7 @@ type feedNotices struct {
 	texts []string
 }
 
-// wait waits up to 5 s for a notice that contains text.
+// wait waits for a notice that contains text, for up to patience.
 func (n *feedNotices) wait(t *testing.T, text string) string {
 	t.Helper()
 	var found string
