@@ -18,7 +18,10 @@ import (
 	"wiretalk/internal/browsertest"
 )
 
-const timeout = 10 * time.Second
+// timeout bounds the harness's waits for a page's socket and messages: as
+// long as browsertest.WaitTimeout, for a loaded machine; a test waits that
+// long only when it is failing anyway.
+const timeout = browsertest.WaitTimeout
 
 // phone is a 360 px wide portrait phone with touch: the narrowest we support.
 var phone = browsertest.Device(device.GalaxyS5)
@@ -238,9 +241,12 @@ func TestAudienceReconnectsAndResyncs(t *testing.T) {
 	f.drop(true)
 	browsertest.WaitFor(t, ctx, "", status+` === 'offline'`) // after a few failed attempts
 	f.goTo(4, false)
-	f.setRefuse(false)
+	// The timers go before the server takes connections again, so that
+	// the backoff's (4 s or more by now) cannot fire in between, however
+	// slow the machine.
 	browsertest.Eval[any](t, ctx, `{ const last = setTimeout(() => {}); for (let id = 0; id <= last; id++) clearTimeout(id); }`)
-	time.Sleep(300 * time.Millisecond) // a reconnection already under way would land by now
+	f.setRefuse(false)
+	time.Sleep(300 * time.Millisecond) // a reconnection would land by now
 	if got := browsertest.Eval[string](t, ctx, status); got != "offline" {
 		t.Fatalf("status %q with no timer left, before 'online'", got)
 	}
@@ -485,11 +491,14 @@ func TestLook(t *testing.T) {
 				f.goTo(i, false)
 				showing(t, projector, i)
 				what := fmt.Sprintf("projector, slide %d (%s)", i, d.Slides[i].Name)
+				// The page fits a slide when a ResizeObserver says its
+				// box or content changed, after the slide is shown: wait
+				// for it rather than look once, which a loaded machine
+				// can do first.
+				browsertest.WaitFor(t, projector, what+" fits its frame",
+					`(s => s.scrollHeight <= s.clientHeight + 1)(document.querySelector('#frame .wt-slide[data-index="`+fmt.Sprint(i)+`"]'))`)
 				if p := browsertest.OnScreen(t, projector, "#frame .wt-slide"); p != "" {
 					t.Errorf("%s: %s", what, p)
-				}
-				if browsertest.Eval[bool](t, projector, `(s => s.scrollHeight > s.clientHeight + 1)(document.querySelector('#frame .wt-slide'))`) {
-					t.Errorf("%s: the slide does not fit its frame", what)
 				}
 				for _, p := range browsertest.LowContrast(t, projector, "body") {
 					t.Errorf("%s: %s", what, p)
