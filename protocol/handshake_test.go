@@ -479,8 +479,8 @@ func TestDialTimesOutOnSilentServer(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want context.DeadlineExceeded", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("Dial took %v", d)
+	if d := time.Since(start); d > 10*time.Second { // 50 times the deadline: ignored, not late
+		t.Errorf("Dial took %v with a deadline of 200ms", d)
 	}
 }
 
