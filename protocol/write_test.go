@@ -230,14 +230,26 @@ func TestConcurrentWritersNeverInterleave(t *testing.T) {
 	wg.Wait()
 }
 
+// writing waits until the frame being written to raw has begun to arrive:
+// its header. A write of 64 MiB, which raw never reads, then holds the
+// write lock and is stuck mid-frame, however slow the machine.
+func writing(t *testing.T, raw net.Conn) {
+	t.Helper()
+	raw.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.ReadFull(raw, make([]byte, 2)); err != nil {
+		t.Fatalf("the write never began: %v", err)
+	}
+	raw.SetReadDeadline(time.Time{})
+}
+
 // The write lock gives up when the context ends or the connection closes,
 // rather than waiting behind a writer stuck on a peer that does not read.
 func TestWriteLockGivesUp(t *testing.T) {
-	c, _ := newRawPair(t, RoleServer, connConfig{})
+	c, raw := newRawPair(t, RoleServer, connConfig{})
 	big := make([]byte, 64<<20) // more than the socket buffers hold
 	stuck := make(chan error, 1)
 	go func() { stuck <- c.Write(context.Background(), OpBinary, big) }()
-	time.Sleep(50 * time.Millisecond)
+	writing(t, raw)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -266,18 +278,18 @@ func TestWriteLockGivesUp(t *testing.T) {
 // A context that ends while a frame is half written closes the
 // connection: the stream cannot be resumed.
 func TestWriteContextEndingMidFrameClosesConn(t *testing.T) {
-	c, _ := newRawPair(t, RoleServer, connConfig{})
+	c, raw := newRawPair(t, RoleServer, connConfig{})
 	big := make([]byte, 64<<20)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- c.Write(ctx, OpBinary, big) }()
-	time.Sleep(100 * time.Millisecond) // the socket buffers are full by now
+	writing(t, raw) // and it cannot finish: the frame is half written
 	cancel()
 	err := <-errc
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Write = %v, want context.Canceled", err)
 	}
-	waitClosed(t, c, time.Second)
+	waitClosed(t, c, 30*time.Second)
 	if !errors.Is(c.Err(), context.Canceled) {
 		t.Errorf("Err() = %v", c.Err())
 	}
