@@ -422,16 +422,13 @@ func TestStalledReadersDoNotHoldUpTheTalk(t *testing.T) {
 // page that reads is not.
 //
 // Not timed beyond what cannot flake: each move waits until the reading
-// page has the one before, so its socket never holds more than a state and
-// its writes never wait, however slowly it reads; the moves fill the
-// stalled page's small buffers a few times over. The drop cannot come
-// sooner than WriteTimeout after the first move. The heartbeat is off (an
-// hour), so nothing else drops the stalled page.
+// page has it, so its socket never holds more than a state and its writes
+// never wait, however slowly it reads; the moves go on until the stalled
+// page is dropped. The drop cannot come sooner than WriteTimeout after the
+// first move. The heartbeat is off (an hour), so nothing else drops the
+// stalled page.
 func TestStalledReaderIsDroppedAfterTheWriteTimeout(t *testing.T) {
-	const (
-		writeTimeout = time.Second
-		moves        = 400 // the stalled page's buffers hold about 120
-	)
+	const writeTimeout = time.Second
 	log, logTo := captureLog(t)
 	ts := newRealServer(t, testDeck, func(l net.Listener) net.Listener { return smallBuffers{l} },
 		logTo, func(c *Config) { c.NoState = true; c.WriteTimeout = writeTimeout; c.PingInterval = time.Hour })
@@ -452,18 +449,23 @@ func TestStalledReaderIsDroppedAfterTheWriteTimeout(t *testing.T) {
 	}()
 	stalledDial(t, ts.addr())
 	eventually(t, "two pages", func() bool { return ts.AudienceCount() == 2 })
-	// Each move waits until the reading page has the one before, so that
-	// latest-wins does not fold the moves into one: each is written to
-	// the stalled page, until its buffers are full.
+	// Move until the stalled page is dropped. Each move waits until the
+	// reading page has it, so that latest-wins does not fold the moves
+	// into one: each is written to the stalled page, until its buffers
+	// are full.
 	start := time.Now()
-	for i := 1; i <= moves; i++ {
-		ts.Goto(i % 4)
-		eventually(t, fmt.Sprintf("move %d at the reading page", i), func() bool { return states.Load() == int64(i) })
+	moves := 0
+	for ts.AudienceCount() == 2 {
+		if time.Since(start) > patience {
+			t.Fatalf("the stalled page was not dropped after %d moves in %v", moves, patience)
+		}
+		moves++
+		ts.Goto(moves % 4)
+		eventually(t, fmt.Sprintf("move %d at the reading page", moves), func() bool { return states.Load() == int64(moves) })
 	}
-	eventually(t, "the stalled page to be dropped", func() bool { return ts.AudienceCount() == 1 })
 	dropped := time.Since(start)
 	line := log.wait(t, "dropped the page at 127.0.0.1:", "took no data for 1s")
-	t.Logf("the stalled page was dropped %v after the moves began; log: %s", dropped.Round(time.Millisecond), line)
+	t.Logf("the stalled page was dropped %v after the moves began, after %d moves; log: %s", dropped.Round(time.Millisecond), moves, line)
 	if dropped < writeTimeout {
 		t.Errorf("the stalled page was dropped %v after the first move, before the write timeout of %v", dropped, writeTimeout)
 	}
