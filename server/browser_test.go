@@ -128,7 +128,7 @@ func (ls *liveServer) shutdown() {
 	if ls.srv == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	ls.stop()
 	ls.srv.Shutdown(ctx)

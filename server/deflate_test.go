@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"wiretalk/protocol"
 )
@@ -15,7 +14,7 @@ import (
 func TestLiveSocketsDeflate(t *testing.T) {
 	for _, on := range []bool{false, true} {
 		ts := newTestServer(t, testDeck, func(c *Config) { c.Deflate = on })
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), patience)
 		c, _, err := protocol.Dial(ctx, ts.wsURL("/ws"), &protocol.DialOptions{
 			Header:  http.Header{"Origin": {ts.http.URL}},
 			Deflate: &protocol.DeflateOptions{},

@@ -68,7 +68,7 @@ func (r *restartable) stop() {
 	if r.srv == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	r.srv.Shutdown(ctx)
 	r.hs.Shutdown(ctx)

@@ -97,7 +97,7 @@ func TestAudienceSocketCannotMoveSlides(t *testing.T) {
 	a := ts.dial(t, "/ws", nil)
 	next(t, a, "state")
 	a.Write(context.Background(), protocol.OpText, []byte(`{"type":"goto","index":2}`))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	for {
 		_, _, err := a.Read(ctx)
@@ -302,7 +302,7 @@ func TestShutdownSendsGoingAway(t *testing.T) {
 	next(t, a, "state")
 	done := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), patience)
 		defer cancel()
 		for {
 			if _, _, err := a.Read(ctx); err != nil {
@@ -311,7 +311,7 @@ func TestShutdownSendsGoingAway(t *testing.T) {
 			}
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	ts.Shutdown(ctx)
 	err := <-done
@@ -371,7 +371,7 @@ func TestCrossSiteSocketsRefused(t *testing.T) {
 		{"https://talks.example.org", http.StatusSwitchingProtocols},
 		{ts.http.URL, http.StatusSwitchingProtocols},
 	} {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), patience)
 		c, resp, err := protocol.Dial(ctx, ts.wsURL("/ws"), &protocol.DialOptions{Header: http.Header{"Origin": {tc.origin}}})
 		cancel()
 		got := 0
@@ -391,7 +391,7 @@ func TestMaxConns(t *testing.T) {
 	ts := newTestServer(t, testDeck, func(c *Config) { c.MaxConns = 2 })
 	ts.dial(t, "/ws", nil)
 	ts.dial(t, "/ws", nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	_, resp, err := protocol.Dial(ctx, ts.wsURL("/ws"), &protocol.DialOptions{Header: http.Header{"Origin": {ts.http.URL}}})
 	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {

@@ -168,8 +168,8 @@ func TestBehindNginx(t *testing.T) {
 				if got == step {
 					return
 				}
-			case <-time.After(5 * time.Second):
-				t.Fatalf("%s: not on step %d within 5 s", what, step)
+			case <-time.After(patience):
+				t.Fatalf("%s: not on step %d within %v", what, step, patience)
 			}
 		}
 	}

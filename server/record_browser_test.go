@@ -72,12 +72,12 @@ func TestBrowserRecordsThePresentersInspector(t *testing.T) {
 	var spy *teeSpy
 	select {
 	case spy = <-tees:
-	case <-time.After(10 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("no feed was recorded")
 	}
 	select {
 	case <-spy.closed:
-	case <-time.After(10 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("the recording was not closed when the presenter's page left")
 	}
 	select {

@@ -15,7 +15,7 @@ import (
 // nextTimer reads messages until a timer arrives.
 func nextTimer(t *testing.T, c *protocol.Conn) timerMsg {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	for {
 		_, b, err := c.Read(ctx)
@@ -170,7 +170,7 @@ func TestRemoteTimerIsTheServers(t *testing.T) {
 	if first.Start != 0 || first.Length != (30*time.Minute).Milliseconds() {
 		t.Fatalf("first timer %+v, want not started, length 30 min", first)
 	}
-	if d := time.Since(time.UnixMilli(first.Now)).Abs(); d > 5*time.Second {
+	if d := time.Since(time.UnixMilli(first.Now)).Abs(); d > patience {
 		t.Errorf("the timer's now is %v off this clock", d)
 	}
 	phone := ts.dial(t, "/ws/presenter", ts.presenterHeader())
@@ -209,7 +209,7 @@ func TestRemoteTimerIsTheServers(t *testing.T) {
 
 	// The audience socket never carried the timer.
 	send(t, laptop, `{"type":"goto","index":0}`)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	for {
 		_, b, err := audience.Read(ctx)
