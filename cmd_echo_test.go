@@ -50,7 +50,7 @@ func startEcho(t *testing.T, args ...string) (url string, stderr *echoLog, stop 
 		return status
 	}
 	t.Cleanup(func() { stop() })
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		s := stderr.String()
 		if _, rest, ok := strings.Cut(s, "wiretalk echo: listening on "); ok {

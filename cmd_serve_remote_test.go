@@ -24,7 +24,7 @@ func TestServeDurationFlag(t *testing.T) {
 	presenter, stop := startServe(t, "-no-state", "-addr", "127.0.0.1:0", "-duration", "30m")
 	defer stop()
 	ws := "ws" + strings.TrimPrefix(strings.Replace(presenter, "/presenter?", "/ws/presenter?", 1), "http")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, _, err := protocol.Dial(ctx, ws, nil)
 	if err != nil {

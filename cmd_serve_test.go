@@ -90,7 +90,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("audience page: %d", resp.StatusCode)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, _, err := protocol.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", nil)
 	if err != nil {
@@ -202,7 +202,7 @@ func TestServeWritesResultsOnShutdown(t *testing.T) {
 	out := filepath.Join(dir, "out", "results.json")
 	presenter, stop := startServe(t, "-addr", "127.0.0.1:0", "-no-state", "-moderate", "-results", out, deck)
 	base := presenter[:strings.Index(presenter, "/presenter")]
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, _, err := protocol.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", nil)
 	if err != nil {

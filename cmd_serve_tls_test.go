@@ -71,7 +71,7 @@ func TestServeTLS(t *testing.T) {
 		t.Errorf("presenter cookie over https: %q, want Secure and HttpOnly", c)
 	}
 
-	dctx, dcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	dctx, dcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer dcancel()
 	dial := func(path string, h http.Header) *protocol.Conn {
 		t.Helper()

@@ -16,7 +16,7 @@ import (
 func TestSpecimenDeflate(t *testing.T) {
 	_, srv := newServer(t, Options{})
 	v := openViewer(t, srv)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	spec, resp, err := websocket.Dial(ctx, wsURL(srv, "/demo/specimen?deflate=1&feed="+v.id),
 		&websocket.DialOptions{CompressionMode: websocket.CompressionContextTakeover, CompressionThreshold: 1})
@@ -77,7 +77,7 @@ func TestSpecimenDeflate(t *testing.T) {
 func TestSpecimenWithoutDeflate(t *testing.T) {
 	_, srv := newServer(t, Options{})
 	v := openViewer(t, srv)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	spec, resp, err := websocket.Dial(ctx, wsURL(srv, "/demo/specimen?feed="+v.id),
 		&websocket.DialOptions{CompressionMode: websocket.CompressionContextTakeover})

@@ -63,7 +63,7 @@ type echo struct {
 
 func dial(t *testing.T, url string) *websocket.Conn {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, url, nil)
 	if err != nil {
@@ -78,7 +78,7 @@ func dial(t *testing.T, url string) *websocket.Conn {
 func openViewer(t *testing.T, srv *httptest.Server) *viewer {
 	t.Helper()
 	v := &viewer{t: t, feed: dial(t, wsURL(srv, "/demo/feed")), changed: make(chan struct{}), ended: make(chan struct{})}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, p, err := v.feed.Read(ctx)
 	if err != nil {
