@@ -35,7 +35,7 @@ export function mount(sock, current) {
     poll.replaceChildren(el('div', { className: 'wt-poll' + (p.revealed ? ' wt-revealed' : '') },
       el('h3', { textContent: p.question || 'Poll' }),
       options(p, null, null),
-      el('p', { className: 'wt-poll-state', textContent: `${p.voters} of ${local + edges} voted · ${p.status}` }),
+      el('p', { className: 'wt-poll-state', textContent: `${p.voters || 0} of ${local + edges} voted · ${p.status}` }),
       el('div', { className: 'wt-actions' },
         p.status === 'open' ? button('Close', () => act(p, 'close')) : button(p.status === 'waiting' ? 'Open' : 'Reopen', () => act(p, 'reopen')),
         button('Reset', () => act(p, 'reset')), rv)));

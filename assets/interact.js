@@ -83,7 +83,7 @@ export function mount(sock) {
     pollBox.replaceChildren(...shown.map(p => el('div', { className: 'wt-poll' + (p.revealed ? ' wt-revealed' : '') },
       el('h2', { textContent: p.question || 'Poll' }),
       options(p, mine.votes[p.id], !projector && (i => send({ type: 'vote', poll: p.id, option: i }))),
-      el('p', { className: 'wt-poll-state', textContent: p.revealed ? `Results: ${p.voters} voted` : said[p.status] }))));
+      el('p', { className: 'wt-poll-state', textContent: p.revealed ? `Results: ${p.voters || 0} voted` : said[p.status] }))));
   }
 
   function drawQuestions() {

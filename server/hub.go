@@ -30,6 +30,10 @@ type hub struct {
 	writeTimeout time.Duration
 	logf         func(format string, args ...any)
 	watchdog     *time.Timer // guarded by mu
+	fanMu        sync.Mutex  // serializes broadcastRoles (interact_hub.go); taken before mu
+	// wrote, if set, is called after each message a writer wrote: a
+	// test's view of the order of the writes.
+	wrote atomic.Pointer[func(c *client, m *protocol.Prepared)]
 
 	mu       sync.Mutex
 	clients  []*client // in the order they joined, which is about the order of their Conns in memory
@@ -353,6 +357,9 @@ func (c *client) flushNow() {
 			go c.flush(m)
 			return
 		}
+		if f := c.hub.wrote.Load(); f != nil {
+			(*f)(c, m)
+		}
 	}
 }
 
@@ -379,6 +386,9 @@ func (c *client) flush(first *protocol.Prepared) {
 			// any close frame on its way alone.
 			c.writing.Store(false)
 			return
+		}
+		if f := c.hub.wrote.Load(); f != nil {
+			(*f)(c, m)
 		}
 		m = nil
 	}

@@ -94,6 +94,6 @@ func (s *Server) sendHeartbeat() {
 		return
 	}
 	m := jsonMessage(histogram(append(s.hub.roundTrips(), s.edgeRoundTrips()...)))
-	s.hub.broadcastRoles(kindHeartbeat, m, m, false)
+	s.hub.broadcastRoles(kindHeartbeat, m, m, m)
 	s.relayAggregate(RoomHeartbeat, m)
 }

@@ -2,25 +2,56 @@ package server
 
 import "wiretalk/protocol"
 
-// broadcastRoles sends presenters p and audience pages a, as kind k,
-// latest-wins like every broadcast. A nil message skips its pages; with
-// projectorsOnly, a goes only to the audience pages that show the room
-// (?projector), not to phones. It never blocks on a socket.
-func (h *hub) broadcastRoles(k kind, p, a *protocol.Prepared, projectorsOnly bool) {
+// broadcastRoles sends, as kind k, p to presenters, r to projectors (the
+// audience pages that show the room: /?projector) and a to the other
+// audience pages, the phones; a nil message skips its pages. Like every
+// broadcast it is latest-wins per kind and never blocks on a socket.
+//
+// Presenters and projectors come first, on a path of their own: their
+// mailboxes are filled and written here, in the caller, before a phone's
+// mailbox is touched, so the presenter's counts never wait behind the
+// audience's fan-out of ten thousand writes (a presenter whose socket
+// cannot take the frame at once gets its own writer, as a phone does).
+// Broadcasts of the room's kinds are serialized (fanMu), so a page's
+// mailbox of a kind always ends on the newest message even though each
+// one fills the mailboxes in two steps.
+func (h *hub) broadcastRoles(k kind, p, r, a *protocol.Prepared) {
+	h.fanMu.Lock()
+	defer h.fanMu.Unlock()
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		return
 	}
-	ready := make([]*client, 0, len(h.clients))
-	for _, c := range h.clients {
-		m := a
-		if c.presenter {
-			m = p
-		} else if projectorsOnly && !c.projector {
-			m = nil
+	var first []*client
+	if p != nil || r != nil {
+		for _, c := range h.clients {
+			m := r
+			if c.presenter {
+				m = p
+			} else if !c.projector {
+				continue
+			}
+			if m != nil && c.offer(k, m) {
+				first = append(first, c)
+			}
 		}
-		if m != nil && c.offer(k, m) {
+	}
+	h.mu.Unlock()
+	for _, c := range first {
+		c.flushNow()
+	}
+	if a == nil {
+		return
+	}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return
+	}
+	ready := make([]*client, 0, h.audience)
+	for _, c := range h.clients {
+		if !c.presenter && !c.projector && c.offer(k, a) {
 			ready = append(ready, c)
 		}
 	}

@@ -59,23 +59,26 @@ type (
 )
 
 // publishRoom sends the aggregates of what changed: called by the room's
-// flush, at most every flushEvery. A relay gets the audience's, for its
-// edges.
+// flush, at most every flushEvery. The presenters' copies go first, on a
+// path of their own (broadcastRoles); the polls reach the phones only
+// when what they show changed (interact_pace.go). A relay gets the
+// audience's copies, for its edges, when they changed.
 func (s *Server) publishRoom(what whatChanged, r *room) {
 	defer guard(s.logf, "the room's aggregates", nil)
 	if what&changedPolls != 0 {
 		a := s.pollsMessage(false)
-		s.hub.broadcastRoles(kindPolls, s.pollsMessage(true), a, false)
-		s.relayAggregate(RoomPolls, a)
+		if s.pace.offer(s.pollsMessage(true), a) {
+			s.relayAggregate(RoomPolls, a)
+		}
 	}
 	if what&changedQuestions != 0 {
 		a := s.questionsMessage(false)
-		s.hub.broadcastRoles(kindQuestions, s.questionsMessage(true), a, false)
+		s.hub.broadcastRoles(kindQuestions, s.questionsMessage(true), a, a)
 		s.relayAggregate(RoomQuestions, a)
 	}
 	if what&changedReactions != 0 {
 		m := jsonMessage(reactionsMsg{Type: "reactions", Counts: r.takeReactions(), Emoji: reactionEmoji()})
-		s.hub.broadcastRoles(kindReactions, m, m, true)
+		s.hub.broadcastRoles(kindReactions, m, m, nil)
 		s.relayAggregate(RoomReactions, m)
 	}
 }
@@ -298,6 +301,7 @@ func (s *Server) WriteResults(path string) error {
 // ("" keeps none). New and NewEdge call it once the hub exists.
 func (s *Server) openRoom(path string, d *slides.Deck) {
 	s.results = &resultsSaver{path: path, logf: s.logf}
+	s.pace = newPollsPace(s.hub)
 	publish := s.publishRoom
 	if s.upstream != nil {
 		// An edge's room only counts its phones' questions and taps: the
@@ -325,5 +329,6 @@ func (s *Server) closeRoom(context.Context) {
 	s.heartbeatTimer.Stop()
 	s.mu.Unlock()
 	s.room.stop()
+	s.pace.stop()
 	s.results.close()
 }

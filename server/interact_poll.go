@@ -122,8 +122,9 @@ func (r *room) pollCommand(id, action string) error {
 	return nil
 }
 
-// pollView is a poll as a page is shown it. The audience gets counts and
-// the answer only once the presenter revealed them.
+// pollView is a poll as a page is shown it. The audience gets counts,
+// voters and the answer only once the presenter revealed them: before,
+// a vote changes nothing a phone shows (interact_pace.go).
 type pollView struct {
 	ID       string   `json:"id"`
 	Question string   `json:"question"`
@@ -132,7 +133,7 @@ type pollView struct {
 	Revealed bool     `json:"revealed"`
 	Counts   []int    `json:"counts,omitempty"`
 	Answer   *int     `json:"answer,omitempty"`
-	Voters   int      `json:"voters"`
+	Voters   int      `json:"voters,omitempty"`
 	Steps    []int    `json:"steps"` // the deck's steps that show the poll
 }
 
@@ -144,8 +145,9 @@ func (r *room) pollViews(presenter bool) []pollView {
 	out := make([]pollView, 0, len(r.order))
 	for _, id := range r.order {
 		ps := r.polls[id]
-		v := pollView{ID: ps.ID, Question: ps.Question, Options: ps.Options, Status: ps.Status, Revealed: ps.Revealed, Voters: len(ps.Votes), Steps: r.steps[id]}
+		v := pollView{ID: ps.ID, Question: ps.Question, Options: ps.Options, Status: ps.Status, Revealed: ps.Revealed, Steps: r.steps[id]}
 		if presenter || ps.Revealed {
+			v.Voters = len(ps.Votes)
 			v.Counts = slices.Clone(ps.counts)
 			if ps.Answer >= 0 {
 				a := ps.Answer

@@ -178,16 +178,16 @@ func (s *Server) FromPresenter(u RoomUpdate) {
 		s.link.mu.Lock()
 		s.link.polls = m
 		s.link.mu.Unlock()
-		s.hub.broadcastRoles(kindPolls, nil, m, false)
+		s.pace.offer(nil, m) // the phones only when what they show changed
 	case RoomQuestions:
 		s.link.mu.Lock()
 		s.link.questions = m
 		s.link.mu.Unlock()
-		s.hub.broadcastRoles(kindQuestions, nil, m, false)
+		s.hub.broadcastRoles(kindQuestions, nil, m, m)
 	case RoomReactions:
-		s.hub.broadcastRoles(kindReactions, nil, m, true)
+		s.hub.broadcastRoles(kindReactions, nil, m, nil)
 	case RoomHeartbeat:
-		s.hub.broadcastRoles(kindHeartbeat, nil, m, false)
+		s.hub.broadcastRoles(kindHeartbeat, nil, m, m)
 	}
 }
 

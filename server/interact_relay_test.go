@@ -83,7 +83,6 @@ func TestEdgePhonesVoteInThePresentersRoom(t *testing.T) {
 	send(t, on1, `{"type":"vote","poll":"name:opcodes","option":1}`)
 	send(t, on2, `{"type":"vote","poll":"name:opcodes","option":1}`)
 	nextRoom(t, p, "polls", func(m roomMsg) bool { return equalInts(m.Polls[0].Counts, []int{1, 2, 0}) && m.Polls[0].Voters == 3 })
-	nextRoom(t, on2, "polls", func(m roomMsg) bool { return m.Polls[0].Voters == 3 })
 	nextRoom(t, on1, "mine", func(m roomMsg) bool { return m.Votes["name:opcodes"] == 1 })
 
 	// devB's second tab, on the other edge, changes devB's vote: it counts
