@@ -77,6 +77,7 @@ type client struct {
 	mailbox   [numKinds]atomic.Pointer[protocol.Prepared] // the newest undelivered message of each kind
 	writing   atomic.Bool                                 // a writer goroutine is running
 	writeFrom atomic.Int64                                // when the write under way began (UnixNano), or 0
+	refused   atomic.Bool                                 // closed for a message that is no audience message (interact_inbox.go)
 }
 
 func newHub(writeTimeout time.Duration, logf func(string, ...any)) *hub {

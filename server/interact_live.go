@@ -302,6 +302,7 @@ func (s *Server) WriteResults(path string) error {
 func (s *Server) openRoom(path string, d *slides.Deck) {
 	s.results = &resultsSaver{path: path, logf: s.logf}
 	s.pace = newPollsPace(s.hub)
+	s.inbox = startInbox(s.applyAudienceItem)
 	publish := s.publishRoom
 	if s.upstream != nil {
 		// An edge's room only counts its phones' questions and taps: the
@@ -330,5 +331,6 @@ func (s *Server) closeRoom(context.Context) {
 	s.mu.Unlock()
 	s.room.stop()
 	s.pace.stop()
+	s.inbox.stop()
 	s.results.close()
 }

@@ -198,3 +198,24 @@ func TestEdgesSendTheirPhonesPollsOnlyWhenWhatTheyShowChanges(t *testing.T) {
 		t.Errorf("the edge's phone got %d polls messages for 10 votes, the same polls again and the close: want the close only", got)
 	}
 }
+
+// TestNothingAfterAMalformedMessageIsApplied: a phone's messages are
+// applied off its reading goroutine (interact_inbox.go), which reads on;
+// a vote that follows a message that is none of the audience's is not
+// counted, and the socket is closed with 1008 as before.
+func TestNothingAfterAMalformedMessageIsApplied(t *testing.T) {
+	ts := newTestServer(t, pollDeck)
+	a := ts.dial(t, "/ws", deviceHeader(devA))
+	nextRoom(t, a, "mine", nil)
+	send(t, a, `not json`)
+	send(t, a, `{"type":"vote","poll":"name:opcodes","option":1}`)
+	_, err := readUntilClosed(t, a)
+	wantClose(t, err, protocol.StatusPolicyViolation, "only votes, questions, upvotes and reactions")
+	b := ts.dial(t, "/ws", deviceHeader(devB))
+	nextRoom(t, b, "mine", nil)
+	send(t, b, `{"type":"vote","poll":"name:opcodes","option":0}`)
+	nextRoom(t, b, "mine", func(m roomMsg) bool { return len(m.Votes) == 1 })
+	if v := ts.room.pollViews(true)[0]; v.Voters != 1 || !equalInts(v.Counts, []int{1, 0, 0}) {
+		t.Fatalf("after a malformed message and a vote from a, and b's vote: %d voters, counts %v; want b's vote only", v.Voters, v.Counts)
+	}
+}

@@ -184,9 +184,9 @@ func (s *Server) readCommands(c *client) {
 				conn.Close(protocol.StatusPolicyViolation, "too many messages")
 				return
 			}
-			if err := s.fromAudience(c, op, msg); err != nil {
-				s.logf("audience socket %s sent a message that is not a vote, question, upvote or reaction; closing it (1008)", conn.RemoteAddr())
-				conn.Close(protocol.StatusPolicyViolation, err.Error())
+			// Applied by the room's workers, off this goroutine, whose
+			// stack lasts as long as the phone (interact_inbox.go).
+			if !s.inbox.put(c, op, msg) {
 				return
 			}
 			continue

@@ -74,6 +74,7 @@ type Server struct {
 	results   *resultsSaver   // keeps the room beside the position
 	link      roomLink        // the room across a relay (interact_relay.go)
 	pace      *pollsPace      // when the polls reach the phones (interact_pace.go)
+	inbox     *roomInbox      // applies the audience's messages (interact_inbox.go)
 	conns     atomic.Int64    // open audience and inspector sockets
 	lanAddrs  func() []net.IP // the machine's network addresses, for the phone's QR code (ListenAddrs)
 
