@@ -80,16 +80,21 @@ func (in *roomInbox) stop() {
 
 // applyAudienceItem is a worker's: it applies one message of a phone and
 // closes the socket with 1008 if it is no audience message. A socket so
-// closed has nothing more of it applied.
+// closed has nothing more of it applied; so has a socket whose message
+// made the work panic, which is closed at once, as its reading goroutine
+// would have been.
 func (s *Server) applyAudienceItem(it audienceItem) {
 	c := it.c
 	if c.refused.Load() {
 		return
 	}
-	defer guard(s.logf, "an audience message", nil)
+	defer guard(s.logf, "an audience message", func() {
+		c.refused.Store(true)
+		c.conn.CloseNow()
+	})
 	if err := s.fromAudience(c, it.op, it.msg); err != nil {
 		c.refused.Store(true)
-		s.logf("audience socket %s sent a message that is not a vote, question, upvote or reaction; closing it (1008)", c.conn.RemoteAddr())
 		go c.conn.Close(protocol.StatusPolicyViolation, err.Error()) // the close handshake must hold up no other phone
+		s.logf("audience socket %s sent a message that is not a vote, question, upvote or reaction; closing it (1008)", c.conn.RemoteAddr())
 	}
 }

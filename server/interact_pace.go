@@ -89,6 +89,11 @@ func (pp *pollsPace) due() {
 	if a == nil || pp.stopped {
 		return
 	}
+	// The phones may have been sent a newer shape since this was armed.
+	if wait := time.Until(pp.phonesAt.Add(pp.every)); wait > 0 {
+		pp.timer = time.AfterFunc(wait, pp.due)
+		return
+	}
 	pp.held, pp.phonesAt = nil, time.Now()
 	pp.hub.broadcastRoles(kindPolls, nil, nil, a)
 }

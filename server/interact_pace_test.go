@@ -123,6 +123,11 @@ func TestThePresentersPollsAreWrittenBeforeThePhones(t *testing.T) {
 	send(t, proj, `{"type":"projector"}`)
 	send(t, proj, `{"type":"room"}`) // answered after the projector is marked
 	nextRoom(t, proj, "mine", nil)
+	// The audience count that the joins scheduled goes out first: a
+	// presenter's writer busy with it would take the poll after it, on a
+	// goroutine of its own, and this test is about the order of the
+	// writes when no writer is busy.
+	time.Sleep(2 * countEvery)
 	p := ts.dial(t, "/ws/presenter", ts.presenterHeader())
 	nextRoom(t, p, "polls", nil)
 
