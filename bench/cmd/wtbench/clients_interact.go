@@ -73,16 +73,11 @@ func writeDeck(path string, heartbeat bool) error {
 // spread evenly over cfg.spread, and the presenter waits for the counts
 // to add up to every vote. Between rounds the presenter resets the poll.
 func runVotes(cfg clientsConfig, maxFD int) (*votesResult, error) {
-	f, err := newFleet(cfg, maxFD)
+	f, n, took, err := grownFleet(cfg, maxFD)
 	if err != nil {
 		return nil, err
 	}
 	defer f.close()
-	n := cfg.ns[0]
-	took, err := f.grow(n)
-	if err != nil {
-		return nil, err
-	}
 	res := &votesResult{N: n, ConnectMS: ms(took), SpreadMS: ms(cfg.spread), WindowMS: ms(cfg.window)}
 	// The server holding the idle sockets, without pings: the floor of
 	// the heartbeat workload's comparison.
@@ -210,16 +205,11 @@ func (f *fleet) voteRound(n int, reset, mem bool) (voteRound, memStats, error) {
 // and one while every socket sends cfg.rate reactions a second; the order
 // within a pair alternates.
 func runReactions(cfg clientsConfig, maxFD int) (*reactionsResult, error) {
-	f, err := newFleet(cfg, maxFD)
+	f, n, took, err := grownFleet(cfg, maxFD)
 	if err != nil {
 		return nil, err
 	}
 	defer f.close()
-	n := cfg.ns[0]
-	took, err := f.grow(n)
-	if err != nil {
-		return nil, err
-	}
 	res := &reactionsResult{N: n, ConnectMS: ms(took), Rate: cfg.rate, SettleMS: ms(cfg.settle)}
 	s := newReactor(f, n, cfg.rate)
 	defer s.stop()
@@ -319,16 +309,11 @@ func runHeartbeat(cfg clientsConfig, maxFD int) (*heartbeatResult, error) {
 	if cfg.deck == "" {
 		return nil, errors.New("heartbeat: -deck is needed")
 	}
-	f, err := newFleet(cfg, maxFD)
+	f, n, took, err := grownFleet(cfg, maxFD)
 	if err != nil {
 		return nil, err
 	}
 	defer f.close()
-	n := cfg.ns[0]
-	took, err := f.grow(n)
-	if err != nil {
-		return nil, err
-	}
 	res := &heartbeatResult{N: n, ConnectMS: ms(took), WindowMS: ms(cfg.window), SettleMS: ms(cfg.settle)}
 	for i := range 2 * (cfg.warmup + cfg.rounds) {
 		pair := i / 2
@@ -393,4 +378,20 @@ func (f *fleet) healthy() error {
 		return f.pres.readErr()
 	}
 	return nil
+}
+
+// grownFleet is a fleet holding the workload's cfg.ns[0] sockets, with how
+// many that is and how long they took to open.
+func grownFleet(cfg clientsConfig, maxFD int) (*fleet, int, time.Duration, error) {
+	f, err := newFleet(cfg, maxFD)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	n := cfg.ns[0]
+	took, err := f.grow(n)
+	if err != nil {
+		f.close()
+		return nil, 0, 0, err
+	}
+	return f, n, took, nil
 }

@@ -212,8 +212,7 @@ func TestWriteReportKeepsSection7(t *testing.T) {
 	if err := os.WriteFile(path, []byte(spliceSection(report, sec)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res := &results{Echo: map[string][][]echoResult{}, Broadcast: map[string][][]broadcastResult{},
-		Idle: map[string][][]idleResult{}, Micro: map[string][]microResult{}, Page: &pageResult{Total: 1}}
+	res := emptyResults()
 	if err := writeReport(path, res, allLibs()); err != nil {
 		t.Fatal(err)
 	}
@@ -238,8 +237,7 @@ func TestWriteReportKeepsTheAppendix(t *testing.T) {
 	if err := os.WriteFile(path, []byte(report+"\n"+appendix), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res := &results{Echo: map[string][][]echoResult{}, Broadcast: map[string][][]broadcastResult{},
-		Idle: map[string][][]idleResult{}, Micro: map[string][]microResult{}, Page: &pageResult{Total: 1}}
+	res := emptyResults()
 	for range 2 {
 		if err := writeReport(path, res, allLibs()); err != nil {
 			t.Fatal(err)
@@ -256,4 +254,10 @@ func TestWriteReportKeepsTheAppendix(t *testing.T) {
 	if i := strings.Index(doc, "## How it is measured"); i < 0 || i > strings.Index(doc, appendixBegin) {
 		t.Errorf("the generated method section is at %d, the appendix at %d: want the appendix after", i, strings.Index(doc, appendixBegin))
 	}
+}
+
+// emptyResults is a run with no figures, for the report's tests.
+func emptyResults() *results {
+	return &results{Echo: map[string][][]echoResult{}, Broadcast: map[string][][]broadcastResult{},
+		Idle: map[string][][]idleResult{}, Micro: map[string][]microResult{}, Page: &pageResult{Total: 1}}
 }
