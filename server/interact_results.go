@@ -3,10 +3,8 @@ package server
 import (
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -247,29 +245,4 @@ func (s *resultsSaver) load() {
 	if err := s.room.restore(b); err != nil {
 		s.logf("the audience's results in %s are unreadable (%v); starting afresh", s.path, err)
 	}
-}
-
-// writeAtomic writes b to path through a temporary file renamed over it.
-func writeAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".results-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("keeping results: %w", err)
-	}
-	return nil
 }

@@ -106,11 +106,19 @@ func (s positionStore) save(p position) error {
 	if s.path == "" {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+	b, _ := json.Marshal(p)
+	return writeAtomic(s.path, b)
+}
+
+// writeAtomic writes b to path through a temporary file in the same
+// folder, renamed over it: a reader, or a crash, sees the old file or the
+// new one, never half of one. The talk's position and the audience's
+// results are both kept so.
+func writeAtomic(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	b, _ := json.Marshal(p)
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".position-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
@@ -123,5 +131,9 @@ func (s positionStore) save(p position) error {
 		os.Remove(tmp.Name())
 		return err
 	}
-	return os.Rename(tmp.Name(), s.path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
 }
