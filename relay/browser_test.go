@@ -14,11 +14,7 @@ import (
 // TestBrowserPresenterSeesTheEdges: the presenter's page adds the edges'
 // audience to its own, names each edge, and says when the broker is gone.
 func TestBrowserPresenterSeesTheEdges(t *testing.T) {
-	b := startBroker(t)
-	o := Options{URL: b.url(), Talk: "room"}
-	p := startPresenter(t, o, "")
-	e1 := startEdge(t, o, "edge-1")
-	e2 := startEdge(t, o, "edge-2")
+	b, _, p, e1, e2 := startTalk(t, "room")
 	for range 2 {
 		openPage(t, e1.http.URL)
 	}
