@@ -107,14 +107,7 @@ func (s *Server) Follow(st TalkState) {
 
 // edgeHandler is Handler on an edge: the audience's routes only.
 func (s *Server) edgeHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.serveAudiencePage)
-	mux.HandleFunc("GET /demo", s.serveDemoPage)
-	mux.Handle("GET /assets/", s.static)
-	mux.HandleFunc("GET /api/deck", s.serveDeck)
-	mux.HandleFunc("GET /ws", s.serveAudienceSocket)
-	mux.HandleFunc("GET /demo/feed", s.limitConns(s.inspector.ServeFeed))
-	mux.HandleFunc("GET /demo/specimen", s.limitConns(s.inspector.ServeSpecimen))
+	mux := s.audienceMux()
 	mux.HandleFunc("GET /", s.serveUpstreamFile)
 	return secure(mux, s.logf)
 }

@@ -186,22 +186,31 @@ func (s *Server) Handler() http.Handler {
 	if s.upstream != nil {
 		return s.edgeHandler()
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.serveAudiencePage)
+	mux := s.audienceMux()
 	mux.HandleFunc("GET /presenter", s.servePresenterPage)
-	mux.HandleFunc("GET /demo", s.serveDemoPage)
-	mux.Handle("GET /assets/", s.static)
-	mux.HandleFunc("GET /api/deck", s.serveDeck)
 	mux.HandleFunc("GET /api/presenter/deck", s.servePresenterDeck)
 	mux.HandleFunc("GET /api/results", s.serveResults)
 	mux.HandleFunc("GET /api/results.csv", s.serveResults)
 	mux.HandleFunc("GET /api/presenter/qr.svg", s.servePresenterQR)
-	mux.HandleFunc("GET /ws", s.serveAudienceSocket)
 	mux.HandleFunc("GET /ws/presenter", s.servePresenterSocket)
-	mux.HandleFunc("GET /demo/feed", s.limitConns(s.inspector.ServeFeed))
-	mux.HandleFunc("GET /demo/specimen", s.limitConns(s.inspector.ServeSpecimen))
 	mux.HandleFunc("GET /", s.serveDeckFile)
 	return secure(mux, s.logf)
+}
+
+// audienceMux routes what every server gives the audience, the
+// presenter's and an edge alike: the pages, the assets, the deck, the
+// audience socket and the inspector. The deck's files ("GET /") are each
+// server's own.
+func (s *Server) audienceMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.serveAudiencePage)
+	mux.HandleFunc("GET /demo", s.serveDemoPage)
+	mux.Handle("GET /assets/", s.static)
+	mux.HandleFunc("GET /api/deck", s.serveDeck)
+	mux.HandleFunc("GET /ws", s.serveAudienceSocket)
+	mux.HandleFunc("GET /demo/feed", s.limitConns(s.inspector.ServeFeed))
+	mux.HandleFunc("GET /demo/specimen", s.limitConns(s.inspector.ServeSpecimen))
+	return mux
 }
 
 // HTTPServer returns an http.Server for Handler with timeouts that keep
