@@ -79,6 +79,16 @@ func (pp *pollsPace) offer(p, a *protocol.Prepared) bool {
 	return true
 }
 
+// prime records a as the audience's copy every page has already (a page
+// is sent the polls as they are when it joins: welcomeRoom), so that the
+// flush that follows a server's start, bringing the same copy, sends the
+// pages and the relay nothing.
+func (pp *pollsPace) prime(a *protocol.Prepared) {
+	pp.mu.Lock()
+	defer pp.mu.Unlock()
+	pp.seen, pp.shape = a.Payload(), pollsShape(a.Payload())
+}
+
 // due sends the phones the copy held for them.
 func (pp *pollsPace) due() {
 	defer guard(pp.hub.logf, "the polls' pace", nil)

@@ -168,6 +168,18 @@ func TestThePresentersPollsAreWrittenBeforeThePhones(t *testing.T) {
 	}
 }
 
+// TestAStartedServerHasSentItsPolls: a server that has just started
+// counts the polls as they are as sent (every page joining is sent them),
+// so the flush its start scheduled sends the pages and the relay nothing.
+// It did: a relay handed the polls by RelayRoom got the same copy again,
+// and the phones that had them from their welcome got them twice.
+func TestAStartedServerHasSentItsPolls(t *testing.T) {
+	ts := newTestServer(t, pollDeck)
+	if ts.pace.offer(nil, ts.pollsMessage(false)) {
+		t.Error("the polls as they were at the start counted as a change")
+	}
+}
+
 // TestEdgesSendTheirPhonesPollsOnlyWhenWhatTheyShowChanges: phones on the
 // presenter's server vote over several flushes while a phone listens on
 // an edge. No polls cross the relay for those votes, an edge handed the

@@ -135,6 +135,9 @@ func New(cfg Config) (*Server, error) {
 	for _, p := range d.Problems {
 		s.logf("deck: %s", p)
 	}
+	// Pages joining from now on are sent the polls as they are: the flush
+	// the start scheduled brings them nothing new.
+	s.pace.prime(s.pollsMessage(false))
 	s.startHeartbeat()
 	return s, nil
 }
