@@ -3,7 +3,6 @@ package protocol
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,9 +14,7 @@ var ErrHeartbeatTimeout = errors.New("websocket: no pong within the heartbeat ti
 
 // StartHeartbeat pings the peer every interval and closes the connection
 // (CloseNow; Err returns ErrHeartbeatTimeout) when no pong arrives within
-// timeout of a ping (timeout ≤ 0 means interval). The first ping goes out
-// at a random moment in the second half of the first interval (see
-// firstPing). It replaces an earlier
+// timeout of a ping (timeout ≤ 0 means interval). It replaces an earlier
 // heartbeat; interval ≤ 0 stops it. It uses a timer, not a goroutine,
 // while waiting.
 //
@@ -38,22 +35,9 @@ func (c *Conn) StartHeartbeat(interval, timeout time.Duration) {
 	}
 	hb := &heartbeat{c: c, interval: interval, timeout: timeout}
 	hb.mu.Lock() // tick may run before AfterFunc returns
-	hb.timer = time.AfterFunc(firstPing(interval), hb.tick)
+	hb.timer = time.AfterFunc(interval, hb.tick)
 	hb.mu.Unlock()
 	c.hb = hb
-}
-
-// firstPing is the wait before a heartbeat's first ping: a random point in
-// the second half of interval. Sockets that connect together (a room that
-// scans the QR code at once, phones that move over from a lost edge) would
-// otherwise ping together at every interval for as long as they stay: a
-// burst of pings and pongs that delays whatever the server sends then.
-func firstPing(interval time.Duration) time.Duration {
-	half := interval / 2
-	if half <= 0 {
-		return interval
-	}
-	return interval - rand.N(half+1)
 }
 
 // LastPong returns when the last pong was read, or the zero Time.

@@ -53,8 +53,8 @@ func TestHeartbeatClosesASilentPeer(t *testing.T) {
 	start := time.Now()
 	c.StartHeartbeat(20*time.Millisecond, 40*time.Millisecond)
 	waitClosed(t, c, 30*time.Second)
-	if d := time.Since(start); d < 50*time.Millisecond { // timers are never early, only late
-		t.Errorf("closed after %v, before half the interval (the first ping's earliest) plus the timeout", d)
+	if d := time.Since(start); d < 60*time.Millisecond { // timers are never early, only late
+		t.Errorf("closed after %v, before interval+timeout", d)
 	}
 	if !errors.Is(c.Err(), ErrHeartbeatTimeout) {
 		t.Errorf("Err() = %v", c.Err())
@@ -118,26 +118,5 @@ func TestHeartbeatMeasuresTheRoundTrip(t *testing.T) {
 	upTo := time.Since(sent)
 	if least := reading.Sub(sent); rtt < least || rtt > upTo {
 		t.Errorf("RTT %v, want from %v (the ping to the client's first read) to %v (the ping to now)", rtt, least, upTo)
-	}
-}
-
-// TestFirstPingsSpread: sockets that start their heartbeats together send
-// their first pings spread over the second half of the interval, and from
-// then on each keeps its own phase.
-func TestFirstPingsSpread(t *testing.T) {
-	const interval = 15 * time.Second
-	lo, hi := interval, time.Duration(0)
-	for range 2000 {
-		d := firstPing(interval)
-		if d < interval/2 || d > interval {
-			t.Fatalf("first ping after %v, want within [%v, %v]", d, interval/2, interval)
-		}
-		lo, hi = min(lo, d), max(hi, d)
-	}
-	if lo > 8*time.Second || hi < 14500*time.Millisecond {
-		t.Errorf("2000 first pings fell within [%v, %v]: not spread over [7.5s, 15s]", lo, hi)
-	}
-	if d := firstPing(1); d != 1 {
-		t.Errorf("firstPing(1ns) = %v, want 1ns", d)
 	}
 }
