@@ -65,14 +65,7 @@ func cmdInteract(args []string) error {
 	}
 	res.Finished = time.Now().UTC()
 	res.Failures = failed
-	if err := os.MkdirAll(filepath.Dir(cfg.save), 0o755); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(res, "", " ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(cfg.save, b, 0o644); err != nil {
+	if err := saveJSON(cfg.save, res); err != nil {
 		return err
 	}
 	logf("results in %s", cfg.save)

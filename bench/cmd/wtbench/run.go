@@ -85,17 +85,23 @@ func (r *runner) fail(what string, err error) {
 	r.res.Failures = append(r.res.Failures, msg)
 }
 
-// save writes the results and the report, and fails if a workload did.
-func (r *runner) save() error {
-	cfg, res := r.cfg, r.res
-	if err := os.MkdirAll(filepath.Dir(cfg.save), 0o755); err != nil {
+// saveJSON writes v, indented, to path, making its folder if need be:
+// the results a run keeps for the report to be written again from.
+func saveJSON(path string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(res, "", " ")
+	b, err := json.MarshalIndent(v, "", " ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(cfg.save, b, 0o644); err != nil {
+	return os.WriteFile(path, b, 0o644)
+}
+
+// save writes the results and the report, and fails if a workload did.
+func (r *runner) save() error {
+	cfg, res := r.cfg, r.res
+	if err := saveJSON(cfg.save, res); err != nil {
 		return err
 	}
 	if err := writeReport(cfg.out, res, cfg.libs); err != nil {
