@@ -156,7 +156,7 @@ func (s *Server) fromAudience(c *client, op protocol.Opcode, msg []byte) error {
 	if s.upstream != nil {
 		return s.toPresenter(c, typ, msg)
 	}
-	reply, mine, err := s.applyAudience(c.device, msg)
+	reply, mine, err := s.applyAudience(c.device, typ, msg)
 	if err != nil {
 		return err
 	}
@@ -169,11 +169,11 @@ func (s *Server) fromAudience(c *client, op protocol.Opcode, msg []byte) error {
 	return nil
 }
 
-// applyAudience applies one message of device, from this server's phones
-// or an edge's: the reply for its socket (nil for none), and whether the
-// device's own votes changed. An error means msg is no audience message.
-func (s *Server) applyAudience(device string, msg []byte) (reply *protocol.Prepared, mine bool, err error) {
-	typ := messageType(msg)
+// applyAudience applies one message of device, of type typ (messageType),
+// from this server's phones or an edge's: the reply for its socket (nil
+// for none), and whether the device's own votes changed. An error means
+// msg is no audience message.
+func (s *Server) applyAudience(device, typ string, msg []byte) (reply *protocol.Prepared, mine bool, err error) {
 	err = s.room.fromAudience(device, msg)
 	var ref *refusal
 	switch {

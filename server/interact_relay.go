@@ -151,7 +151,7 @@ func (s *Server) FromEdge(ev RoomEvent) (RoomAnswer, error) {
 	if head == "room" {
 		return RoomAnswer{Mine: s.mineMessage(ev.Device).Payload()}, nil
 	}
-	reply, mine, err := s.applyAudience(ev.Device, ev.Message)
+	reply, mine, err := s.applyAudience(ev.Device, head, ev.Message)
 	if err != nil {
 		return RoomAnswer{}, err
 	}
