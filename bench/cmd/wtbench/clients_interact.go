@@ -249,6 +249,11 @@ func runReactions(cfg clientsConfig, maxFD int) (*reactionsResult, error) {
 	s.set(false)
 	res.Presenter = f.pres.kindCounts()
 	res.Sent = s.sent.Load()
+	select {
+	case err := <-s.errs:
+		return res, fmt.Errorf("a reaction could not be sent: %w", err)
+	default:
+	}
 	return res, f.healthy()
 }
 
@@ -267,7 +272,8 @@ func newReactor(f *fleet, n int, rate float64) *reactor {
 	go func() {
 		defer close(s.done)
 		var base time.Time
-		var k int64 // reactions sent since base
+		var k int64    // reactions due and tried since base
+		var next int64 // the socket to send from, counted over all sockets
 		for !s.quit.Load() {
 			if !s.on.Load() {
 				base = time.Time{}
@@ -279,13 +285,17 @@ func newReactor(f *fleet, n int, rate float64) *reactor {
 			}
 			due := int64(time.Since(base).Seconds() * rate * float64(n))
 			for ; k < due; k++ {
-				if err := f.group.Send(int(s.sent.Load()%int64(n)), frame); err != nil {
+				// Socket after socket, whether the last send failed or
+				// not; only what was sent counts.
+				if err := f.group.Send(int(next%int64(n)), frame); err != nil {
 					select {
 					case s.errs <- err:
 					default:
 					}
+				} else {
+					s.sent.Add(1)
 				}
-				s.sent.Add(1)
+				next++
 			}
 			time.Sleep(2 * time.Millisecond)
 		}

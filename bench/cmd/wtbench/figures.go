@@ -122,7 +122,7 @@ func (r *reporter) idleNs() []int {
 // growth since before the first connection divided by the connections.
 func (ir idleResult) perConn() (heapStack, rss, goroutines, stack float64) {
 	d := float64(ir.N)
-	heapStack = (float64(ir.Mem.HeapInuse+ir.Mem.StackInuse) - float64(ir.Base.HeapInuse+ir.Base.StackInuse)) / d
+	heapStack = (heapStackOf(ir.Mem) - heapStackOf(ir.Base)) / d
 	rss = (float64(ir.Mem.RSS) - float64(ir.Base.RSS)) / d
 	goroutines = float64(ir.Mem.Goroutines-ir.Base.Goroutines) / d
 	stack = (float64(ir.Mem.StackInuse) - float64(ir.Base.StackInuse)) / d

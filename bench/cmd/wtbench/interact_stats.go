@@ -44,24 +44,16 @@ func summarizeVotes(v *votesResult) votesSummary {
 	}
 	s.Final, s.CPUPerVoteUS = newInterval(final), newInterval(cpu)
 	s.PresenterPolls, s.PhoneMessages = median(polls), median(phone)
-	s.MemVotingB = perSocket(heapStack(v.MemVoting), heapStack(v.MemIdle), v.N)
-	s.MemVotedB = perSocket(heapStack(v.MemVoted), heapStack(v.MemIdle), v.N)
-	s.RSSVotingB = perSocket(float64(v.MemVoting.RSS), float64(v.MemIdle.RSS), v.N)
+	s.MemVotingB, s.RSSVotingB, _, _ = idleResult{N: v.N, Base: v.MemIdle, Mem: v.MemVoting}.perConn()
+	s.MemVotedB, _, _, _ = idleResult{N: v.N, Base: v.MemIdle, Mem: v.MemVoted}.perConn()
 	if v.WindowMS > 0 {
 		s.IdleCPUShare = float64(v.IdleCPUNS) / (v.WindowMS * 1e6)
 	}
 	return s
 }
 
-func heapStack(m memStats) float64 { return float64(m.HeapInuse + m.StackInuse) }
-
-// perSocket returns (with − without) / n.
-func perSocket(with, without float64, n int) float64 {
-	if n <= 0 {
-		return math.NaN()
-	}
-	return (with - without) / float64(n)
-}
+// heapStackOf is the heap and stacks m holds.
+func heapStackOf(m memStats) float64 { return float64(m.HeapInuse + m.StackInuse) }
 
 // reactionsSummary is workload (b) in figures.
 type reactionsSummary struct {
@@ -118,21 +110,17 @@ func summarizeHeartbeat(h *heartbeatResult, floorShare float64) heartbeatSummary
 	}
 	win := h.WindowMS / 1e3 // seconds
 	share := func(w heartbeatWindow) float64 { return float64(w.CPUNS) / (win * 1e9) }
-	var pings, beats, pingCost, beatCost, ratio, pm, bm, pongs []float64
+	var pings, beats, pingCost, beatCost, pm, bm, pongs []float64
 	for i, p := range h.Pings {
 		pings = append(pings, share(p))
 		pingCost = append(pingCost, share(p)-floor)
 		pm = append(pm, float64(p.PhoneMessages)/float64(h.N)/win)
 		pongs = append(pongs, float64(p.Pongs)/float64(h.N)/win)
 		if i < len(h.Heartbeat) {
-			b := h.Heartbeat[i]
-			extra := share(b) - share(p)
-			beatCost = append(beatCost, extra)
-			if c := share(p) - floor; c > 0 {
-				ratio = append(ratio, extra/c)
-			}
+			beatCost = append(beatCost, share(h.Heartbeat[i])-share(p))
 		}
 	}
+	ratio := pairRatios(beatCost, pingCost) // the heartbeat's cost over the pings', window by window
 	var phones, med, slow []float64
 	for _, b := range h.Heartbeat {
 		phones, med, slow = append(phones, float64(b.Seen.Phones)), append(med, b.Seen.Median), append(slow, b.Seen.Slowest)

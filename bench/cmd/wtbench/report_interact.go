@@ -144,7 +144,7 @@ func interactSection(res *interactResults, notes string) string {
 		f("| memory per voting socket: heap and stacks halfway through a round's votes, minus the same sockets idle before any vote | %s B |\n", comma(vs.MemVotingB))
 		f("| the same once every vote is held, the sockets idle again | %s B |\n", comma(vs.MemVotedB))
 		f("| resident set per voting socket, halfway through, minus idle | %s B |\n", comma(vs.RSSVotingB))
-		f("| heap and stacks with the %s sockets idle, before any vote | %s B (%s B a socket) |\n", comma(float64(v.N)), comma(heapStack(v.MemIdle)), comma(heapStack(v.MemIdle)/float64(v.N)))
+		f("| heap and stacks with the %s sockets idle, before any vote | %s B (%s B a socket) |\n", comma(float64(v.N)), comma(heapStackOf(v.MemIdle)), comma(heapStackOf(v.MemIdle)/float64(v.N)))
 		f("| stacks: idle, halfway through the votes, after | %s B, %s B, %s B |\n", comma(float64(v.MemIdle.StackInuse)), comma(float64(v.MemVoting.StackInuse)), comma(float64(v.MemVoted.StackInuse)))
 		f("| messages a phone received in a round (its `mine` answer, and `polls`) | %.1f |\n", vs.PhoneMessages)
 		f("| the server's CPU holding the idle sockets, no pings (%s window) | %s |\n", seconds(v.WindowMS), pct(vs.IdleCPUShare))
