@@ -148,8 +148,8 @@ func (e *Edge) Serve(srv *server.Server) {
 	e.mu.Lock()
 	e.srv = srv
 	srv.Follow(e.state) // under mu, so that no newer state can come before it
+	e.room.serve(srv)   // and no newer polls or questions (aggregate waits for mu in e.server)
 	e.mu.Unlock()
-	e.room.serve(srv)
 	go reportCounts(e.nc, &e.o, e.hdr, e.name, srv.AudienceCount, func() []float64 { return e.room.roundTrips(srv) }, e.stop)
 }
 
@@ -243,6 +243,9 @@ func (e *Edge) consume(ctx context.Context, w jetstream.KeyWatcher, tick <-chan 
 			if err := e.apply(ctx, ent.Key(), ent.Value()); err != nil {
 				e.refuse(err)
 				continue
+			}
+			if k := ent.Key(); k == keyPolls || k == keyQuestions {
+				continue // the room's: apply handed them on; the talk's state is as it was
 			}
 			e.publishState()
 		}

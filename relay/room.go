@@ -217,6 +217,7 @@ type edgeRoom struct {
 	pending map[uint64]waiting
 	latest  map[string][]byte // polls and questions, for Serve
 	beat    time.Time         // the last heartbeat: while it comes, report round trips
+	every   time.Duration     // the time between the last two heartbeats
 }
 
 type waiting struct {
@@ -361,9 +362,7 @@ func (r *edgeRoom) burst(m *nats.Msg) {
 		return
 	}
 	if rec.Kind == server.RoomHeartbeat {
-		r.mu.Lock()
-		r.beat = time.Now()
-		r.mu.Unlock()
+		r.heard(time.Now())
 	}
 	if srv := r.e.server(); srv != nil {
 		srv.FromPresenter(server.RoomUpdate{Kind: rec.Kind, JSON: rec.Message})
@@ -398,13 +397,29 @@ func (r *edgeRoom) serve(srv *server.Server) {
 	}
 }
 
+// heard notes a heartbeat from the presenter's server at now.
+func (r *edgeRoom) heard(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.beat.IsZero() {
+		r.every = now.Sub(r.beat)
+	}
+	r.beat = now
+}
+
+// beating reports whether the heartbeat still comes at now: within twice
+// its own period (one beat a ping interval, 15 s by default) and never
+// less than 5 s, so a report between two beats carries the round trips.
+func (r *edgeRoom) beating(now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.beat.IsZero() && now.Sub(r.beat) < max(5*time.Second, 2*r.every)
+}
+
 // roundTrips returns the edge's phones' round trips while the presenter
 // sends a heartbeat (a deck with a heartbeat slide), else nil.
 func (r *edgeRoom) roundTrips(srv *server.Server) []float64 {
-	r.mu.Lock()
-	beating := time.Since(r.beat) < 5*time.Second
-	r.mu.Unlock()
-	if !beating {
+	if !r.beating(time.Now()) {
 		return nil
 	}
 	rtts := srv.RoundTrips()

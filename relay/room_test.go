@@ -467,3 +467,26 @@ func TestEventsOfAnotherProtocolAreRefused(t *testing.T) {
 		t.Errorf("refused events were counted: %+v", r)
 	}
 }
+
+// TestEdgeReportsRoundTripsBetweenSlowBeats: with beats 15 s apart (the
+// default ping interval), an edge still counts as beating 10 s after the
+// last, so the reports it sends between two beats carry its phones'
+// round trips; it stopped at 5 s, and the histogram never had them.
+func TestEdgeReportsRoundTripsBetweenSlowBeats(t *testing.T) {
+	var r edgeRoom
+	t0 := time.Now()
+	if r.beating(t0) {
+		t.Fatal("beating before any heartbeat")
+	}
+	r.heard(t0)
+	if !r.beating(t0.Add(4 * time.Second)) {
+		t.Error("not beating 4 s after the first heartbeat")
+	}
+	r.heard(t0.Add(15 * time.Second))
+	if !r.beating(t0.Add(25 * time.Second)) {
+		t.Error("not beating 10 s after a heartbeat, with beats 15 s apart")
+	}
+	if r.beating(t0.Add(46 * time.Second)) {
+		t.Error("still beating 31 s after the last heartbeat, with beats 15 s apart")
+	}
+}
