@@ -364,7 +364,6 @@ export function mountLab(root) {
     if (r.page === 'big') {
       if (b || p) parts.push('The server read the header, saw a message over its limit, and closed with 1009 without reading the rest.');
     } else if (r.page === 'simclose') {
-      if (!p) return simcloseVerdict(run);
       parts.push(simcloseVerdict(run));
     } else if (!r.valid && !r.expect) {
       parts.push('Here the server broke the rule, not your browser: a browser that has received a close frame sends no more data and reads nothing after it.');

@@ -185,10 +185,10 @@ func labRules() []LabRule {
 			Rule: `§4.1: a status other than 101 is handled "per HTTP procedures"; browsers (and the WHATWG standard) do not follow a redirect for a WebSocket: the connection fails. fetch() of the same URL follows it to /demo; a page may not read a redirect's status or Location itself (fetch with redirect: "manual" gets an opaque answer), but it sees where it was sent.`},
 		{ID: "simclose", Group: "valid", Page: "simclose", Valid: true, Title: "Close at the same moment as the server",
 			Rule: `§7.1.3, §5.5.1: "It is possible for both endpoints to send a Close frame simultaneously"; each then receives a close after sending its own, answers nothing, and the connection is closed cleanly. ` +
-				`Your page sends a message and calls ws.close() at once; the server answers that message with its own close, 100 ms later and before it reads on. So the server's close is sent before it reads yours (that part is certain), and yours was asked for before the server's could arrive; whether your browser has written it by then is timing this lab cannot promise, and the page says which it was.`},
+				fmt.Sprintf(`Your page sends a message and calls ws.close() at once; the server answers that message with its own close, %d ms later and before it reads on.`, simClosePause.Milliseconds()) + ` So the server's close is sent before it reads yours (that part is certain), and yours was asked for before the server's could arrive; whether your browser has written it by then is timing this lab cannot promise, and the page says which it was.`},
 		{ID: "backoff", Group: "page", Page: "backoff", Valid: true, Title: "Server restart: reconnect with backoff",
 			Rule: `§7.2.3: after an abnormal close, "the first reconnect attempt SHOULD be delayed by a random amount of time", and "subsequent reconnect attempts SHOULD be delayed by increasingly longer amounts of time, using a method such as truncated binary exponential backoff": when a server restarts, all its clients lose their connection at once, and without the random delay they would all come back in the same instant (a thundering herd). ` +
-				`The server drops your connection and refuses your next 3 attempts with 503. Your page waits a random 200-800 ms first (the RFC suggests 0 to 5 s; the lab is quicker), then twice as long each time, at most 10 s.`},
+				fmt.Sprintf(`The server drops your connection and refuses your next %d attempts with 503.`, labRefusals) + ` Your page waits a random 200-800 ms first (the RFC suggests 0 to 5 s; the lab is quicker), then twice as long each time, at most 10 s.`},
 	}
 	for i := range rules {
 		rules[i].Bytes = []string{} // [] in JSON, for drop too
@@ -235,7 +235,7 @@ func (f *feed) runLab(id string) {
 	}
 	switch r.Page {
 	case "simclose":
-		f.armSimultaneousClose(n, r) // lab_simclose.go
+		f.armSimultaneousClose(n, r, spec) // lab_simclose.go
 		return
 	case "backoff":
 		f.restartForBackoff(n, r, spec) // lab_backoff.go
@@ -276,9 +276,8 @@ func (f *feed) runLab(id string) {
 // specimens: a simultaneous close to make on the next message
 // (lab_simclose.go), connections to refuse (lab_backoff.go).
 type labState struct {
-	closeNext atomic.Bool
-	refuse    atomic.Int32 // connections still to refuse
-	refused   atomic.Int32 // refused since the last "backoff"
+	closeNext atomic.Pointer[protocol.Conn] // the specimen whose next message a close answers (lab_simclose.go)
+	refuse    atomic.Int32                  // connections still to refuse
 }
 
 // setLab records (or, with nil, forgets) specimen c's Lab.

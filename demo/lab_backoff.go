@@ -20,7 +20,6 @@ const labRefusals = 3
 // restartForBackoff drops spec, the feed's live specimen number n, and
 // arms the refusals of the feed's next connections.
 func (f *feed) restartForBackoff(n int, r LabRule, spec *protocol.Conn) {
-	f.lab.refused.Store(0)
 	f.lab.refuse.Store(labRefusals)
 	f.notice(n, "info", "lab", fmt.Sprintf("Lab: %s. The server drops your connection and refuses the next %d.", r.Title, labRefusals))
 	spec.CloseNow()
@@ -33,8 +32,9 @@ func (f *feed) refuseForLab(w http.ResponseWriter, r *http.Request) bool {
 	if r.URL.Query().Get("origin") != "" {
 		return false
 	}
+	var left int32
 	for {
-		left := f.lab.refuse.Load()
+		left = f.lab.refuse.Load()
 		if left <= 0 {
 			return false
 		}
@@ -42,7 +42,7 @@ func (f *feed) refuseForLab(w http.ResponseWriter, r *http.Request) bool {
 			break
 		}
 	}
-	k := f.lab.refused.Add(1)
+	k := labRefusals - left + 1 // this attempt's number
 	// The notice first: the page reads it before its next attempt.
 	f.notice(0, "warn", "refused", fmt.Sprintf("Lab: the server refused connection attempt %d of %d with 503 Service Unavailable, as a restarting server would.", k, labRefusals))
 	http.Error(w, "the server is restarting: try again later", http.StatusServiceUnavailable)

@@ -22,7 +22,8 @@ import (
 // simCloseFrame is the server's close: 1000 with a reason, so that it
 // can be told apart from the browser's in the page.
 func simCloseFrame() []byte {
-	return append([]byte{0x88, 2 + byte(len(simCloseReason)), 0x03, 0xe8}, simCloseReason...)
+	p := protocol.AppendClosePayload(nil, protocol.StatusNormalClosure, simCloseReason)
+	return append([]byte{0x88, byte(len(p))}, p...)
 }
 
 const simCloseReason = "the server closes too"
@@ -31,10 +32,11 @@ const simCloseReason = "the server closes too"
 // page's message and its close.
 const simClosePause = 100 * time.Millisecond
 
-// armSimultaneousClose makes the feed's live specimen, number n, answer
-// its next message with a close frame.
-func (f *feed) armSimultaneousClose(n int, r LabRule) {
-	f.lab.closeNext.Store(true)
+// armSimultaneousClose makes the feed's live specimen spec, number n,
+// answer its next message with a close frame. Only spec: a specimen
+// connected later (the page reconnected before sending) is not armed.
+func (f *feed) armSimultaneousClose(n int, r LabRule, spec *protocol.Conn) {
+	f.lab.closeNext.Store(spec)
 	f.notice(n, "info", "lab", "Lab: "+r.Title+". The server closes on your next message, before it reads on.")
 }
 
@@ -45,15 +47,12 @@ func (f *feed) armSimultaneousClose(n int, r LabRule) {
 // connection without an answer (§5.5.1: an endpoint that has sent a
 // close does not answer the peer's).
 func (f *feed) closeAtOnce(ctx context.Context, c *protocol.Conn) bool {
-	if !f.lab.closeNext.Load() {
+	if !f.lab.closeNext.CompareAndSwap(c, nil) {
 		return false
 	}
 	f.mu.Lock()
-	lab := f.labs[c]
+	lab := f.labs[c] // set before the echo loop runs, reset after it ends
 	f.mu.Unlock()
-	if lab == nil || !f.lab.closeNext.CompareAndSwap(true, false) {
-		return false
-	}
 	select {
 	case <-time.After(simClosePause):
 	case <-ctx.Done():
