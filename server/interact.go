@@ -192,17 +192,17 @@ func (r *room) fromAudience(device string, raw []byte) error {
 // on the presenter's server, counted where the phone is. A question
 // counts against device's 3 a minute here, and again on the presenter's
 // server when it arrives.
-func (r *room) atEdge(device string, raw []byte) error {
+func (r *room) atEdge(device string, raw []byte) (audienceMsg, error) {
 	m, err := parseAudience(raw)
 	if err != nil {
-		return err
+		return m, err
 	}
 	if err := m.check(); err != nil || m.Type != "ask" {
-		return err
+		return m, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.admitAskLocked(device, r.now())
+	return m, r.admitAskLocked(device, r.now())
 }
 
 func validReaction(emoji string) bool { return slices.Contains(reactionEmoji(), emoji) }

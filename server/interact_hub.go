@@ -100,6 +100,13 @@ func (h *hub) leaveDeviceLocked(c *client) {
 	h.devices[c.device] = tabs
 }
 
+// hasDevice reports whether device has a socket on this server.
+func (h *hub) hasDevice(device string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.devices[device]) > 0
+}
+
 // toDevice sends m, as kind k, to every socket of device on this server;
 // with socket not 0, to that one socket of it only. It never blocks.
 func (h *hub) toDevice(device string, socket uint64, k kind, m *protocol.Prepared) {

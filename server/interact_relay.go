@@ -197,6 +197,9 @@ func (s *Server) MineFromPresenter(device string, m []byte) {
 	if s.upstream == nil {
 		return
 	}
+	if !s.hub.hasDevice(device) {
+		return // most votes are of phones on other servers: no frame to build
+	}
 	s.hub.toDevice(device, 0, kindMine, protocol.NewPrepared(protocol.OpText, m))
 }
 
@@ -210,7 +213,7 @@ func (s *Server) RoundTrips() []float64 { return s.hub.roundTrips() }
 // this socket. A broken relay gets the phone a clear reply, never
 // silence.
 func (s *Server) toPresenter(c *client, typ string, msg []byte) error {
-	err := s.room.atEdge(c.device, msg)
+	m, err := s.room.atEdge(c.device, msg)
 	var ref *refusal
 	switch {
 	case errors.As(err, &ref):
@@ -226,7 +229,7 @@ func (s *Server) toPresenter(c *client, typ string, msg []byte) error {
 			c.send(kindReply, jsonMessage(replyMsg{Type: "reply", To: typ, Reason: "the relay is down; try again"}))
 			return nil
 		}
-		return s.room.fromAudience(c.device, msg)
+		return s.room.react(m.Emoji) // checked by atEdge already
 	}
 	s.sendRoom(c, typ, msg)
 	return nil
