@@ -44,8 +44,6 @@ type Presenter struct {
 	counts *audience
 	room   *presenterRoom // the room's events and aggregates; nil for a Talk without one
 
-	loopCtx context.Context // ends with Close
-
 	// The loop's own: what the broker is known to hold.
 	kv       jetstream.KeyValue // set under mu: the room's loop puts into it too
 	obs      jetstream.ObjectStore
@@ -98,7 +96,7 @@ func Publish(ctx context.Context, o Options, t Talk) (*Presenter, error) {
 		return nil, err
 	}
 	loopCtx, cancel := context.WithCancel(context.Background())
-	p.cancel, p.loopCtx = cancel, loopCtx
+	p.cancel = cancel
 	if rt, ok := t.(roomTalk); ok {
 		if err := p.startRoom(rt); err != nil {
 			cancel()
@@ -106,7 +104,7 @@ func Publish(ctx context.Context, o Options, t Talk) (*Presenter, error) {
 			nc.Close()
 			return nil, err
 		}
-		go p.room.loop(loopCtx.Done())
+		go p.room.loop(loopCtx)
 	}
 	p.report()
 	go p.loop(loopCtx, changed)

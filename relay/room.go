@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,12 +178,12 @@ func (r *presenterRoom) again() {
 
 // loop puts the newest polls and questions into the bucket until done
 // closes, trying again after a failure.
-func (r *presenterRoom) loop(done <-chan struct{}) {
+func (r *presenterRoom) loop(ctx context.Context) {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	for {
 		select {
-		case <-done:
+		case <-ctx.Done():
 			return
 		case <-r.due:
 		case <-retry.C:
@@ -192,7 +193,7 @@ func (r *presenterRoom) loop(done <-chan struct{}) {
 		r.next = map[string][]byte{}
 		r.mu.Unlock()
 		for kind, b := range next {
-			if err := r.p.putRaw(r.p.loopCtx, kind, b); err != nil {
+			if err := r.p.putRaw(ctx, kind, b); err != nil {
 				r.mu.Lock()
 				if _, newer := r.next[kind]; !newer {
 					r.next[kind] = b

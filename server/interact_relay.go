@@ -58,8 +58,7 @@ type RoomRelay struct {
 }
 
 // RoomUpstream is an Upstream that carries the edge's phones' messages to
-// the presenter's server (a relay). SendRoom must return at once, and
-// keep nothing of ev.Message, which the socket's next read reuses; its
+// the presenter's server (a relay). SendRoom must return at once; its
 // error is what the phone is told ("the relay is down; try again").
 // answer is called at most once, later, when the presenter answers the
 // socket; it may never be called.
@@ -72,8 +71,9 @@ type RoomUpstream interface {
 	Connected() bool
 }
 
-// maxTapsPerFlush bounds one edge's reactions event: each of its phones
-// may tap floodRate times a second, flushEvery apart.
+// maxTapsPerFlush bounds one edge's reactions event: a generous cap (the
+// flood limit lets a phone tap about once a flush), so that a forged event
+// cannot add millions.
 const maxTapsPerFlush = 1 << 20
 
 // roomLink is a server's side of the room across a relay.
