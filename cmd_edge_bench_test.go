@@ -190,6 +190,7 @@ func BenchmarkRelayProcesses(b *testing.B) {
 	}
 	relayed := dialTalk(b, paddr, key, clients)
 
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	var oneFirst, oneLast, relFirst, relLast, edge1Last, edge2Last, added []time.Duration
 	b.ResetTimer()
 	for i := 1; i <= b.N; i++ {
@@ -212,11 +213,10 @@ func BenchmarkRelayProcesses(b *testing.B) {
 		edge2Last = append(edge2Last, l2[len(l2)-1])
 		added = append(added, slices.Max(l2)-l1[0])
 		if *relayTrace {
-			fmt.Fprintf(os.Stderr, "press %d one %.1f e1 %.1f e2 %.1f first %.1f/%.1f\n", i, float64(l1[0].Microseconds())/1000, float64(l2[0].Microseconds())/1000, float64(l2[1].Microseconds())/1000, float64(f1.Microseconds())/1000, float64(f2.Microseconds())/1000)
+			fmt.Fprintf(os.Stderr, "press %d one %.1f e1 %.1f e2 %.1f first %.1f/%.1f\n", i, ms(l1[0]), ms(l2[0]), ms(l2[len(l2)-1]), ms(f1), ms(f2))
 		}
 	}
 	b.StopTimer()
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	b.ReportMetric(ms(quantile(oneLast, 0.5)), "one-p50-ms")
 	b.ReportMetric(ms(quantile(oneLast, 0.99)), "one-p99-ms")
 	b.ReportMetric(ms(quantile(relLast, 0.5)), "relay-p50-ms")

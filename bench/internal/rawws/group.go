@@ -115,31 +115,12 @@ func (g *Group) Send(i int, frame []byte) error {
 // Pongs returns how many pings the sockets have answered.
 func (g *Group) Pongs() int64 { return g.pongs.Load() }
 
-// write writes all of frame on the non-blocking socket, waiting for room
-// in its send buffer for at most a second.
+// write writes all of frame on the non-blocking socket, one frame at a
+// time (see WriteAll).
 func (c *gconn) write(frame []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	var deadline time.Time
-	for len(frame) > 0 {
-		n, err := syscall.Write(c.fd, frame)
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			if deadline.IsZero() {
-				deadline = time.Now().Add(time.Second)
-			} else if time.Now().After(deadline) {
-				return errors.New("rawws: send buffer full for a second")
-			}
-			time.Sleep(100 * time.Microsecond)
-			continue
-		case err != nil:
-			return err
-		}
-		frame = frame[n:]
-	}
-	return nil
+	return WriteAll(c.fd, frame)
 }
 
 // Received returns the number of messages received so far.

@@ -132,14 +132,24 @@ func connect(fd int, sa syscall.Sockaddr, timeout time.Duration) error {
 	}
 }
 
-// WriteAll writes all of p to the blocking socket fd.
+// WriteAll writes all of p to the socket fd. On a non-blocking socket
+// it waits for room in the send buffer, for at most a second.
 func WriteAll(fd int, p []byte) error {
+	var deadline time.Time
 	for len(p) > 0 {
 		n, err := syscall.Write(fd, p)
-		if err == syscall.EINTR {
+		switch {
+		case err == syscall.EINTR:
 			continue
-		}
-		if err != nil {
+		case err == syscall.EAGAIN:
+			if deadline.IsZero() {
+				deadline = time.Now().Add(time.Second)
+			} else if time.Now().After(deadline) {
+				return errors.New("rawws: send buffer full for a second")
+			}
+			time.Sleep(100 * time.Microsecond)
+			continue
+		case err != nil:
 			return err
 		}
 		p = p[n:]
