@@ -14,7 +14,7 @@ import (
 // TestBrowserPresenterSeesTheEdges: the presenter's page adds the edges'
 // audience to its own, names each edge, and says when the broker is gone.
 func TestBrowserPresenterSeesTheEdges(t *testing.T) {
-	b, _, p, e1, e2 := startTalk(t, "room")
+	b, p, e1, e2 := startTalk(t, "room")
 	for range 2 {
 		openPage(t, e1.http.URL)
 	}
@@ -55,7 +55,7 @@ func text(t *testing.T, tab context.Context, id string) string {
 // edges'); a second tab of one phone, on the other edge, shows that
 // phone's vote at once, with no reload.
 func TestBrowserEdgePhonesVote(t *testing.T) {
-	_, _, p, e1, e2 := startRoomTalk(t, "room", false)
+	p, e1, e2 := startRoomTalk(t, "room", false)
 
 	desk, _ := browsertest.New(t)
 	browsertest.Open(t, desk, p.http.URL+"/presenter?key="+testKey)

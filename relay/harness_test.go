@@ -119,14 +119,14 @@ func startPresenter(t *testing.T, o Options, dir string) *presenter {
 
 // startTalk is a broker, a presenter on the test deck and two edges,
 // edge-1 and edge-2, all following talk.
-func startTalk(t *testing.T, talk string) (b *broker, o Options, p *presenter, e1, e2 *edge) {
+func startTalk(t *testing.T, talk string) (b *broker, p *presenter, e1, e2 *edge) {
 	t.Helper()
 	b = startBroker(t)
-	o = Options{URL: b.url(), Talk: talk}
+	o := Options{URL: b.url(), Talk: talk}
 	p = startPresenter(t, o, "")
 	e1 = startEdge(t, o, "edge-1")
 	e2 = startEdge(t, o, "edge-2")
-	return b, o, p, e1, e2
+	return b, p, e1, e2
 }
 
 // startPresenterWith is startPresenter with cfg's Moderate and

@@ -8,7 +8,7 @@ import (
 )
 
 func TestTwoEdgesFollowThePresenter(t *testing.T) {
-	_, _, p, e1, e2 := startTalk(t, "keynote")
+	_, p, e1, e2 := startTalk(t, "keynote")
 
 	_, want := get(t, p.http.URL+"/api/deck")
 	if strings.Contains(want, "Secret speaker notes") {
@@ -86,7 +86,7 @@ func TestALateEdgeGetsEverythingAtOnce(t *testing.T) {
 }
 
 func TestBrokerLossAndReturn(t *testing.T) {
-	b, _, p, e1, e2 := startTalk(t, "outage")
+	b, p, e1, e2 := startTalk(t, "outage")
 	pages := []*page{openPage(t, e1.http.URL), openPage(t, e2.http.URL)}
 	p.srv.Goto(1)
 	for _, pg := range pages {
@@ -161,7 +161,7 @@ func TestPresenterRestartIsPickedUp(t *testing.T) {
 // edge's audience, drops an edge that stops reporting, and says when the
 // broker is away.
 func TestAudienceAddsUpAndHealthShows(t *testing.T) {
-	b, _, p, e1, e2 := startTalk(t, "counts")
+	b, p, e1, e2 := startTalk(t, "counts")
 	for range 3 {
 		openPage(t, e1.http.URL)
 	}

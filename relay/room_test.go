@@ -44,14 +44,14 @@ name: beat
 var roomCfg = server.Config{PingInterval: 200 * time.Millisecond}
 
 // startRoomTalk starts a broker, a presenter of roomDeck and two edges.
-func startRoomTalk(t *testing.T, talk string, moderate bool) (b *broker, o Options, p *presenter, e1, e2 *edge) {
+func startRoomTalk(t *testing.T, talk string, moderate bool) (p *presenter, e1, e2 *edge) {
 	t.Helper()
-	b = startBroker(t)
-	o = Options{URL: b.url(), Talk: talk}
+	b := startBroker(t)
+	o := Options{URL: b.url(), Talk: talk}
 	p = roomPresenter(t, o, moderate)
 	e1 = startEdgeWith(t, o, "edge-1", roomCfg)
 	e2 = startEdgeWith(t, o, "edge-2", roomCfg)
-	return b, o, p, e1, e2
+	return p, e1, e2
 }
 
 func roomPresenter(t *testing.T, o Options, moderate bool) *presenter {
@@ -181,7 +181,7 @@ func vote(option int) string {
 // aggregate; a device that changes its vote through another edge counts
 // once, and its first tab sees the change at once.
 func TestVotesCrossTheRelay(t *testing.T) {
-	_, _, p, e1, e2 := startRoomTalk(t, "room", false)
+	p, e1, e2 := startRoomTalk(t, "room", false)
 	here := openPhone(t, p.http.URL, devA, "")
 	on1 := openPhone(t, e1.http.URL, devB, "")
 	on2 := openPhone(t, e2.http.URL, devC, "")
@@ -306,7 +306,7 @@ func sendQuestion(t *testing.T, p *presenter, id int, action string) {
 // upvoted; taps on both edges reach the presenter's bursts and the
 // projector on an edge; the heartbeat counts the edges' phones.
 func TestQuestionsAndReactionsCrossTheRelay(t *testing.T) {
-	_, _, p, e1, e2 := startRoomTalk(t, "qa", true)
+	p, e1, e2 := startRoomTalk(t, "qa", true)
 	a := openPhone(t, e1.http.URL, devA, "")
 	bb := openPhone(t, e2.http.URL, devB, "")
 	proj := openPhone(t, e2.http.URL, "", "?projector")
