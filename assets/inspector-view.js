@@ -8,8 +8,8 @@
 
 export const SIZES = [[5, '5 B'], [126, '126 B'], [70 * 1024, '70 KiB']];
 
-const hex2 = (n) => n.toString(16).padStart(2, '0');
-const spaced = (hex) => hex.replace(/(..)(?=.)/g, '$1 ');
+export const hex2 = (n) => n.toString(16).padStart(2, '0');
+export const spaced = (hex) => hex.replace(/(..)(?=.)/g, '$1 ');
 export const plural = (n, w) => `${n.toLocaleString('en')} ${w}${n === 1 ? '' : 's'}`;
 
 // h builds an element. Strings among kids become text nodes.

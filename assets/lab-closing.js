@@ -5,7 +5,7 @@
 // frames; this holds their timing, their verdict and the backoff's view.
 
 const v = new URL(import.meta.url).search; // our ?v=, as lab.js imports us
-const [{ h }] = await Promise.all(['inspector-view'].map((m) => import(`./${m}.js${v}`)));
+const { h } = await import(`./inspector-view.js${v}`);
 
 // Reconnecting after a failure (RFC 6455 §7.2.3): a random first delay
 // in [FIRST_MIN, FIRST_MAX) ms, then twice the last one, at most
@@ -28,10 +28,11 @@ export function simcloseVerdict(run) {
   const b = run.browser, p = run.page;
   const order = run.events.filter((e) => e.f && e.f.close).sort((x, y) => x.seq - y.seq).map((e) => e.f.dir);
   if (!p) return order.length ? 'Both closes are on their way…' : 'Waiting for the server…';
-  if (order.join(' ') === 'out in' && b && b.reason !== 'the server closes too') {
+  const server = run.events.find((e) => e.f && e.f.close && e.f.dir === 'out');
+  if (order.join(' ') === 'out in' && b && server && b.reason !== server.f.close.reason) {
     return 'Both sides sent a close frame, and neither was an answer to the other: the server sent its own before it read yours, and your browser sent the one your page asked for, with its own reason, not the server\'s. ' +
       'Each side, having sent its close, took the other\'s as the end of the closing handshake (§7.1.3). ' +
-      'Here on one machine the server waits 100 ms before its close, so that your browser\'s is already on its way; over a network the two would pass each other on the wire. The lab cannot promise this timing on every run.';
+      'Here on one machine the server waits a moment before its close, so that your browser\'s is already on its way; over a network the two would pass each other on the wire. The lab cannot promise this timing on every run.';
   }
   if (order.join(' ') === 'out in') {
     return 'This time your browser\'s close answered the server\'s: it echoes the server\'s reason. The server\'s close arrived before your browser had written the one your page asked for; the timing of a simultaneous close is not something a page controls.';

@@ -4,9 +4,12 @@
 // appends strings), never as HTML.
 
 const v = new URL(import.meta.url).search; // our ?v=, as lab.js imports us
-const [{ h }] = await Promise.all(['inspector-view'].map((m) => import(`./${m}.js${v}`)));
+const { h, hex2, spaced } = await import(`./inspector-view.js${v}`);
 
-export const hex2 = (n) => n.toString(16).padStart(2, '0');
+export { hex2 };
+
+// frameHex is a frame's bytes in hex, as they crossed the wire.
+export const frameHex = (f) => f.header + f.rows.map((x) => hex2(x.masked)).join('');
 
 // bits draws one frame the server sent: byte 0 and byte 1 bit by bit (as
 // the record gives them: the header is decoded once, in Go), then the rest
@@ -26,8 +29,8 @@ export function bits(f, bad, mark = 'wtl-bad') {
     title: b === 0 ? names0[i] : i ? 'payload length' : 'MASK',
   }, v));
   const rest = [];
-  if (f.extLen) rest.push(h('span', { class: `wtl-hex${bad === 'length' ? ' wtl-bad' : ''}`, title: `${f.lengthBits}-bit length` }, f.extLen.replace(/(..)(?=.)/g, '$1 ')));
-  if (f.mask) rest.push(h('span', { class: 'wtl-hex wtl-key', title: 'masking key' }, f.key.replace(/(..)(?=.)/g, '$1 ')));
+  if (f.extLen) rest.push(h('span', { class: `wtl-hex${bad === 'length' ? ' wtl-bad' : ''}`, title: `${f.lengthBits}-bit length` }, spaced(f.extLen)));
+  if (f.mask) rest.push(h('span', { class: 'wtl-hex wtl-key', title: 'masking key' }, spaced(f.key)));
   const payload = f.rows.map((x) => hex2(x.masked)).join(' ');
   if (payload) rest.push(h('span', { class: `wtl-hex${bad === 'payload' ? ' wtl-bad' : ''}`, title: 'payload' }, payload + (f.rows.length < f.length ? ' …' : '')));
   return h('div', { class: 'wtl-frame' },

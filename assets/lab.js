@@ -45,7 +45,7 @@ const ENGINE_NOTES = [
 const ENGINE = /Firefox\//.test(navigator.userAgent) ? 'Firefox' : /Chrom(e|ium)\//.test(navigator.userAgent) ? 'Chromium' : '';
 
 const v = new URL(import.meta.url).search; // our ?v=, for the modules we share with the inspector, and the lab's own
-const [{ h, closeSockets }, { wsURL }, { stylesheet }, { bits, hex2 },
+const [{ h, closeSockets }, { wsURL }, { stylesheet }, { bits, frameHex },
   { startNegotiation, negotiationOpened, drawNegotiation }, { closeTogether, simcloseVerdict, retry, drawBackoff }] =
   await Promise.all(['inspector-view', 'socket', 'deck', 'lab-frame', 'lab-negotiation', 'lab-closing'].map((m) => import(`./${m}.js${v}`)));
 
@@ -346,7 +346,7 @@ export function mountLab(root) {
     result.replaceChildren(...res);
     const ds = result.dataset;
     ds.rule = r.id;
-    ds.sent = sent.map((e) => e.f.header + e.f.rows.map((x) => hex2(x.masked)).join('')).join(' ');
+    ds.sent = sent.map((e) => frameHex(e.f)).join(' ');
     ds.server = run.server || '';
     ds.browserCode = run.browser ? run.browser.code : '';
     ds.browserReason = run.browser ? run.browser.reason : '';
@@ -355,7 +355,7 @@ export function mountLab(root) {
     ds.messages = page.filter((e) => e.kind === 'message').map((e) => e.data).join('\n');
     ds.order = frames.map((e) => `${e.f.dir}:${e.f.opName}`).concat(page.map((e) => e.kind)).join(' ');
     ds.tcp = wireAll.filter((e) => e.tcp).map((e) => e.fin).join(' ');
-    ds.serverClose = frames.filter((e) => e.f.dir === 'out' && e.f.close).map((e) => e.f.header + e.f.rows.map((x) => hex2(x.masked)).join('')).join(' ');
+    ds.serverClose = frames.filter((e) => e.f.dir === 'out' && e.f.close).map((e) => frameHex(e.f)).join(' ');
   }
   function verdict() {
     const r = run.rule, b = run.browser, p = run.page;
