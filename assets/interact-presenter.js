@@ -3,11 +3,11 @@
 const v = new URL(import.meta.url).search;
 const { el, stylesheet, options, heartbeat } = await import(`./interact.js${v}`);
 
-export function mount(sock, current) {
+// viewers() is this server's audience plus every edge's (serve -relay),
+// as the edges' phones vote here too: presenter.js counts them.
+export function mount(sock, current, viewers) {
   stylesheet();
-  // viewers: this server's audience plus every edge's (serve -relay), as
-  // the edges' phones vote here too.
-  let polls = [], questions = [], local = 0, edges = 0;
+  let polls = [], questions = [];
   const send = m => sock.send(m);
   const poll = el('div', { className: 'wt-polls' });
   const list = el('ol', { className: 'wt-questions' });
@@ -35,7 +35,7 @@ export function mount(sock, current) {
     poll.replaceChildren(el('div', { className: 'wt-poll' + (p.revealed ? ' wt-revealed' : '') },
       el('h3', { textContent: p.question || 'Poll' }),
       options(p, null, null),
-      el('p', { className: 'wt-poll-state', textContent: `${p.voters || 0} of ${local + edges} voted · ${p.status}` }),
+      el('p', { className: 'wt-poll-state', textContent: `${p.voters || 0} of ${viewers()} voted · ${p.status}` }),
       el('div', { className: 'wt-actions' },
         p.status === 'open' ? button('Close', () => act(p, 'close')) : button(p.status === 'waiting' ? 'Open' : 'Reopen', () => act(p, 'reopen')),
         button('Reset', () => act(p, 'reset')), rv)));
@@ -63,8 +63,6 @@ export function mount(sock, current) {
   const on = {
     polls: m => { polls = m.polls; drawPoll(); },
     questions: m => { questions = m.questions; drawQuestions(); },
-    audience: m => { local = m.count; drawPoll(); },
-    relay: m => { edges = (m.edges || []).reduce((n, e) => n + e.count, 0); drawPoll(); },
     heartbeat: m => { beat = m; drawBeat(); },
     reactions: m => {
       for (const [e, n] of Object.entries(m.counts)) {

@@ -112,11 +112,12 @@ function problems(list) {
 }
 
 // The audience here, plus that of the edges a relay reports (serve -relay).
-let here = 0, relay = null;
+let here = 0, relay = null, viewers = 0;
 function audience() {
   const edges = relay?.edges ?? [];
-  const n = edges.reduce((sum, e) => sum + e.count, here);
+  const n = viewers = edges.reduce((sum, e) => sum + e.count, here);
   $('audience').textContent = n === 1 ? '1 viewer' : `${n} viewers`;
+  room(); // the poll's "k of n voted"
   const r = $('relay');
   r.hidden = !relay;
   if (!relay) return;
@@ -129,7 +130,7 @@ function audience() {
 
 // Poll, questions, reactions: interact-presenter.js.
 let early = [], room = m => early.push(m);
-import(`./interact-presenter.js${v}`).then(x => { room = x.mount(sock, () => deck?.slides[live?.index]); early.forEach(room); room(); });
+import(`./interact-presenter.js${v}`).then(x => { room = x.mount(sock, () => deck?.slides[live?.index], () => viewers); early.forEach(room); room(); });
 
 // The phone's screen stays on while the console is live.
 const awake = stayAwake((lock, why) => {
