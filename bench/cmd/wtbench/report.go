@@ -57,10 +57,8 @@ func writeReport(path string, res *results, libs libSet) error {
 		if i := bytes.Index(old, []byte(appendixBegin)); i >= 0 {
 			appendix = string(old[i:])
 		}
-		if _, rest, ok := bytes.Cut(old, []byte(analysisBegin)); ok {
-			if text, _, ok := bytes.Cut(rest, []byte(analysisEnd)); ok {
-				analysis = string(text)
-			}
+		if text, ok := between(string(old), analysisBegin, analysisEnd); ok {
+			analysis = text
 		}
 		interact = keptSection(string(old))
 	}

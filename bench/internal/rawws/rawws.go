@@ -369,30 +369,15 @@ func SplitFrame(b []byte) (op byte, fin bool, payload []byte, n int, err error) 
 func Payloads(b []byte) ([]byte, error) {
 	var out []byte
 	for len(b) > 0 {
-		if len(b) < 2 {
-			return nil, errors.New("rawws: truncated frame header")
+		_, _, payload, n, err := SplitFrame(b)
+		if err != nil {
+			return nil, err
 		}
-		n, hs := int64(b[1]&0x7F), 2
-		switch n {
-		case 126:
-			if len(b) < 4 {
-				return nil, errors.New("rawws: truncated frame header")
-			}
-			n, hs = int64(binary.BigEndian.Uint16(b[2:])), 4
-		case 127:
-			if len(b) < 10 {
-				return nil, errors.New("rawws: truncated frame header")
-			}
-			n, hs = int64(binary.BigEndian.Uint64(b[2:])), 10
+		if n == 0 {
+			return nil, errors.New("rawws: truncated frame")
 		}
-		if b[1]&0x80 != 0 {
-			return nil, errors.New("rawws: server sent a masked frame")
-		}
-		if int64(len(b)-hs) < n {
-			return nil, errors.New("rawws: truncated frame payload")
-		}
-		out = append(out, b[hs:hs+int(n)]...)
-		b = b[hs+int(n):]
+		out = append(out, payload...)
+		b = b[n:]
 	}
 	return out, nil
 }
