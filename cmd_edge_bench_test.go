@@ -32,7 +32,7 @@ import (
 var (
 	relayN     = flag.Int("relay.n", 1000, "audience sockets per server in BenchmarkRelayProcesses")
 	relayTrace = flag.Bool("relay.trace", false, "in BenchmarkRelayProcesses, print each press's times to the last phone")
-	relayPin   = flag.Bool("relay.pin", true, "in BenchmarkRelayProcesses, pin each audience server with its client process to a CPU of its own (with taskset), as if on machines of their own")
+	relayPin   = flag.Bool("relay.pin", true, "in BenchmarkRelayProcesses, pin the processes to CPUs (with taskset) as relayLayout lays them out for this machine, as if each audience server were on a machine of its own")
 )
 
 func TestMain(m *testing.M) {
@@ -49,6 +49,35 @@ func pinned(cpu, name string, args ...string) *exec.Cmd {
 		return exec.Command(name, args...)
 	}
 	return exec.Command("taskset", append([]string{"-c", cpu, name}, args...)...)
+}
+
+// cpuLayout says where BenchmarkRelayProcesses pins its processes, as
+// taskset CPU lists ("" for anywhere).
+type cpuLayout struct {
+	// first holds the one server and the first edge, which are pressed in
+	// turn, never together, so that the two are compared on the same CPU;
+	// firstPhones holds their client processes.
+	first, firstPhones   string
+	second, secondPhones string // the second edge, and its client process
+	rest                 string // the presenter and the broker
+}
+
+// relayLayout lays the processes out on a machine of ncpu CPUs. With four
+// or more, each audience server has a CPU to itself and its phones (the
+// client processes) another, and from five the presenter and the broker
+// have the rest: each part as if on a machine of its own, which is what
+// the relay's target is about. With fewer, each audience server shares
+// one CPU with its phones, and the presenter and the broker go anywhere.
+func relayLayout(ncpu int) cpuLayout {
+	if ncpu >= 4 {
+		l := cpuLayout{first: "0", firstPhones: "1", second: "2", secondPhones: "3"}
+		if ncpu >= 5 {
+			l.rest = fmt.Sprintf("4-%d", ncpu-1)
+		}
+		return l
+	}
+	second := strconv.Itoa(min(1, ncpu-1))
+	return cpuLayout{first: "0", firstPhones: "0", second: second, secondPhones: second}
 }
 
 // talk is one way of presenting: a presenter's socket, and the client
@@ -106,10 +135,11 @@ func (t *talk) press(b *testing.B, i int) (first time.Duration, last []time.Dura
 // -relay.n sockets and a talk through the relay (nats-server, a presenter,
 // two "wiretalk edge" with -relay.n sockets each), and presses a key on
 // each in turn, so that whatever else the machine does falls on both
-// alike. With -relay.pin each audience server shares one CPU with its own
-// client process: the one server and the first edge CPU 0, the second edge
-// CPU 1, as if each were a machine of its own; the presenter and the
-// broker are not pinned. Presses take turns going first, each 100 ms
+// alike. With -relay.pin the processes are pinned to CPUs as relayLayout
+// says: on two CPUs each audience server shares one with its own client
+// process (the one server and the first edge CPU 0, the second edge CPU
+// 1) and the presenter and the broker are not pinned; from four CPUs each
+// server and its phones have a CPU each. Presses take turns going first, each 100 ms
 // after the last one ended. It reports, in ms, p50 and p99 to the last phone
 // for each; the p50 to the last phone of each edge alone (the first edge
 // on the same CPU as the one server); the p50 to the first phone (the
@@ -166,27 +196,32 @@ func BenchmarkRelayProcesses(b *testing.B) {
 		return ln.Addr().String()
 	}
 
-	// One server, on CPU 0 with its clients.
-	addr := free()
-	start(pinned("0", bin, "serve", "-addr", addr, "-no-state", "-key", key, "-max-conns", maxConns, deck))
-	listening(addr)
-	one := dialTalk(b, addr, key, []*clientProc{startClients(b, "0", "ws://"+addr+"/ws", n)})
+	cpus := relayLayout(runtime.NumCPU())
 
-	// The relay: broker and presenter anywhere, edge i on CPU i.
+	// One server.
+	addr := free()
+	start(pinned(cpus.first, bin, "serve", "-addr", addr, "-no-state", "-key", key, "-max-conns", maxConns, deck))
+	listening(addr)
+	one := dialTalk(b, addr, key, []*clientProc{startClients(b, cpus.firstPhones, "ws://"+addr+"/ws", n)})
+
+	// The relay.
 	natsAddr := free()
 	host, port, _ := net.SplitHostPort(natsAddr)
-	start(exec.Command(natsBin, "-a", host, "-p", port, "-js", "-sd", b.TempDir()))
+	start(pinned(cpus.rest, natsBin, "-a", host, "-p", port, "-js", "-sd", b.TempDir()))
 	listening(natsAddr)
 	paddr := free()
-	start(exec.Command(bin, "serve", "-addr", paddr, "-no-state", "-key", key, "-relay", "nats://"+natsAddr, "-talk", "bench", deck))
+	start(pinned(cpus.rest, bin, "serve", "-addr", paddr, "-no-state", "-key", key, "-relay", "nats://"+natsAddr, "-talk", "bench", deck))
 	listening(paddr)
 	var clients []*clientProc
 	for i := range 2 {
-		cpu := strconv.Itoa(i % runtime.NumCPU())
+		cpu, phones := cpus.first, cpus.firstPhones
+		if i == 1 {
+			cpu, phones = cpus.second, cpus.secondPhones
+		}
 		eaddr := free()
 		start(pinned(cpu, bin, "edge", "-addr", eaddr, "-name", fmt.Sprintf("edge-%d", i+1), "-max-conns", maxConns, "-relay", "nats://"+natsAddr, "-talk", "bench"))
 		listening(eaddr)
-		clients = append(clients, startClients(b, cpu, "ws://"+eaddr+"/ws", n))
+		clients = append(clients, startClients(b, phones, "ws://"+eaddr+"/ws", n))
 	}
 	relayed := dialTalk(b, paddr, key, clients)
 
@@ -308,5 +343,23 @@ func TestBenchQuantileAndInterval(t *testing.T) {
 	same := []time.Duration{7, 7, 7, 7}
 	if lo, mid, hi := medianInterval(same, 100); lo != 7 || mid != 7 || hi != 7 {
 		t.Errorf("interval of a constant = [%d, %d, %d], want all 7", lo, mid, hi)
+	}
+}
+
+func TestRelayLayout(t *testing.T) {
+	for _, tc := range []struct {
+		ncpu int
+		want cpuLayout
+	}{
+		{1, cpuLayout{first: "0", firstPhones: "0", second: "0", secondPhones: "0"}},
+		{2, cpuLayout{first: "0", firstPhones: "0", second: "1", secondPhones: "1"}},
+		{3, cpuLayout{first: "0", firstPhones: "0", second: "1", secondPhones: "1"}},
+		{4, cpuLayout{first: "0", firstPhones: "1", second: "2", secondPhones: "3"}},
+		{5, cpuLayout{first: "0", firstPhones: "1", second: "2", secondPhones: "3", rest: "4-4"}},
+		{16, cpuLayout{first: "0", firstPhones: "1", second: "2", secondPhones: "3", rest: "4-15"}},
+	} {
+		if got := relayLayout(tc.ncpu); got != tc.want {
+			t.Errorf("relayLayout(%d) = %+v, want %+v", tc.ncpu, got, tc.want)
+		}
 	}
 }
