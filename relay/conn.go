@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -83,6 +84,7 @@ func connect(o *Options, role string, ev *events) (*nats.Conn, error) {
 		nats.ReconnectWait(250 * time.Millisecond),
 		nats.ReconnectJitter(250*time.Millisecond, time.Second),
 		nats.Timeout(5 * time.Second),
+		nats.SetCustomDialer(brokerDialer{net.Dialer{Timeout: 5 * time.Second}}),
 		nats.PingInterval(5 * time.Second),
 		nats.MaxPingsOutstanding(2),
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
@@ -139,4 +141,17 @@ func connect(o *Options, role string, ev *events) (*nats.Conn, error) {
 		return nil, fmt.Errorf("cannot reach the broker at %s: %w", o.redacted(), err)
 	}
 	return nc, nil
+}
+
+// brokerDialer dials the broker as nats.go's own dialer would, and makes
+// the connection's reads and writes raw system calls where it can
+// (rawSocket).
+type brokerDialer struct{ d net.Dialer }
+
+func (b brokerDialer) Dial(network, address string) (net.Conn, error) {
+	c, err := b.d.Dial(network, address)
+	if err != nil {
+		return nil, err
+	}
+	return rawSocket(c), nil
 }
