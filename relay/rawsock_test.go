@@ -16,30 +16,7 @@ import (
 // in order; deadlines, the peer's close and our own Close end a read with
 // the errors package net gives.
 func TestBrokerDialerConnIsAConn(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	peer := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			close(peer)
-			return
-		}
-		peer <- c
-	}()
-	c, err := brokerDialer{net.Dialer{Timeout: 5 * time.Second}}.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	p := <-peer
-	if p == nil {
-		t.Fatal("accept failed")
-	}
-	defer p.Close()
+	c, p := brokerConnPair(t)
 
 	// 8 MiB one way: the write waits for the poller many times over.
 	want := make([]byte, 8<<20)
@@ -102,4 +79,26 @@ func TestBrokerDialerConnIsAConn(t *testing.T) {
 	if _, err := c.Read(buf); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Read after Close: %v; want net.ErrClosed", err)
 	}
+}
+
+// brokerConnPair dials a loopback listener with brokerDialer and returns
+// the connection and the peer's end of it, both closed when t ends.
+func brokerConnPair(t *testing.T) (c, peer net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err = brokerDialer{net.Dialer{Timeout: 5 * time.Second}}.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	peer, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { peer.Close() })
+	return c, peer
 }
