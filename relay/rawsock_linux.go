@@ -93,7 +93,13 @@ func (s *rawSock) Write(p []byte) (int, error) {
 	return written, nil
 }
 
+// opError is err as package net reports a failed read or write. An error
+// of the poller's wait (closed, past the deadline) comes as a "raw-read"
+// or "raw-write" OpError: its cause is taken out of it.
 func (s *rawSock) opError(op string, err error) error {
+	if oe, ok := err.(*net.OpError); ok {
+		err = oe.Err
+	}
 	return &net.OpError{Op: op, Net: "tcp", Source: s.LocalAddr(), Addr: s.RemoteAddr(), Err: err}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -78,6 +79,8 @@ func TestBrokerDialerConnIsAConn(t *testing.T) {
 	c.Close()
 	if _, err := c.Read(buf); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Read after Close: %v; want net.ErrClosed", err)
+	} else if strings.Contains(err.Error(), "raw-") {
+		t.Errorf("Read after Close: %q names the poller's call, not the read", err)
 	}
 }
 
