@@ -103,7 +103,13 @@ func (c *Conn) writeNow(m *Prepared) (int, error) {
 // opError wraps a failed sysRead or sysWrite as nc.Read and nc.Write
 // would have reported it.
 func (c *Conn) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError(op, err)}
+	return sockError(c.nc, op, os.NewSyscallError(op, err))
+}
+
+// sockError is err, from an op ("read" or "write") on nc, as an OpError
+// of package net.
+func sockError(nc net.Conn, op string, err error) error {
+	return &net.OpError{Op: op, Net: nc.LocalAddr().Network(), Source: nc.LocalAddr(), Addr: nc.RemoteAddr(), Err: err}
 }
 
 // rawWrite is writeNow's step: one try, never a wait.
@@ -138,20 +144,31 @@ func (c *Conn) writeAll(p []byte) error {
 // all written or failed; false asks the poller to wait until the socket
 // can take more.
 func (c *Conn) rawWriteAll(fd uintptr) bool {
-	for len(c.wall) > 0 {
-		n, errno := sysWrite(fd, c.wall)
+	var done bool
+	var err error
+	c.wall, done, err = sendAll(fd, c.wall)
+	if err != nil {
+		c.wallErr = c.opError("write", err)
+	}
+	return done
+}
+
+// sendAll writes p to the socket fd with sysWrite calls until all of it
+// is written (done), a call fails (done, with the errno or
+// io.ErrUnexpectedEOF), or the socket's buffer is full (not done: rest is
+// what it has not taken yet).
+func sendAll(fd uintptr, p []byte) (rest []byte, done bool, err error) {
+	for len(p) > 0 {
+		n, errno := sysWrite(fd, p)
 		switch {
 		case errno == syscall.EAGAIN:
-			return false
+			return p, false, nil
 		case errno != 0:
-			c.wallErr = c.opError("write", errno)
-			return true
+			return p, true, errno
 		case n <= 0: // a socket's send never takes nothing from a non-empty buffer
-			c.wallErr = c.opError("write", io.ErrUnexpectedEOF)
-			return true
-		default:
-			c.wall = c.wall[n:]
+			return p, true, io.ErrUnexpectedEOF
 		}
+		p = p[n:]
 	}
-	return true
+	return p, true, nil
 }

@@ -1,4 +1,6 @@
-package relay
+//go:build unix
+
+package protocol
 
 import (
 	"bytes"
@@ -11,13 +13,15 @@ import (
 	"time"
 )
 
-// TestBrokerDialerConnIsAConn: the broker connection brokerDialer makes
-// (raw system calls on Linux, package net's elsewhere) behaves as a
-// net.Conn must: all of a write larger than the socket buffers arrives,
+// TestRawSocketIsAConn: a RawSocket (raw system calls on Linux, package
+// syscall's in race builds) behaves as a net.Conn must: all of a write larger than the socket buffers arrives,
 // in order; deadlines, the peer's close and our own Close end a read with
 // the errors package net gives.
-func TestBrokerDialerConnIsAConn(t *testing.T) {
-	c, p := brokerConnPair(t)
+func TestRawSocketIsAConn(t *testing.T) {
+	c, p := rawSocketPair(t)
+	if _, ok := c.(*rawSocket); !ok {
+		t.Fatalf("RawSocket of a TCP connection is a %T, not a *rawSocket", c)
+	}
 
 	// 8 MiB one way: the write waits for the poller many times over.
 	want := make([]byte, 8<<20)
@@ -84,19 +88,20 @@ func TestBrokerDialerConnIsAConn(t *testing.T) {
 	}
 }
 
-// brokerConnPair dials a loopback listener with brokerDialer and returns
-// the connection and the peer's end of it, both closed when t ends.
-func brokerConnPair(t *testing.T) (c, peer net.Conn) {
+// rawSocketPair dials a loopback listener and returns the connection, as
+// a RawSocket, and the peer's end of it, both closed when t ends.
+func rawSocketPair(t *testing.T) (c, peer net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	c, err = brokerDialer{net.Dialer{Timeout: 5 * time.Second}}.Dial("tcp", ln.Addr().String())
+	c, err = net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
+	c = RawSocket(c)
 	t.Cleanup(func() { c.Close() })
 	peer, err = ln.Accept()
 	if err != nil {
